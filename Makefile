@@ -1,0 +1,57 @@
+# Steward — `make run` to try it, `make test` to check it.
+SHELL := /bin/sh
+PYTHON := $(shell bin/find-python)
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.8
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install run test test-sqlite test-postgres browser lint bench demo messages clean
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@test -n "$(PYTHON)" || { bin/find-python; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV) sync --frozen --inexact --python $(PY)
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	bin/run
+
+demo: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+
+# Debian's Chromium drives the browser tests (no browser download from elsewhere).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+test: install browser
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite: install
+	$(PY) -m pytest -n 2
+
+test-postgres: install
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -n 2 -m "not browser"
+
+lint: install
+	$(VENV)/bin/ruff check steward tests benchmarks
+	$(VENV)/bin/mypy steward
+	$(VENV)/bin/lint-imports
+
+bench: install
+	$(PY) benchmarks/run.py
+
+messages: install
+	cd steward && ../$(PY) ../manage.py makemessages -a --no-obsolete && ../$(PY) ../manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from steward.core.roles import Role
+from steward.registry.models import System
+
+from .models import Party, Priority, Space, Status
+from .triage import TriageAnswers
+
+YES_NO = [("no", _("No")), ("yes", _("Yes"))]
+
+
+def _yes_no(label: str) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect)
+
+
+class TriageForm(forms.Form):
+    danger = _yes_no(_("Is anyone's safety threatened (physically, sexually or psychologically)?"))
+    ongoing = _yes_no(_("Is the behaviour ongoing?"))
+    staff_or_leader_involved = _yes_no(_("Is a staff member or community leader involved (as reporter or reported)?"))
+    public = _yes_no(_("Did it happen in public (visible to the community)?"))
+    pattern = _yes_no(_("Is this part of a pattern (earlier reports or repeated behaviour)?"))
+    legal_exposure = _yes_no(_("Is there possible legal exposure (threats, doxxing, employment, local law)?"))
+    violation = forms.ChoiceField(
+        label=_("Does it appear to violate the code of conduct?"), widget=forms.RadioSelect,
+        choices=[("yes", _("Yes")), ("unclear", _("Unclear")), ("no", _("No, or out of scope"))])
+    reporter_country = forms.CharField(label=_("Country where the reporter lives"), required=False, max_length=100)
+    reported_country = forms.CharField(label=_("Country where the reported person lives"), required=False, max_length=100)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Required when the priority differs from the proposal."))
+
+    def answers(self) -> TriageAnswers:
+        data = self.cleaned_data
+        flags = {name: data[name] == "yes" for name in
+                 ("danger", "ongoing", "staff_or_leader_involved", "public", "pattern", "legal_exposure")}
+        return TriageAnswers(**flags, violation=data["violation"], reporter_country=data["reporter_country"],
+                             reported_country=data["reported_country"])
+
+
+def assignable_staff() -> Any:
+    return (get_user_model().objects.filter(is_active=True, is_staff=True,
+                                            groups__name__in=[Role.TRIAGER, Role.CASE_HANDLER])
+            .distinct().order_by("first_name", "username"))
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.get_full_name() or obj.username} ({obj.username})"
+
+
+class AssignForm(forms.Form):
+    assignee = StaffChoiceField(label=_("Assign to"), queryset=None, required=False,  # type: ignore[arg-type]
+                                empty_label=_("Nobody"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignable_staff()  # type: ignore[attr-defined]
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("Move to"), choices=[c for c in Status.choices if c[0] != Status.TRIAGED])
+    reason = forms.CharField(label=_("Reason (internal)"), required=False, max_length=5000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    decision_summary = forms.CharField(
+        label=_("Decision summary for the reporter"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Required when moving to “Decided”. The reporter sees it."))
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("Internal note"), max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MergeForm(forms.Form):
+    cases = forms.CharField(label=_("Merge these cases into this one"), max_length=500,
+                            help_text=_("Case references separated by commas, for example C-00012, C-00015."))
+
+    def clean_cases(self) -> list[int]:
+        ids = []
+        for part in self.cleaned_data["cases"].replace(" ", "").split(","):
+            number = part.upper().removeprefix("C-")
+            if not number:
+                continue
+            if not number.isdigit():
+                raise forms.ValidationError(_("“%(value)s” is not a case reference.") % {"value": part})
+            ids.append(int(number))
+        if not ids:
+            raise forms.ValidationError(_("Give at least one case reference."))
+        return ids
+
+
+class SplitForm(forms.Form):
+    report = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PartyForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Party.Role.choices)
+    system = forms.ChoiceField(label=_("System"), choices=System.choices)
+    handle = forms.CharField(label=_("Account name"), max_length=200)
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Open")), *Status.choices])
+    priority = forms.ChoiceField(label=_("Priority"), required=False,
+                                 choices=[("", _("Any")), ("untriaged", _("Not triaged")),
+                                          *[(p.value, p.value) for p in Priority]])
+    space = forms.ModelChoiceField(label=_("Space"), required=False, queryset=Space.objects.all(), empty_label=_("Any"))
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200,
+                        help_text=_("Case or report number, or an exact account name."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
+            ("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody")),
+            *[(str(u.pk), u.get_full_name() or u.username) for u in assignable_staff()],
+        ]

@@ -1,0 +1,36 @@
+"""How timeline events read to staff, in their language."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from .models import TimelineEvent
+
+
+def describe(event: TimelineEvent) -> str:
+    data = event.data
+    texts = {
+        "opened": _("Case opened from a report received by %(channel)s") % {"channel": data.get("channel", "")},
+        "report_added": _("Report %(report)s added to this case") % {"report": data.get("report", "")},
+        "triaged": _("Triaged as %(priority)s (proposed %(proposed)s)") % {
+            "priority": data.get("priority", ""), "proposed": data.get("proposed", "")},
+        "assigned": _("Assigned to %(assignee)s") % {"assignee": data.get("assignee", "")},
+        "unassigned": _("Assignment removed"),
+        "status": _("Status changed from %(old)s to %(new)s") % {"old": data.get("old", ""), "new": data.get("new", "")},
+        "note": _("Internal note added"),
+        "message_to_reporter": _("Message sent to the reporter"),
+        "message_from_reporter": _("The reporter sent a message"),
+        "evidence_added": _("The reporter added %(count)s file(s)") % {"count": data.get("count", 0)},
+        "merged_in": _("Case %(source)s merged into this case") % {"source": data.get("source", "")},
+        "merged_away": _("Merged into case %(target)s") % {"target": data.get("target", "")},
+        "split_out": _("Report %(report)s moved to new case %(target)s") % {
+            "report": data.get("report", ""), "target": data.get("target", "")},
+        "split_from": _("Opened from report %(report)s split off case %(source)s") % {
+            "report": data.get("report", ""), "source": data.get("source", "")},
+        "party_added": _("%(role)s recorded") % {"role": data.get("role", "")},
+        "safety_alert": _("Security notified of a possible safety threat"),
+    }
+    return texts.get(event.kind, event.kind)

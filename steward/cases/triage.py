@@ -1,0 +1,34 @@
+"""The guided triage questions and the priority they point to.
+
+The triager always has the last word: the proposal is shown, the chosen priority and
+the reason for any difference are recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import Priority
+
+
+@dataclass(frozen=True)
+class TriageAnswers:
+    danger: bool
+    ongoing: bool
+    staff_or_leader_involved: bool
+    public: bool
+    pattern: bool
+    legal_exposure: bool
+    violation: str  # "yes", "unclear" or "no"
+    reporter_country: str = ""
+    reported_country: str = ""
+
+
+def propose_priority(answers: TriageAnswers) -> Priority:
+    if answers.danger:
+        return Priority.P1
+    if answers.ongoing or answers.staff_or_leader_involved or answers.legal_exposure or answers.pattern:
+        return Priority.P2
+    if answers.violation == "no":
+        return Priority.P4
+    return Priority.P3

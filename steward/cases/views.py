@@ -1,0 +1,162 @@
+"""Staff pages for the case queue and one case. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from steward.core import access
+from steward.core.errors import DomainError
+from steward.core.http import client_ip
+
+from . import services
+from .forms import AssignForm, MergeForm, NoteForm, PartyForm, QueueFilterForm, SplitForm, TransitionForm, TriageForm
+from .models import Case
+from .triage import propose_priority
+
+PAGE_SIZE = 50
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, "queue")
+    filters = QueueFilterForm(request.GET or None)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    cases = services.queue(
+        request.user, status=data.get("status", ""), priority=data.get("priority", ""),
+        space=str(data["space"].pk) if data.get("space") else "", assignee=data.get("assignee", ""),
+        overdue=bool(data.get("overdue")), search=data.get("q", ""),
+    )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "cases/queue.html", {"filters": filters, "page": page, "query": query.urlencode()})
+
+
+def _case(request: HttpRequest, case_id: int, action: str) -> Case:
+    case = get_object_or_404(Case.objects.select_related("space", "assignee", "data_key"), pk=case_id)
+    access.require(request.user, action, case)
+    return case
+
+
+@login_required
+def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = services.view_case(_case(request, case_id, "view"), by=request.user, ip=client_ip(request))
+    reports = case.reports.select_related("data_key", "space", "recorded_by").prefetch_related(  # type: ignore[attr-defined]
+        "evidence", "messages__author", "messages__files")
+    context = {
+        "case": case,
+        "reports": reports,
+        "timeline": case.timeline.select_related("actor"),
+        "notes": case.notes.select_related("author"),
+        "parties": case.parties.select_related("person").prefetch_related("person__identities__data_key"),
+        "triages": case.triages.select_related("by"),
+        "assign_form": AssignForm(initial={"assignee": case.assignee_id}),
+        "transition_form": TransitionForm(),
+        "allowed_moves": sorted(services.TRANSITIONS.get(case.status, set())),
+        "note_form": NoteForm(),
+        "merge_form": MergeForm(),
+        "party_form": PartyForm(),
+        "can": {action: access.can(request.user, action, case)
+                for action in ("triage", "assign", "transition", "note", "message", "merge", "split")},
+    }
+    return render(request, "cases/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def triage(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case(request, case_id, "triage")
+    form = TriageForm(request.POST or None, initial={"danger": "yes" if case.danger else "no"})
+    proposal = None
+    if request.method == "POST" and form.is_valid():
+        proposal = propose_priority(form.answers())
+        if "propose" not in request.POST:
+            try:
+                services.triage_case(case, by=request.user, answers=form.answers(), priority=form.cleaned_data["priority"],
+                                     reason=form.cleaned_data["reason"], ip=client_ip(request))
+            except DomainError as error:
+                form.add_error("reason", str(error.message))
+            else:
+                messages.success(request, _("Case triaged."))
+                return redirect("cases:detail", case.pk)
+    status = 400 if form.errors else 200
+    return render(request, "cases/triage.html", {"case": case, "form": form, "proposal": proposal}, status=status)
+
+
+def _post_action(request: HttpRequest, case_id: int, action: str, form_class: type,
+                 run: Callable[[Case, dict], object], success: str) -> HttpResponse:
+    """Shared shape of the small POST forms on the case page."""
+    case = _case(request, case_id, action)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        try:
+            result = run(case, form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, success)
+            if isinstance(result, Case) and result.pk != case.pk:
+                return redirect("cases:detail", result.pk)
+    return redirect("cases:detail", case.pk)
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _post_action(request, case_id, "assign", AssignForm, lambda case, data: services.assign_case(
+        case, by=request.user, assignee=data["assignee"], ip=client_ip(request)), _("Assignment saved."))
+
+
+@login_required
+@require_POST
+def transition(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _post_action(request, case_id, "transition", TransitionForm, lambda case, data: services.move_case(
+        case, by=request.user, to=data["to"], reason=data["reason"], decision_summary=data["decision_summary"],
+        ip=client_ip(request)), _("Status changed."))
+
+
+@login_required
+@require_POST
+def note(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _post_action(request, case_id, "note", NoteForm, lambda case, data: services.add_note(
+        case, by=request.user, body=data["body"], ip=client_ip(request)), _("Note added."))
+
+
+@login_required
+@require_POST
+def party(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _post_action(request, case_id, "note", PartyForm, lambda case, data: services.add_party(
+        case, by=request.user, system=data["system"], handle=data["handle"], role=data["role"],
+        ip=client_ip(request)), _("Person recorded."))
+
+
+@login_required
+@require_POST
+def merge(request: HttpRequest, case_id: int) -> HttpResponse:
+    def run(case: Case, data: dict) -> Case:
+        sources = list(Case.objects.filter(pk__in=data["cases"]))
+        missing = set(data["cases"]) - {c.pk for c in sources}
+        if missing:
+            raise DomainError(_("No case %(refs)s.") % {"refs": ", ".join(f"C-{pk:05d}" for pk in sorted(missing))})
+        return services.merge_cases(case, sources, by=request.user, ip=client_ip(request))
+
+    return _post_action(request, case_id, "merge", MergeForm, run, _("Cases merged."))
+
+
+@login_required
+@require_POST
+def split(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _post_action(request, case_id, "split", SplitForm, lambda case, data: services.split_report(
+        case, report_id=data["report"], by=request.user, ip=client_ip(request)), _("Report moved to a new case."))

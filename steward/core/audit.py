@@ -1,0 +1,77 @@
+"""The audit log: append-only and hash-chained, so an edited, removed or reordered
+entry breaks the chain that `manage.py verify_audit` recomputes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from .models import AuditEntry
+
+GENESIS = "0" * 64
+# Any fixed number: PostgreSQL serialises appends to the chain with this advisory lock.
+_CHAIN_LOCK = 7_420_001
+
+
+def _digest(prev_hash: str, seq: int, at: str, actor_id: int | None, actor_kind: str, action: str,
+            object_type: str, object_id: str, ip: str | None, detail: dict[str, Any]) -> str:
+    payload = json.dumps(
+        [prev_hash, seq, at, actor_id, actor_kind, action, object_type, object_id, ip, detail],
+        sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _entry_digest(entry: AuditEntry) -> str:
+    return _digest(entry.prev_hash, entry.seq, entry.at.isoformat(), entry.actor_id, entry.actor_kind,
+                   entry.action, entry.object_type, entry.object_id, entry.ip, entry.detail)
+
+
+def record(actor: AbstractBaseUser | AnonymousUser | None, action: str, obj: models.Model | None = None, *,
+           ip: str | None = None, detail: dict[str, Any] | None = None, actor_kind: str | None = None) -> AuditEntry:
+    """Append one entry. `detail` must never hold report content, only identifiers and choices."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+        last = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
+        seq = last.seq + 1 if last else 1
+        prev_hash = last.hash if last else GENESIS
+        is_user = actor is not None and actor.is_authenticated
+        entry = AuditEntry(
+            seq=seq,
+            at=timezone.now(),
+            actor_id=actor.pk if is_user else None,  # type: ignore[union-attr]
+            actor_kind=actor_kind or ("staff" if is_user else "system"),
+            action=action,
+            object_type=obj._meta.model_name if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            ip=ip if is_user else None,  # a reporter's address is never kept
+            detail=detail or {},
+            prev_hash=prev_hash,
+        )
+        entry.hash = _entry_digest(entry)
+        entry.save()
+        return entry
+
+
+def verify(entries: Iterable[AuditEntry] | None = None) -> list[str]:
+    """Return the problems found in the chain; an empty list means it is intact."""
+    problems: list[str] = []
+    prev_hash, expected_seq = GENESIS, 1
+    rows = entries if entries is not None else AuditEntry.objects.order_by("id").iterator()
+    for entry in rows:
+        if entry.seq != expected_seq:
+            problems.append(f"entry id {entry.pk}: sequence {entry.seq}, expected {expected_seq} (removed or reordered)")
+        if entry.prev_hash != prev_hash:
+            problems.append(f"entry #{entry.seq}: does not follow the previous entry (removed or reordered)")
+        if _entry_digest(entry) != entry.hash:
+            problems.append(f"entry #{entry.seq}: content does not match its hash (edited)")
+        prev_hash, expected_seq = entry.hash, entry.seq + 1
+    return problems

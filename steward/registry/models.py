@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from steward.core import crypto
+from steward.core.models import DataKey
+
+
+class System(models.TextChoices):
+    """Community systems a person can hold an account on."""
+
+    GITHUB = "github", "GitHub"
+    GITLAB = "gitlab", "GitLab"
+    DISCOURSE = "discourse", "Discourse"
+    MATRIX = "matrix", "Matrix"
+    SLACK = "slack", "Slack"
+    BUGZILLA = "bugzilla", "Bugzilla"
+    MAILING_LIST = "email", _("Email / mailing list")
+    OTHER = "other", _("Other")
+
+
+class Person(models.Model):
+    """Someone involved in one or more cases, known through their accounts (identities)."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Person {self.pk}"
+
+
+class Identity(models.Model):
+    """One account of a person on one system. The handle is sealed; look-ups use its blind index."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identities")
+    system = models.CharField(max_length=16, choices=System.choices)
+    handle_sealed = models.BinaryField()
+    handle_index = models.CharField(max_length=64)
+    data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["system", "handle_index"], name="identity_unique_per_system")]
+
+    @property
+    def handle(self) -> str:
+        return crypto.unseal(self.data_key, self.handle_sealed, field="identity.handle")
+
+    def __str__(self) -> str:
+        return f"{self.get_system_display()} identity {self.pk}"

@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from steward.cases.models import Space
+from steward.core.crypto import new_token
+from steward.core.forms import MultipleFileField
+from steward.registry.models import System
+
+from . import uploads
+from .models import Report
+from .services import Account, Intake
+
+ACCOUNT_ROWS = 3
+YES_NO = [("no", _("No")), ("yes", _("Yes"))]
+
+
+def check_files(files: list[Any] | None) -> list[uploads.CleanFile]:
+    files = files or []
+    if len(files) > settings.STEWARD_EVIDENCE_MAX_FILES:
+        raise ValidationError(_("Send at most %(count)s files.") % {"count": settings.STEWARD_EVIDENCE_MAX_FILES})
+    return [uploads.check(upload) for upload in files]
+
+
+class ReportForm(forms.Form):
+    narrative = forms.CharField(
+        label=_("What happened?"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("In your own words and in any language. Include what was said or done, as far as you remember."),
+        error_messages={"required": _("Please tell us what happened.")},
+    )
+    occurred_date = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter the date as YYYY-MM-DD, for example 2026-03-14.")},
+    )
+    occurred_time = forms.TimeField(
+        label=_("Time (optional)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}),
+        error_messages={"invalid": _("Enter the time as HH:MM, for example 18:30.")},
+    )
+    occurred_approx = forms.CharField(
+        label=_("Or, if you are not sure, roughly when"), required=False, max_length=200,
+        help_text=_("For example: “during the March community call” or “over the last few weeks”."),
+    )
+    space = forms.ModelChoiceField(
+        label=_("Where did it happen?"), queryset=Space.objects.none(), required=False,
+        empty_label=_("Choose a space (or leave empty)"),
+        error_messages={"invalid_choice": _("That space is not one of the choices. Choose one from the list.")},
+    )
+    location = forms.CharField(
+        label=_("Link or place"), required=False, max_length=1000,
+        help_text=_("A link to the message, issue or thread, or the name of the place or event."),
+    )
+    involved = forms.CharField(
+        label=_("Who was involved?"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Names, nicknames or descriptions of the people involved."),
+    )
+    ongoing = forms.ChoiceField(label=_("Is it still happening?"), choices=Report.Ongoing.choices,
+                                initial=Report.Ongoing.UNKNOWN, widget=forms.RadioSelect)
+    danger_now = forms.ChoiceField(label=_("Is anyone in danger right now?"), choices=YES_NO, initial="no",
+                                   widget=forms.RadioSelect)
+    reporter_role = forms.ChoiceField(label=_("How were you involved?"), choices=Report.ReporterRole.choices,
+                                      widget=forms.RadioSelect,
+                                      error_messages={"required": _("Tell us whether it happened to you or you saw it.")})
+    witnesses = forms.CharField(label=_("Did anyone else see or hear it?"), required=False, max_length=5000,
+                                widget=forms.Textarea(attrs={"rows": 2}))
+    evidence = MultipleFileField(
+        label=_("Screenshots or other files (optional)"), required=False,
+        help_text=_("Images, PDF or text files. Information such as the location is removed from images."),
+    )
+    wishes = forms.CharField(
+        label=_("What would you like to happen? (optional)"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("You do not have to answer. We will take your wishes into account."),
+    )
+    consent_contact_reported = forms.ChoiceField(
+        label=_("May we contact the person you reported about this?"), choices=YES_NO, initial="no",
+        widget=forms.RadioSelect)
+    consent_name_to_reported = forms.ChoiceField(
+        label=_("May we tell them that you made this report?"), choices=YES_NO, initial="no", widget=forms.RadioSelect)
+    anonymous = forms.ChoiceField(
+        label=_("How can we reach you?"), initial="anonymous", widget=forms.RadioSelect,
+        choices=[("anonymous", _("Stay anonymous: I will check back with my receipt code")),
+                 ("contact", _("Contact me at the email address below"))])
+    contact_name = forms.CharField(label=_("Your name (optional)"), required=False, max_length=200)
+    contact_email = forms.EmailField(label=_("Your email"), required=False,
+                                     error_messages={"invalid": _("Enter a valid email address, like name@example.org.")})
+    preferred_language = forms.ChoiceField(label=_("Language for our replies"), choices=settings.LANGUAGES)
+    submission = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["space"].queryset = Space.objects.filter(active=True)  # type: ignore[attr-defined]
+        self.fields["preferred_language"].initial = get_language()
+        self.fields["submission"].initial = new_token()
+        for index in range(1, ACCOUNT_ROWS + 1):
+            self.fields[f"account_system_{index}"] = forms.ChoiceField(
+                label=_("System"), required=False, choices=[("", "—"), *System.choices])
+            self.fields[f"account_handle_{index}"] = forms.CharField(label=_("Account name"), required=False,
+                                                                      max_length=200)
+
+    def account_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"account_system_{i}"], self[f"account_handle_{i}"]) for i in range(1, ACCOUNT_ROWS + 1)]
+
+    def clean_occurred_date(self) -> Any:
+        value = self.cleaned_data.get("occurred_date")
+        if value and value > timezone.localdate():
+            raise ValidationError(_("The date is in the future. Enter the day it happened."))
+        return value
+
+    def clean_evidence(self) -> list[uploads.CleanFile]:
+        return check_files(self.cleaned_data.get("evidence"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("anonymous") == "contact" and not data.get("contact_email") and "contact_email" not in self.errors:
+            self.add_error("contact_email", _("Give an email address, or choose to stay anonymous."))
+        for index in range(1, ACCOUNT_ROWS + 1):
+            system, handle = data.get(f"account_system_{index}"), (data.get(f"account_handle_{index}") or "").strip()
+            if handle and not system:
+                self.add_error(f"account_system_{index}", _("Choose the system this account is on."))
+            if system and not handle:
+                self.add_error(f"account_handle_{index}", _("Give the account name, or clear the system."))
+        return data
+
+    def intake(self) -> Intake:
+        data = self.cleaned_data
+        occurred_at = None
+        if data.get("occurred_date"):
+            occurred_at = timezone.make_aware(timezone.datetime.combine(
+                data["occurred_date"], data.get("occurred_time") or timezone.datetime.min.time()))
+        accounts = [
+            Account(system=data[f"account_system_{i}"], handle=data[f"account_handle_{i}"].strip())
+            for i in range(1, ACCOUNT_ROWS + 1) if data.get(f"account_system_{i}") and data.get(f"account_handle_{i}", "").strip()
+        ]
+        return Intake(
+            narrative=data["narrative"], reporter_role=data["reporter_role"], submission_token=data["submission"],
+            occurred_at=occurred_at, occurred_approx=data.get("occurred_approx", ""), space=data.get("space"),
+            location=data.get("location", ""), involved=data.get("involved", ""), accounts=accounts,
+            ongoing=data["ongoing"], danger_now=data["danger_now"] == "yes", witnesses=data.get("witnesses", ""),
+            wishes=data.get("wishes", ""), consent_contact_reported=data["consent_contact_reported"] == "yes",
+            consent_name_to_reported=data["consent_name_to_reported"] == "yes",
+            anonymous=data["anonymous"] == "anonymous", contact_name=data.get("contact_name", ""),
+            contact_email=data.get("contact_email", ""), preferred_language=data["preferred_language"],
+            files=data.get("evidence") or [],
+        )
+
+
+class StaffReportForm(ReportForm):
+    """A report taken down by staff on someone's behalf."""
+
+    channel = forms.ChoiceField(
+        label=_("How was the report received?"),
+        choices=[c for c in Report.Channel.choices if c[0] != Report.Channel.WEB],
+    )
+    field_order = ["channel"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["narrative"].label = _("What happened, as the reporter told it")
+        self.fields["reporter_role"].label = _("How was the reporter involved?")
+
+    def intake(self) -> Intake:
+        intake = super().intake()
+        intake.channel = self.cleaned_data["channel"]
+        return intake
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label=_("Receipt code"), max_length=64,
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
+                                                         "autocapitalize": "characters"}))
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Your message"), required=False, max_length=20000,
+                           widget=forms.Textarea(attrs={"rows": 5}))
+    files = MultipleFileField(label=_("Add files (optional)"), required=False)
+
+    def clean_files(self) -> list[uploads.CleanFile]:
+        return check_files(self.cleaned_data.get("files"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("body") or "").strip() and not data.get("files") and not self.errors:
+            raise ValidationError(_("Write a message or choose a file to send."))
+        return data
+
+
+class StaffMessageForm(forms.Form):
+    body = forms.CharField(label=_("Message to the reporter"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from steward.cases.models import Case, Space
+from steward.core import crypto
+from steward.core.models import DataKey
+
+
+class Report(models.Model):
+    """What one person told us, in their words. Sealed with the report's own data key,
+    so merging or splitting cases moves reports without re-encrypting them."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("the reporting form")
+        EMAIL = "email", _("email")
+        PHONE = "phone", _("phone")
+        IN_PERSON = "in_person", _("in person")
+        MODERATOR = "moderator", _("another moderator")
+
+    class Ongoing(models.TextChoices):
+        YES = "yes", _("Yes, it is still happening")
+        NO = "no", _("No, it has stopped")
+        UNKNOWN = "unknown", _("I don't know")
+
+    class ReporterRole(models.TextChoices):
+        AFFECTED = "affected", _("It happened to me")
+        WITNESS = "witness", _("I saw or heard it happen to someone else")
+        OTHER = "other", _("Other (for example, someone told me about it)")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reports")
+    data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    received_at = models.DateTimeField(default=timezone.now)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    occurred_approx_sealed = models.BinaryField(null=True, blank=True)
+    space = models.ForeignKey(Space, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    location_sealed = models.BinaryField(null=True, blank=True)
+    narrative_sealed = models.BinaryField()
+    involved_sealed = models.BinaryField(null=True, blank=True)
+    witnesses_sealed = models.BinaryField(null=True, blank=True)
+    wishes_sealed = models.BinaryField(null=True, blank=True)
+    ongoing = models.CharField(max_length=8, choices=Ongoing.choices, default=Ongoing.UNKNOWN)
+    danger_now = models.BooleanField(default=False)
+    reporter_role = models.CharField(max_length=16, choices=ReporterRole.choices)
+    consent_contact_reported = models.BooleanField(default=False)
+    consent_name_to_reported = models.BooleanField(default=False)
+    anonymous = models.BooleanField(default=True)
+    contact_name_sealed = models.BinaryField(null=True, blank=True)
+    contact_email_sealed = models.BinaryField(null=True, blank=True)
+    contact_email_index = models.CharField(max_length=64, blank=True, db_index=True)
+    preferred_language = models.CharField(max_length=16, blank=True)
+    detected_language = models.CharField(max_length=16, blank=True)
+    receipt_hash = models.CharField(max_length=64, unique=True)
+    # Keyed hash of the form's one-time token: a second submit of the same form is refused.
+    submission_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"R-{self.pk:05d}"
+
+    @property
+    def ongoing_bool(self) -> bool | None:
+        return {self.Ongoing.YES: True, self.Ongoing.NO: False}.get(self.Ongoing(self.ongoing))
+
+    def _open(self, field: str) -> str:
+        return crypto.unseal(self.data_key, getattr(self, f"{field}_sealed"), field=f"report.{field}")
+
+    narrative = property(lambda self: self._open("narrative"))
+    occurred_approx = property(lambda self: self._open("occurred_approx"))
+    location = property(lambda self: self._open("location"))
+    involved = property(lambda self: self._open("involved"))
+    witnesses = property(lambda self: self._open("witnesses"))
+    wishes = property(lambda self: self._open("wishes"))
+    contact_name = property(lambda self: self._open("contact_name"))
+    contact_email = property(lambda self: self._open("contact_email"))
+
+
+class Message(models.Model):
+    """The two-way thread between the people handling a case and one reporter.
+
+    Threads are per report, so two reporters on a merged case never see each other's words.
+    """
+
+    class Direction(models.TextChoices):
+        TO_REPORTER = "to_reporter", _("To the reporter")
+        FROM_REPORTER = "from_reporter", _("From the reporter")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=16, choices=Direction.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    body_sealed = models.BinaryField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    @property
+    def body(self) -> str:
+        return crypto.unseal(self.report.data_key, self.body_sealed, field="message.body")
+
+
+class Evidence(models.Model):
+    """A file a reporter gave us. The bytes live encrypted on disk under `stored_name`."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="files")
+    stored_name = models.CharField(max_length=64, unique=True)
+    name_sealed = models.BinaryField()
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    @property
+    def name(self) -> str:
+        return crypto.unseal(self.report.data_key, self.name_sealed, field="evidence.name")

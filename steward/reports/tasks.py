@@ -1,0 +1,55 @@
+"""Emails to reporters, in their language. They never contain report content or the
+receipt code: a mailbox is not a safe place for either."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.tasks import task
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+
+def _send(report_id: int, subject: str, body: str) -> None:
+    from .models import Report
+
+    report = Report.objects.select_related("data_key").filter(pk=report_id).first()
+    if report is None or not report.contact_email_sealed or report.data_key.wrapped is None:
+        return  # erased or anonymous meanwhile
+    language = report.preferred_language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {
+            "organisation": settings.STEWARD_ORGANISATION_NAME,
+            "url": settings.STEWARD_BASE_URL.rstrip("/") + reverse("reports:follow_up"),
+            "ack_hours": settings.STEWARD_ACK_HOURS,
+            "response_days": settings.STEWARD_FIRST_RESPONSE_DAYS,
+        }
+        send_mail(_(subject) % context, _(body) % context, None, [report.contact_email])
+
+
+# Marked with gettext_noop here and translated when sent, in the reporter's language.
+ACK_SUBJECT = gettext_noop("We received your report — %(organisation)s")
+ACK_BODY = gettext_noop(
+    "Thank you for telling us. Your report has been received and stored securely.\n\n"
+    "What happens next: someone from the community team will acknowledge it within %(ack_hours)s hours "
+    "and respond within %(response_days)s days.\n\n"
+    "You can follow your report, read our questions and add information at %(url)s with the receipt code "
+    "you were shown. For your safety this email does not repeat what you wrote or your code.\n"
+)
+MESSAGE_SUBJECT = gettext_noop("There is a new message about your report — %(organisation)s")
+MESSAGE_BODY = gettext_noop(
+    "Someone handling your report has written to you.\n\n"
+    "Read it at %(url)s with your receipt code. For your safety this email does not contain the message.\n"
+)
+
+
+@task()
+def acknowledge_report(report_id: int) -> None:
+    _send(report_id, ACK_SUBJECT, ACK_BODY)
+
+
+@task()
+def notify_reporter(report_id: int) -> None:
+    _send(report_id, MESSAGE_SUBJECT, MESSAGE_BODY)

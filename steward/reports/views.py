@@ -1,0 +1,143 @@
+"""Reporter pages (no account, no JavaScript needed) and the staff views for reports."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from steward.core import access, ratelimit
+from steward.core.errors import DomainError
+from steward.core.http import client_ip
+
+from . import services
+from .forms import CodeForm, ReplyForm, ReportForm, StaffMessageForm, StaffReportForm
+from .models import Evidence, Report
+
+SESSION_KEY = "steward_follow_up_report"
+
+
+def promises() -> dict[str, int]:
+    return {"ack_hours": settings.STEWARD_ACK_HOURS, "response_days": settings.STEWARD_FIRST_RESPONSE_DAYS}
+
+
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "reports/report_form.html", {"form": ReportForm(), **promises()})
+    limit, window = settings.STEWARD_INTAKE_RATE
+    if not ratelimit.hit("intake", request, limit=limit, window=window):
+        return render(request, "reports/rate_limited.html", status=429)
+    form = ReportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "reports/report_form.html", {"form": form, **promises()}, status=400)
+    try:
+        saved, code = services.submit_report(form.intake())
+    except services.DuplicateSubmission as error:
+        return render(request, "reports/duplicate.html", {"message": error.message}, status=409)
+    # The code is rendered straight into this response: it is never stored, logged or put in a URL.
+    return render(request, "reports/received.html", {"code": code, "danger": saved.danger_now, **promises()})
+
+
+@require_http_methods(["GET", "POST"])
+def follow_up(request: HttpRequest) -> HttpResponse:
+    form = CodeForm(request.POST or None)
+    limit, window = settings.STEWARD_FOLLOWUP_RATE
+    if request.method == "POST":
+        if ratelimit.is_limited("follow_up", request, limit=limit, window=window):
+            return render(request, "reports/rate_limited.html", status=429)
+        found = services.find_report(request.POST.get("code", "")) if form.is_valid() else None
+        if found is not None:
+            request.session.cycle_key()
+            request.session[SESSION_KEY] = found.pk
+            return redirect("reports:follow_up_case")
+        ratelimit.hit("follow_up", request, limit=limit, window=window)
+        form.add_error(None, _("We could not find a report with that code. Check the code and try again."))
+        return render(request, "reports/follow_up.html", {"form": form}, status=400)
+    return render(request, "reports/follow_up.html", {"form": form})
+
+
+def _reporter_report(request: HttpRequest) -> Report | None:
+    report_id = request.session.get(SESSION_KEY)
+    if report_id is None:
+        return None
+    return Report.objects.select_related("case", "case__assignee", "data_key").filter(pk=report_id).first()
+
+
+@require_http_methods(["GET", "POST"])
+def follow_up_case(request: HttpRequest) -> HttpResponse:
+    found = _reporter_report(request)
+    if found is None:
+        return redirect("reports:follow_up")
+    form = ReplyForm()
+    if request.method == "POST":
+        form = ReplyForm(request.POST, request.FILES)
+        if form.is_valid():
+            services.reporter_reply(found, body=form.cleaned_data["body"], files=form.cleaned_data["files"])
+            messages.success(request, _("Thank you. Your message was sent to the people handling your report."))
+            return redirect("reports:follow_up_case")
+    services.reporter_view(found)
+    case = found.case
+    context = {
+        "report": found,
+        "case": case,
+        "thread": found.messages.select_related("author").prefetch_related("files"),
+        "handler": case.assignee.first_name if case.assignee and case.assignee.first_name else "",
+        "form": form,
+        **promises(),
+    }
+    return render(request, "reports/follow_up_case.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def follow_up_leave(request: HttpRequest) -> HttpResponse:
+    request.session.flush()
+    return redirect("reports:follow_up")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_record(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, "record_report")
+    form = StaffReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved, code = services.submit_report(form.intake(), recorded_by=request.user, ip=client_ip(request))
+        except services.DuplicateSubmission as error:
+            form.add_error(None, error.message)
+        else:
+            return render(request, "reports/staff_recorded.html", {"report": saved, "code": code})
+    return render(request, "reports/staff_record.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def staff_message(request: HttpRequest, report_id: int) -> HttpResponse:
+    found = get_object_or_404(Report.objects.select_related("case", "data_key"), pk=report_id)
+    form = StaffMessageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The message is empty."))
+    else:
+        try:
+            services.message_reporter(found, by=request.user, body=form.cleaned_data["body"], ip=client_ip(request))
+            messages.success(request, _("Message sent. The reporter is told by email (without its content) if they left an address."))
+        except DomainError as error:
+            messages.error(request, str(error.message))
+    return redirect("cases:detail", found.case_id)
+
+
+@login_required
+def staff_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
+    evidence = get_object_or_404(Evidence.objects.select_related("report__case", "report__data_key"), pk=evidence_id)
+    data = services.evidence_for_staff(evidence, by=request.user, ip=client_ip(request))
+    response = HttpResponse(data, content_type="application/octet-stream")
+    # Always a download, never rendered inline, whatever the file claims to be.
+    response["Content-Disposition"] = content_disposition_header(True, evidence.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

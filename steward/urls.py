@@ -1,0 +1,26 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView, TemplateView
+
+staff_patterns = (
+    [
+        path("login/", auth_views.LoginView.as_view(template_name="staff/login.html", redirect_authenticated_user=True),
+             name="login"),
+        path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    ],
+    "staff",
+)
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("steward.reports.urls")),
+    path("staff/", include(staff_patterns)),
+    path("staff/cases/", include("steward.cases.urls")),
+    path("staff/", RedirectView.as_view(pattern_name="cases:queue", permanent=False)),
+]
+
+handler400 = "steward.core.views.bad_request"
+handler403 = "steward.core.views.permission_denied"
+handler404 = "steward.core.views.page_not_found"
+handler500 = "steward.core.views.server_error"
