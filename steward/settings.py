@@ -57,7 +57,7 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set when STEWARD_ENV=production")
-    SECRET_KEY = "steward-development-only-secret-key-not-for-production-use-0123456789"  # nosec B105
+    SECRET_KEY = "steward-development-only-secret-key-not-for-production-use-0123456789"  # noqa: S105  # nosec B105
 
 # Key-encryption key (a Tink AEAD keyset in JSON) that wraps every per-case data key.
 STEWARD_KEK = env_str("STEWARD_KEK")

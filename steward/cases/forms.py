@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from steward.core.roles import Role
 from steward.registry.models import System
@@ -15,7 +16,7 @@ from .triage import TriageAnswers
 YES_NO = [("no", _("No")), ("yes", _("Yes"))]
 
 
-def _yes_no(label: str) -> forms.ChoiceField:
+def _yes_no(label: StrOrPromise) -> forms.ChoiceField:
     return forms.ChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect)
 
 

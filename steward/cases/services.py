@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -35,7 +35,7 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-def record_event(case: Case, kind: str, by: AbstractBaseUser | None = None, detail: str = "", **data: object) -> None:
+def record_event(case: Case, kind: str, by: User | None = None, detail: str = "", **data: object) -> None:
     TimelineEvent.objects.create(
         case=case, kind=kind, actor=by if by is not None and by.is_authenticated else None, data=data,
         detail_sealed=case.seal(detail, "timeline") if detail else None,
@@ -59,7 +59,7 @@ def open_case(*, space: Space | None, danger: bool, ongoing: bool | None, langua
     return case
 
 
-def view_case(case: Case, *, by: AbstractBaseUser, ip: str | None) -> Case:
+def view_case(case: Case, *, by: User, ip: str | None) -> Case:
     """Reading a case's content is itself audited."""
     access.require(by, "view", case)
     audit.record(by, "case.view", case, ip=ip)
@@ -67,7 +67,7 @@ def view_case(case: Case, *, by: AbstractBaseUser, ip: str | None) -> Case:
 
 
 @transaction.atomic
-def triage_case(case: Case, *, by: AbstractBaseUser, answers: TriageAnswers, priority: str, reason: str,
+def triage_case(case: Case, *, by: User, answers: TriageAnswers, priority: str, reason: str,
                 ip: str | None = None) -> Case:
     access.require(by, "triage", case)
     case = Case.objects.select_for_update().get(pk=case.pk)
@@ -98,7 +98,7 @@ def triage_case(case: Case, *, by: AbstractBaseUser, answers: TriageAnswers, pri
 
 
 @transaction.atomic
-def assign_case(case: Case, *, by: AbstractBaseUser, assignee: AbstractBaseUser | None, ip: str | None = None) -> Case:
+def assign_case(case: Case, *, by: User, assignee: User | None, ip: str | None = None) -> Case:
     access.require(by, "assign", case)
     if assignee is not None and not access.may_be_assigned(assignee):
         raise DomainError(_("%(name)s cannot be assigned cases.") % {"name": assignee.get_username()})
@@ -114,7 +114,7 @@ def assign_case(case: Case, *, by: AbstractBaseUser, assignee: AbstractBaseUser 
 
 
 @transaction.atomic
-def move_case(case: Case, *, by: AbstractBaseUser, to: str, reason: str = "", decision_summary: str = "",
+def move_case(case: Case, *, by: User, to: str, reason: str = "", decision_summary: str = "",
               ip: str | None = None) -> Case:
     access.require(by, "transition", case)
     case = Case.objects.select_for_update().get(pk=case.pk)
@@ -138,7 +138,7 @@ def move_case(case: Case, *, by: AbstractBaseUser, to: str, reason: str = "", de
 
 
 @transaction.atomic
-def add_note(case: Case, *, by: AbstractBaseUser, body: str, ip: str | None = None) -> Note:
+def add_note(case: Case, *, by: User, body: str, ip: str | None = None) -> Note:
     access.require(by, "note", case)
     if not body.strip():
         raise DomainError(_("The note is empty."))
@@ -148,7 +148,7 @@ def add_note(case: Case, *, by: AbstractBaseUser, body: str, ip: str | None = No
     return note
 
 
-def add_party(case: Case, *, system: str, handle: str, role: str, by: AbstractBaseUser | None = None,
+def add_party(case: Case, *, system: str, handle: str, role: str, by: User | None = None,
               ip: str | None = None) -> Party:
     if by is not None:
         access.require(by, "note", case)
@@ -166,7 +166,7 @@ def add_party(case: Case, *, system: str, handle: str, role: str, by: AbstractBa
 
 
 @transaction.atomic
-def merge_cases(target: Case, sources: Iterable[Case], *, by: AbstractBaseUser, ip: str | None = None) -> Case:
+def merge_cases(target: Case, sources: Iterable[Case], *, by: User, ip: str | None = None) -> Case:
     """Bring the reports, parties and threads of other cases about the same incident or person into one."""
     access.require(by, "merge", target)
     sources = [s for s in sources if s.pk != target.pk]
@@ -202,7 +202,7 @@ def merge_cases(target: Case, sources: Iterable[Case], *, by: AbstractBaseUser, 
 
 
 @transaction.atomic
-def split_report(case: Case, *, report_id: int, by: AbstractBaseUser, ip: str | None = None) -> Case:
+def split_report(case: Case, *, report_id: int, by: User, ip: str | None = None) -> Case:
     """Move one report out of a case into a new case of its own (e.g. a wrong merge)."""
     access.require(by, "split", case)
     reports = case.reports  # type: ignore[attr-defined]
@@ -225,12 +225,12 @@ def split_report(case: Case, *, report_id: int, by: AbstractBaseUser, ip: str | 
     return new_case
 
 
-def staff_name(user: AbstractBaseUser) -> str:
+def staff_name(user: User) -> str:
     """What reporters and colleagues see: a first name or role, never the full account."""
     return getattr(user, "first_name", "") or user.get_username()
 
 
-def queue(by: AbstractBaseUser, *, status: str = "", priority: str = "", space: str = "", assignee: str = "",
+def queue(by: User, *, status: str = "", priority: str = "", space: str = "", assignee: str = "",
           overdue: bool = False, search: str = "") -> QuerySet[Case]:
     """The cases this person may see, most urgent first."""
     access.require(by, "queue")

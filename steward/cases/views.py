@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from steward.core import access
 from steward.core.errors import DomainError
-from steward.core.http import client_ip
+from steward.core.http import client_ip, staff_user
 
 from . import services
 from .forms import AssignForm, MergeForm, NoteForm, PartyForm, QueueFilterForm, SplitForm, TransitionForm, TriageForm
@@ -30,7 +30,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = QueueFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
     cases = services.queue(
-        request.user, status=data.get("status", ""), priority=data.get("priority", ""),
+        staff_user(request), status=data.get("status", ""), priority=data.get("priority", ""),
         space=str(data["space"].pk) if data.get("space") else "", assignee=data.get("assignee", ""),
         overdue=bool(data.get("overdue")), search=data.get("q", ""),
     )
@@ -48,7 +48,7 @@ def _case(request: HttpRequest, case_id: int, action: str) -> Case:
 
 @login_required
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = services.view_case(_case(request, case_id, "view"), by=request.user, ip=client_ip(request))
+    case = services.view_case(_case(request, case_id, "view"), by=staff_user(request), ip=client_ip(request))
     reports = case.reports.select_related("data_key", "space", "recorded_by").prefetch_related(  # type: ignore[attr-defined]
         "evidence", "messages__author", "messages__files")
     context = {
@@ -80,7 +80,7 @@ def triage(request: HttpRequest, case_id: int) -> HttpResponse:
         proposal = propose_priority(form.answers())
         if "propose" not in request.POST:
             try:
-                services.triage_case(case, by=request.user, answers=form.answers(), priority=form.cleaned_data["priority"],
+                services.triage_case(case, by=staff_user(request), answers=form.answers(), priority=form.cleaned_data["priority"],
                                      reason=form.cleaned_data["reason"], ip=client_ip(request))
             except DomainError as error:
                 form.add_error("reason", str(error.message))
@@ -116,14 +116,14 @@ def _post_action(request: HttpRequest, case_id: int, action: str, form_class: ty
 @require_POST
 def assign(request: HttpRequest, case_id: int) -> HttpResponse:
     return _post_action(request, case_id, "assign", AssignForm, lambda case, data: services.assign_case(
-        case, by=request.user, assignee=data["assignee"], ip=client_ip(request)), _("Assignment saved."))
+        case, by=staff_user(request), assignee=data["assignee"], ip=client_ip(request)), _("Assignment saved."))
 
 
 @login_required
 @require_POST
 def transition(request: HttpRequest, case_id: int) -> HttpResponse:
     return _post_action(request, case_id, "transition", TransitionForm, lambda case, data: services.move_case(
-        case, by=request.user, to=data["to"], reason=data["reason"], decision_summary=data["decision_summary"],
+        case, by=staff_user(request), to=data["to"], reason=data["reason"], decision_summary=data["decision_summary"],
         ip=client_ip(request)), _("Status changed."))
 
 
@@ -131,14 +131,14 @@ def transition(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def note(request: HttpRequest, case_id: int) -> HttpResponse:
     return _post_action(request, case_id, "note", NoteForm, lambda case, data: services.add_note(
-        case, by=request.user, body=data["body"], ip=client_ip(request)), _("Note added."))
+        case, by=staff_user(request), body=data["body"], ip=client_ip(request)), _("Note added."))
 
 
 @login_required
 @require_POST
 def party(request: HttpRequest, case_id: int) -> HttpResponse:
     return _post_action(request, case_id, "note", PartyForm, lambda case, data: services.add_party(
-        case, by=request.user, system=data["system"], handle=data["handle"], role=data["role"],
+        case, by=staff_user(request), system=data["system"], handle=data["handle"], role=data["role"],
         ip=client_ip(request)), _("Person recorded."))
 
 
@@ -150,7 +150,7 @@ def merge(request: HttpRequest, case_id: int) -> HttpResponse:
         missing = set(data["cases"]) - {c.pk for c in sources}
         if missing:
             raise DomainError(_("No case %(refs)s.") % {"refs": ", ".join(f"C-{pk:05d}" for pk in sorted(missing))})
-        return services.merge_cases(case, sources, by=request.user, ip=client_ip(request))
+        return services.merge_cases(case, sources, by=staff_user(request), ip=client_ip(request))
 
     return _post_action(request, case_id, "merge", MergeForm, run, _("Cases merged."))
 
@@ -159,4 +159,4 @@ def merge(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def split(request: HttpRequest, case_id: int) -> HttpResponse:
     return _post_action(request, case_id, "split", SplitForm, lambda case, data: services.split_report(
-        case, report_id=data["report"], by=request.user, ip=client_ip(request)), _("Report moved to a new case."))
+        case, report_id=data["report"], by=staff_user(request), ip=client_ip(request)), _("Report moved to a new case."))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import PermissionDenied
 
 from .roles import Role
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 class CaseLike(Protocol):
@@ -35,12 +36,12 @@ GLOBAL_ACTIONS: dict[str, set[str]] = {
 
 
 def roles_of(user: User) -> frozenset[str]:
-    if not user.is_authenticated or not user.is_active or not getattr(user, "is_staff", False):
+    if not isinstance(user, AuthUser) or not user.is_active or not user.is_staff:
         return frozenset()
-    cached = getattr(user, "_steward_roles", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
-        user._steward_roles = cached  # type: ignore[union-attr]
+    cached: frozenset[str] | None = getattr(user, "_steward_roles", None)
+    if cached is None:  # once per request: the user object lives as long as the request
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._steward_roles = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -65,5 +66,5 @@ def sees_all_cases(user: User) -> bool:
     return any("view" in ROLE_ACTIONS.get(role, set()) for role in roles_of(user))
 
 
-def may_be_assigned(user: AbstractBaseUser) -> bool:
+def may_be_assigned(user: User) -> bool:
     return bool(roles_of(user) & {Role.TRIAGER, Role.CASE_HANDLER})

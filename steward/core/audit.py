@@ -50,7 +50,7 @@ def record(actor: AbstractBaseUser | AnonymousUser | None, action: str, obj: mod
             actor_id=actor.pk if is_user else None,  # type: ignore[union-attr]
             actor_kind=actor_kind or ("staff" if is_user else "system"),
             action=action,
-            object_type=obj._meta.model_name if obj is not None else "",
+            object_type=(obj._meta.model_name or "") if obj is not None else "",
             object_id=str(obj.pk) if obj is not None else "",
             ip=ip if is_user else None,  # a reporter's address is never kept
             detail=detail or {},

@@ -10,5 +10,5 @@ class DomainError(Exception):
 
 
 class InvalidTransition(DomainError):
-    def __init__(self, current: str, target: str) -> None:
+    def __init__(self, current: object, target: object) -> None:
         super().__init__(_("A case that is “%(current)s” cannot move to “%(target)s”.") % {"current": current, "target": target})

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 
 from django import forms
@@ -132,8 +133,7 @@ class ReportForm(forms.Form):
         data = self.cleaned_data
         occurred_at = None
         if data.get("occurred_date"):
-            occurred_at = timezone.make_aware(timezone.datetime.combine(
-                data["occurred_date"], data.get("occurred_time") or timezone.datetime.min.time()))
+            occurred_at = timezone.make_aware(datetime.combine(data["occurred_date"], data.get("occurred_time") or time.min))
         accounts = [
             Account(system=data[f"account_system_{i}"], handle=data[f"account_handle_{i}"].strip())
             for i in range(1, ACCOUNT_ROWS + 1) if data.get(f"account_system_{i}") and data.get(f"account_handle_{i}", "").strip()
@@ -180,7 +180,7 @@ class CodeForm(forms.Form):
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Your message"), required=False, max_length=20000,
                            widget=forms.Textarea(attrs={"rows": 5}))
-    files = MultipleFileField(label=_("Add files (optional)"), required=False)
+    files = MultipleFileField(label=_("Add files (optional)"), required=False)  # type: ignore[assignment]
 
     def clean_files(self) -> list[uploads.CleanFile]:
         return check_files(self.cleaned_data.get("files"))

@@ -20,6 +20,12 @@ def new_code() -> str:
     return "-".join(symbols[i:i + GROUP_SIZE] for i in range(0, len(symbols), GROUP_SIZE))
 
 
+def issue() -> tuple[str, str]:
+    """A new code and the keyed hash to store in its place."""
+    code = new_code()
+    return code, crypto.keyed_hash(normalise(code) or "", purpose="receipt")
+
+
 def normalise(code: str) -> str | None:
     """Accept what people type: any case, spaces or dashes, O for 0, I or L for 1."""
     cleaned = "".join(ch for ch in code.upper() if ch not in " -\t").translate(_CONFUSABLE)

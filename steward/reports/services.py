@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,7 +75,7 @@ def submission_hash(token: str) -> str:
     return crypto.keyed_hash(token, purpose="submission")
 
 
-def submit_report(intake: Intake, *, recorded_by: AbstractBaseUser | None = None, ip: str | None = None) -> tuple[Report, str]:
+def submit_report(intake: Intake, *, recorded_by: User | None = None, ip: str | None = None) -> tuple[Report, str]:
     """Store a report and open its case; return the report and its receipt code (shown once).
 
     Everything happens in one transaction: a failure anywhere leaves no report, no case and
@@ -98,7 +98,7 @@ def submit_report(intake: Intake, *, recorded_by: AbstractBaseUser | None = None
     return report, code
 
 
-def _store(intake: Intake, recorded_by: AbstractBaseUser | None, stored: list[str], ip: str | None) -> tuple[Report, str]:
+def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str | None) -> tuple[Report, str]:
     token_hash = submission_hash(intake.submission_token)
     if Report.objects.filter(submission_hash=token_hash).exists():
         raise DuplicateSubmission()
@@ -111,7 +111,7 @@ def _store(intake: Intake, recorded_by: AbstractBaseUser | None, stored: list[st
     def sealed(name: str, value: str) -> bytes | None:
         return crypto.seal(key, value, field=f"report.{name}") if value else None
 
-    code = receipts.new_code()
+    code, receipt_hash = receipts.issue()
     email = "" if intake.anonymous else intake.contact_email.strip()
     report = Report.objects.create(
         case=case, data_key=key, channel=intake.channel, recorded_by=recorded_by,
@@ -127,7 +127,7 @@ def _store(intake: Intake, recorded_by: AbstractBaseUser | None, stored: list[st
         contact_email_sealed=sealed("contact_email", email),
         contact_email_index=crypto.blind_index(email, purpose="email") if email else "",
         preferred_language=intake.preferred_language, detected_language=language,
-        receipt_hash=receipts.code_hash(code), submission_hash=token_hash,
+        receipt_hash=receipt_hash, submission_hash=token_hash,
     )
     for account in intake.accounts:
         cases.add_party(case, system=account.system, handle=account.handle, role=Party.Role.REPORTED)
@@ -190,7 +190,7 @@ def reporter_reply(report: Report, *, body: str, files: list[uploads.CleanFile])
 
 
 @transaction.atomic
-def message_reporter(report: Report, *, by: AbstractBaseUser, body: str, ip: str | None = None) -> Message:
+def message_reporter(report: Report, *, by: User, body: str, ip: str | None = None) -> Message:
     """Staff write to the reporter of one report; the reporter reads it with their code."""
     access.require(by, "message", report.case)
     if not body.strip():
@@ -204,7 +204,7 @@ def message_reporter(report: Report, *, by: AbstractBaseUser, body: str, ip: str
     return message
 
 
-def evidence_for_staff(evidence: Evidence, *, by: AbstractBaseUser, ip: str | None) -> bytes:
+def evidence_for_staff(evidence: Evidence, *, by: User, ip: str | None) -> bytes:
     access.require(by, "evidence", evidence.report.case)
     audit.record(by, "evidence.download", evidence, ip=ip)
     return uploads.load(evidence.report.data_key, evidence.stored_name)

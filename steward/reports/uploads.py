@@ -41,10 +41,9 @@ class CleanFile:
 def _strip_image_metadata(data: bytes, content_type: str) -> bytes:
     """Copy the pixels into a fresh image: EXIF (GPS position, camera serial), XMP and comments stay behind."""
     fmt = IMAGE_FORMATS[content_type]
-    with Image.open(io.BytesIO(data)) as image:
-        image.load()
-        if fmt == "JPEG" and image.mode not in {"RGB", "L", "CMYK"}:
-            image = image.convert("RGB")
+    with Image.open(io.BytesIO(data)) as original:
+        original.load()
+        image = original.convert("RGB") if fmt == "JPEG" and original.mode not in {"RGB", "L", "CMYK"} else original
         clean = Image.new(image.mode, image.size)
         if image.mode == "P":
             clean.putpalette(image.getpalette() or [])
@@ -74,7 +73,8 @@ def check(upload: UploadedFile) -> CleanFile:
     else:
         content_type = kind.mime
     if content_type not in ALLOWED:
-        raise ValidationError(_("“%(name)s” is not a type we accept. Send images (PNG, JPEG, GIF, WebP), PDF or plain text.") % {"name": name})
+        raise ValidationError(
+            _("“%(name)s” is not a type we accept. Send images (PNG, JPEG, GIF, WebP), PDF or plain text.") % {"name": name})
     if suffix not in ALLOWED[content_type]:
         raise ValidationError(_("“%(name)s” does not contain what its name says: its content is %(type)s.") % {
             "name": name, "type": content_type})

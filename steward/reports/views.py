@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from steward.core import access, ratelimit
 from steward.core.errors import DomainError
-from steward.core.http import client_ip
+from steward.core.http import client_ip, staff_user
 
 from . import services
 from .forms import CodeForm, ReplyForm, ReportForm, StaffMessageForm, StaffReportForm
@@ -107,9 +107,9 @@ def staff_record(request: HttpRequest) -> HttpResponse:
     form = StaffReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            saved, code = services.submit_report(form.intake(), recorded_by=request.user, ip=client_ip(request))
+            saved, code = services.submit_report(form.intake(), recorded_by=staff_user(request), ip=client_ip(request))
         except services.DuplicateSubmission as error:
-            form.add_error(None, error.message)
+            form.add_error(None, str(error.message))
         else:
             return render(request, "reports/staff_recorded.html", {"report": saved, "code": code})
     return render(request, "reports/staff_record.html", {"form": form}, status=400 if form.errors else 200)
@@ -124,7 +124,7 @@ def staff_message(request: HttpRequest, report_id: int) -> HttpResponse:
         messages.error(request, _("The message is empty."))
     else:
         try:
-            services.message_reporter(found, by=request.user, body=form.cleaned_data["body"], ip=client_ip(request))
+            services.message_reporter(found, by=staff_user(request), body=form.cleaned_data["body"], ip=client_ip(request))
             messages.success(request, _("Message sent. The reporter is told by email (without its content) if they left an address."))
         except DomainError as error:
             messages.error(request, str(error.message))
@@ -134,7 +134,7 @@ def staff_message(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 def staff_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
     evidence = get_object_or_404(Evidence.objects.select_related("report__case", "report__data_key"), pk=evidence_id)
-    data = services.evidence_for_staff(evidence, by=request.user, ip=client_ip(request))
+    data = services.evidence_for_staff(evidence, by=staff_user(request), ip=client_ip(request))
     response = HttpResponse(data, content_type="application/octet-stream")
     # Always a download, never rendered inline, whatever the file claims to be.
     response["Content-Disposition"] = content_disposition_header(True, evidence.name)
