@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import secrets
 import threading
@@ -33,6 +34,15 @@ class KeyDestroyed(Exception):
 
 @lru_cache(maxsize=1)
 def _kek() -> aead.Aead:
+    return _kek_handle().primitive(aead.Aead)
+
+
+def kek_primary_id() -> int:
+    return int(_kek_handle().keyset_info().primary_key_id)
+
+
+def kek_keyset_json() -> str:
+    """The configured KEK keyset (for rotation); never logged or shown by Steward itself."""
     keyset_json = settings.STEWARD_KEK
     if not keyset_json:
         path = Path(settings.STEWARD_KEK_FILE)
@@ -43,8 +53,12 @@ def _kek() -> aead.Aead:
             path.write_text(generate_keyset_json())
             path.chmod(0o600)
         keyset_json = path.read_text()
-    handle = tink.json_proto_keyset_format.parse(keyset_json, secret_key_access.TOKEN)
-    return handle.primitive(aead.Aead)
+    return keyset_json
+
+
+@lru_cache(maxsize=1)
+def _kek_handle() -> tink.KeysetHandle:
+    return tink.json_proto_keyset_format.parse(kek_keyset_json(), secret_key_access.TOKEN)
 
 
 def generate_keyset_json() -> str:
@@ -60,7 +74,40 @@ def _wrap_ad(purpose: str) -> bytes:
 def new_data_key(purpose: str) -> DataKey:
     handle = tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM)
     wrapped = tink.proto_keyset_format.serialize_encrypted(handle, _kek(), _wrap_ad(purpose))
-    return DataKey.objects.create(purpose=purpose, wrapped=wrapped)
+    return DataKey.objects.create(purpose=purpose, wrapped=wrapped, kek_key_id=kek_primary_id())
+
+
+def rewrap(key: DataKey) -> None:
+    """Wrap a data key again under the KEK's current primary key (key rotation).
+
+    The data key itself, and so everything sealed with it, stays the same.
+    """
+    if key.wrapped is None:
+        return
+    handle = tink.proto_keyset_format.parse_encrypted(bytes(key.wrapped), _kek(), _wrap_ad(key.purpose))
+    key.wrapped = tink.proto_keyset_format.serialize_encrypted(handle, _kek(), _wrap_ad(key.purpose))
+    key.kek_key_id = kek_primary_id()
+    key.save(update_fields=["wrapped", "kek_key_id"])
+
+
+def keyset_with_new_primary(keyset_json: str) -> str:
+    """The given keyset plus a fresh AES-256-GCM key that becomes primary.
+
+    Deploying it lets every process read data keys wrapped under old and new keys alike,
+    so rotation needs no downtime.
+    """
+    current = json.loads(keyset_json)
+    fresh = json.loads(generate_keyset_json())
+    merged = {"primaryKeyId": fresh["primaryKeyId"], "key": [*current["key"], *fresh["key"]]}
+    tink.json_proto_keyset_format.parse(json.dumps(merged), secret_key_access.TOKEN)  # validate
+    return json.dumps(merged)
+
+
+def keyset_primary_only(keyset_json: str) -> str:
+    """The given keyset without its retired keys (after every data key was re-wrapped)."""
+    current = json.loads(keyset_json)
+    kept = [k for k in current["key"] if k["keyId"] == current["primaryKeyId"]]
+    return json.dumps({"primaryKeyId": current["primaryKeyId"], "key": kept})
 
 
 class _PrimitiveCache:

@@ -19,6 +19,8 @@ class DataKey(models.Model):
 
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
     wrapped = models.BinaryField(null=True)
+    # Which key of the KEK keyset wrapped it, so rotation knows what is left to re-wrap.
+    kek_key_id = models.BigIntegerField(null=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     destroyed_at = models.DateTimeField(null=True, blank=True)
 
