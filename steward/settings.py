@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "steward.core",
     "steward.registry",
+    "steward.policy",
     "steward.cases",
     "steward.reports",
 ]
@@ -247,6 +248,10 @@ STEWARD_SLA_HOURS = {
     "P3": env_int("STEWARD_SLA_P3_HOURS", 72),
     "P4": env_int("STEWARD_SLA_P4_HOURS", 168),
 }
+# Languages the code of conduct can be translated into (more than the interface has yet).
+STEWARD_GUIDELINE_LOCALES = env_list("STEWARD_GUIDELINE_LOCALES", [
+    "ar", "de", "es-ES", "fr", "hi-IN", "id", "it", "ja", "ms", "nl", "pl", "pt-BR", "ru", "zh-CN", "zh-TW",
+])
 STEWARD_SECURITY_EMAIL = env_str("STEWARD_SECURITY_EMAIL", "security@example.org")
 STEWARD_EVIDENCE_MAX_BYTES = env_int("STEWARD_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 STEWARD_EVIDENCE_MAX_FILES = env_int("STEWARD_EVIDENCE_MAX_FILES", 5)

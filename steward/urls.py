@@ -15,6 +15,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("steward.reports.urls")),
+    path("", include("steward.policy.urls")),
     path("staff/", include(staff_patterns)),
     path("staff/cases/", include("steward.cases.urls")),
     path("staff/", RedirectView.as_view(pattern_name="cases:queue", permanent=False)),

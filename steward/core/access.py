@@ -32,6 +32,7 @@ ASSIGNEE_ACTIONS = {"view", "transition", "note", "message", "evidence"}
 GLOBAL_ACTIONS: dict[str, set[str]] = {
     "queue": {Role.TRIAGER, Role.CASE_HANDLER},
     "record_report": {Role.TRIAGER, Role.CASE_HANDLER},
+    "edit_guidelines": {Role.ADMINISTRATOR},
 }
 
 

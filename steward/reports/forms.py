@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from steward.cases.models import Space
 from steward.core.crypto import new_token
 from steward.core.forms import MultipleFileField
+from steward.policy import locales as policy_locales
+from steward.policy import services as policy
 from steward.registry.models import System
 
 from . import uploads
@@ -35,6 +37,11 @@ class ReportForm(forms.Form):
         label=_("What happened?"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("In your own words and in any language. Include what was said or done, as far as you remember."),
         error_messages={"required": _("Please tell us what happened.")},
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("What kind of behaviour was it? (optional)"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose any that fit, or none. The code of conduct describes each one."),
+        error_messages={"invalid_choice": _("“%(value)s” is not one of the choices. Choose from the list.")},
     )
     occurred_date = forms.DateField(
         label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
@@ -97,6 +104,7 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["space"].queryset = Space.objects.filter(active=True)  # type: ignore[attr-defined]
+        self.fields["categories"].choices = policy.current_categories(policy_locales.match(get_language()))  # type: ignore[attr-defined]
         self.fields["preferred_language"].initial = get_language()
         self.fields["submission"].initial = new_token()
         for index in range(1, ACCOUNT_ROWS + 1):
@@ -148,6 +156,7 @@ class ReportForm(forms.Form):
             anonymous=data["anonymous"] == "anonymous", contact_name=data.get("contact_name", ""),
             contact_email=data.get("contact_email", ""), preferred_language=data["preferred_language"],
             files=data.get("evidence") or [],
+            categories=list(data.get("categories") or []),
         )
 
 

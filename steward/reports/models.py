@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -8,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from steward.cases.models import Case, Space
 from steward.core import crypto
 from steward.core.models import DataKey
+from steward.policy import services as policy
 
 
 class Report(models.Model):
@@ -45,6 +48,8 @@ class Report(models.Model):
     involved_sealed = models.BinaryField(null=True, blank=True)
     witnesses_sealed = models.BinaryField(null=True, blank=True)
     wishes_sealed = models.BinaryField(null=True, blank=True)
+    # Slugs of the guideline categories the reporter chose (JSON list), sealed: they reveal what happened.
+    categories_sealed = models.BinaryField(null=True, blank=True)
     ongoing = models.CharField(max_length=8, choices=Ongoing.choices, default=Ongoing.UNKNOWN)
     danger_now = models.BooleanField(default=False)
     reporter_role = models.CharField(max_length=16, choices=ReporterRole.choices)
@@ -85,6 +90,15 @@ class Report(models.Model):
     wishes = property(lambda self: self._open("wishes"))
     contact_name = property(lambda self: self._open("contact_name"))
     contact_email = property(lambda self: self._open("contact_email"))
+
+    @property
+    def categories(self) -> list[str]:
+        text = self._open("categories")
+        return [str(slug) for slug in json.loads(text)] if text else []
+
+    @property
+    def category_labels(self) -> list[str]:
+        return policy.category_labels(self.categories)
 
 
 class Message(models.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,6 +63,7 @@ class Intake:
     preferred_language: str = ""
     channel: str = Report.Channel.WEB
     files: list[uploads.CleanFile] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)  # slugs from the current guidelines
 
 
 def detect_language(text: str) -> str:
@@ -119,7 +121,9 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
         space=intake.space, location_sealed=sealed("location", intake.location),
         narrative_sealed=crypto.seal(key, intake.narrative, field="report.narrative"),
         involved_sealed=sealed("involved", intake.involved), witnesses_sealed=sealed("witnesses", intake.witnesses),
-        wishes_sealed=sealed("wishes", intake.wishes), ongoing=intake.ongoing, danger_now=intake.danger_now,
+        wishes_sealed=sealed("wishes", intake.wishes),
+        categories_sealed=sealed("categories", json.dumps(intake.categories) if intake.categories else ""),
+        ongoing=intake.ongoing, danger_now=intake.danger_now,
         reporter_role=intake.reporter_role, consent_contact_reported=intake.consent_contact_reported,
         consent_name_to_reported=intake.consent_name_to_reported and not intake.anonymous,
         anonymous=intake.anonymous,
