@@ -277,7 +277,7 @@ def staff_edit(request: HttpRequest, version_id: int) -> HttpResponse:
 def staff_publish(request: HttpRequest, version_id: int) -> HttpResponse:
     by = _editor(request)
     found = _version(version_id)
-    form = PublishForm(request.POST or None)
+    form = PublishForm(request.POST if request.method == "POST" else None)
     error = None
     if request.method == "POST" and form.is_valid():
         try:
