@@ -97,6 +97,18 @@ def name(locale: str) -> str:
     return locale
 
 
+def display_name(locale: str) -> str:
+    """The language's name in the reader's interface language, with its own name: "Japanese (日本語)"."""
+    for candidate in (locale.lower(), locale.split("-")[0].lower()):
+        try:
+            info = get_language_info(candidate)
+        except KeyError:
+            continue
+        translated, local = str(info["name_translated"]), str(info["name_local"])
+        return translated if translated == local else f"{translated} ({local})"
+    return locale
+
+
 def english_name(locale: str) -> str:
     for candidate in (locale.lower(), locale.split("-")[0].lower()):
         try:

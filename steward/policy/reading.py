@@ -42,7 +42,7 @@ class Document:
 
     @property
     def wanted_name(self) -> str:
-        return locales.name(self.wanted)
+        return locales.display_name(self.wanted)
 
     @property
     def fell_back(self) -> bool:
