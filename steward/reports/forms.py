@@ -129,6 +129,9 @@ class ReportForm(forms.Form):
         data = super().clean() or {}
         if data.get("anonymous") == "contact" and not data.get("contact_email") and "contact_email" not in self.errors:
             self.add_error("contact_email", _("Give an email address, or choose to stay anonymous."))
+        if data.get("occurred_time") and not data.get("occurred_date") and "occurred_date" not in self.errors:
+            # Without a date the time would be silently dropped.
+            self.add_error("occurred_date", _("Give the date as well as the time, or clear the time."))
         for index in range(1, ACCOUNT_ROWS + 1):
             system, handle = data.get(f"account_system_{index}"), (data.get(f"account_handle_{index}") or "").strip()
             if handle and not system:

@@ -1,0 +1,86 @@
+"""Helpers shared by the report tests: a valid form submission, uploaded files, the
+tasks the dummy backend holds and a snapshot of everything intake could write."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.tasks import default_task_backend
+from django.test import Client
+
+from steward.cases.models import Case, Party, TimelineEvent
+from steward.core.models import AuditEntry, DataKey
+from steward.registry.models import Identity, Person
+from steward.reports.models import Evidence, Message, Report
+from tests.conftest import png_bytes
+
+# Five groups of five Crockford base32 symbols (no I, L, O, U).
+CODE_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){4}$")
+NARRATIVE = "He kept posting my home address in the project forum after I asked him to stop."
+PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run in DOS mode."
+BINARY_BYTES = bytes([0x80, 0x81, 0xFE, 0x9C, 0xC3, 0x28]) * 50  # neither UTF-8 nor a known file type
+
+
+def report_data(client: Client, **overrides: Any) -> dict[str, Any]:
+    """A complete, valid submission of the public form, with the token the form handed out."""
+    page = client.get("/report/")
+    data: dict[str, Any] = {
+        "narrative": NARRATIVE, "reporter_role": "affected", "ongoing": "yes", "danger_now": "no",
+        "consent_contact_reported": "no", "consent_name_to_reported": "no", "anonymous": "anonymous",
+        "preferred_language": "en", "submission": page.context["form"]["submission"].initial,
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def png_upload(name: str = "screenshot.png") -> SimpleUploadedFile:
+    return upload(name, png_bytes(), "image/png")
+
+
+def jpeg_upload(name: str = "photo.jpg") -> SimpleUploadedFile:
+    return upload(name, png_bytes(with_exif=True), "image/jpeg")
+
+
+def text_upload(name: str = "chat-log.txt", text: str = "CANARY-CHAT-LOG: you are not welcome here") -> SimpleUploadedFile:
+    return upload(name, text.encode(), "text/plain")
+
+
+def enqueued(task_name: str) -> list[Any]:
+    """Results the dummy task backend holds for one task (by function name)."""
+    return [result for result in default_task_backend.results if result.task.name == task_name]
+
+
+def stored_files() -> list[str]:
+    folder = Path(settings.MEDIA_ROOT) / "evidence"
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+def snapshot() -> dict[str, Any]:
+    """Everything a report submission could write, to prove a refused one wrote nothing."""
+    return {
+        "reports": Report.objects.count(),
+        "cases": Case.objects.count(),
+        "data_keys": DataKey.objects.count(),
+        "evidence": Evidence.objects.count(),
+        "messages": Message.objects.count(),
+        "parties": Party.objects.count(),
+        "people": Person.objects.count(),
+        "identities": Identity.objects.count(),
+        "timeline": TimelineEvent.objects.count(),
+        "audit": AuditEntry.objects.count(),
+        "files": stored_files(),
+        "tasks": len(default_task_backend.results),
+    }
+
+
+def error_texts(response: Any, field: str) -> list[str]:
+    return [str(error) for error in response.context["form"].errors.get(field, [])]

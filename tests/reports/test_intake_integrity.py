@@ -1,0 +1,150 @@
+"""Intake is all or nothing: a double submit stores one report, a crash half-way stores
+none and leaves no file behind, and anonymous intake is rate-limited."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import QuerySet
+from django.test import Client
+
+from steward.core import audit, crypto
+from steward.reports import services
+from steward.reports.models import Report
+
+from .helpers import enqueued, png_upload, report_data, snapshot, stored_files, text_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_second_submit_of_the_same_form_is_refused_and_stores_nothing(django_capture_on_commit_callbacks):
+    client = Client()
+    data = report_data(client, anonymous="contact", contact_email="rosa@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post("/report/", {**data, "evidence": png_upload()})
+    assert first.status_code == 200
+    before = snapshot()
+    assert len(before["files"]) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = client.post("/report/", {**data, "evidence": png_upload()})
+
+    assert second.status_code == 409
+    assert "This report was already received. Use the receipt code you were given to follow it." in second.content.decode()
+    assert "code" not in second.context or not second.context.get("code")
+    assert snapshot() == before
+    assert len(enqueued("acknowledge_report")) == 1
+
+
+def test_the_same_token_through_the_service_raises_duplicate_submission():
+    intake = services.Intake(narrative="Once is enough, thank you.", reporter_role="witness", submission_token="same")
+    services.submit_report(intake)
+    before = snapshot()
+
+    with pytest.raises(services.DuplicateSubmission):
+        services.submit_report(services.Intake(narrative="Once is enough.", reporter_role="witness",
+                                               submission_token="same"))
+
+    assert snapshot() == before
+
+
+def test_a_race_past_the_duplicate_check_is_still_refused(monkeypatch):
+    """Two requests with one token can both pass the first check; the unique hash stops the second."""
+    client = Client()
+    data = report_data(client)
+    assert client.post("/report/", data).status_code == 200
+    before = snapshot()
+    original = QuerySet.exists
+    skipped: list[bool] = []
+
+    def exists_misses_once(self):
+        if self.model is Report and not skipped:
+            skipped.append(True)
+            return False
+        return original(self)
+
+    monkeypatch.setattr(QuerySet, "exists", exists_misses_once)
+    response = client.post("/report/", {**data, "evidence": png_upload()})
+
+    assert skipped == [True]
+    assert response.status_code == 409
+    assert "This report was already received." in response.content.decode()
+    assert snapshot() == before
+
+
+def _raise_after(original, *, when):
+    def wrapper(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if when(*args, **kwargs):
+            raise RuntimeError("simulated crash during intake")
+        return result
+    return wrapper
+
+
+@pytest.mark.parametrize("crash_point", ["attach", "seal", "audit"])
+def test_a_crash_half_way_leaves_no_report_case_key_or_file(monkeypatch, crash_point, django_capture_on_commit_callbacks):
+    client = Client()
+    client.post("/report/", report_data(client))  # an earlier report must survive untouched
+    before = snapshot()
+    assert before["reports"] == 1
+
+    if crash_point == "attach":  # after the case, report and the evidence files were written
+        monkeypatch.setattr(services, "_attach", _raise_after(services._attach, when=lambda *a, **k: True))
+    elif crash_point == "seal":  # after the case and its data key exist, while sealing the report
+        monkeypatch.setattr(crypto, "seal", _raise_after(
+            crypto.seal, when=lambda key, value, *, field: field == "report.wishes"))
+    else:  # the very last write of intake
+        monkeypatch.setattr(audit, "record", _raise_after(
+            audit.record, when=lambda actor, action, *a, **k: action == "report.submit"))
+
+    data = report_data(client, wishes="Please make it stop.", account_system_1="github", account_handle_1="rude-dev",
+                       danger_now="yes", anonymous="contact", contact_email="rosa@example.org")
+    data["evidence"] = [png_upload(), text_upload()]
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError, match="simulated crash"):
+        client.post("/report/", data)
+
+    assert snapshot() == before
+    assert stored_files() == before["files"]
+
+
+def test_after_a_crash_the_same_form_can_be_sent_again(monkeypatch):
+    client = Client()
+    data = report_data(client)
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "_attach", _raise_after(services._attach, when=lambda *a, **k: True))
+        with pytest.raises(RuntimeError):
+            client.post("/report/", data)
+
+    response = client.post("/report/", data)
+
+    assert response.status_code == 200
+    assert Report.objects.count() == 1
+
+
+def test_anonymous_intake_is_rate_limited(settings):
+    settings.STEWARD_INTAKE_RATE = (2, 10**9)
+    client = Client()
+    for _ in range(2):
+        assert client.post("/report/", report_data(client)).status_code == 200
+    before = snapshot()
+
+    response = client.post("/report/", report_data(client))
+
+    assert response.status_code == 429
+    assert "Please wait a little" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_the_rate_limit_counts_per_address(settings):
+    settings.STEWARD_INTAKE_RATE = (1, 10**9)
+    first, second = Client(REMOTE_ADDR="203.0.113.1"), Client(REMOTE_ADDR="203.0.113.2")
+    assert first.post("/report/", report_data(first)).status_code == 200
+    assert first.post("/report/", report_data(first)).status_code == 429
+    assert second.post("/report/", report_data(second)).status_code == 200
+    assert Report.objects.count() == 2
+
+
+def test_reading_the_form_is_not_rate_limited(settings):
+    settings.STEWARD_INTAKE_RATE = (1, 10**9)
+    client = Client()
+    for _ in range(3):
+        assert client.get("/report/").status_code == 200
