@@ -13,7 +13,9 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 $(VENV)/.installed: pyproject.toml uv.lock
 	@test -n "$(PYTHON)" || { bin/find-python; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	@# A venv made by uv has no pip: bootstrap it only when uv itself is missing or another version.
+	$(UV) --version 2>/dev/null | grep -qE "^uv $(UV_VERSION)( |$$)" || { $(PY) -m pip --version >/dev/null 2>&1 || \
+	  $(PY) -m ensurepip --default-pip; $(PY) -m pip install --quiet "uv==$(UV_VERSION)"; }
 	$(UV) sync --frozen --inexact --python $(PY)
 	touch $@
 

@@ -1,0 +1,339 @@
+"""Load an invented organisation into an empty development database, so there is something to look at.
+
+`make run` calls this after `migrate` on every start. The first time it creates about ten
+spaces, five staff members (one per role the demo needs) and sixty cases in every status
+and priority. After that it changes nothing and prints the staff logins again.
+
+Every report, triage, assignment, note, message, merge and status change goes through the
+same service functions real work uses, so the demo data is encrypted and audited exactly
+like real data. Only timestamps are moved into the past afterwards (received, opened,
+triaged, closed, due, and the times of timeline entries, notes and messages), so the queue
+looks like a few weeks of work; the audit log keeps the real time of seeding, because its
+entries are hash-chained.
+
+Staff passwords are random, generated on the first run and written to
+`<var>/demo-logins.txt` (mode 600), never to the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from steward.cases import services as cases
+from steward.cases import sla
+from steward.cases.models import Case, Note, Party, Space, Status, TimelineEvent, Triage
+from steward.cases.triage import TriageAnswers, propose_priority
+from steward.core.roles import Role
+from steward.reports import services as reports
+from steward.reports.management.demo_data import (
+    DECISION_MAKER_NAME,
+    DECISIONS,
+    GENERIC_NOTES,
+    HANDLERS,
+    MESSAGES,
+    SPACES,
+    STAFF,
+    STORIES,
+    TRIAGE_REASONS,
+    TRIAGER,
+    Story,
+)
+from steward.reports.models import Evidence, Message, Report
+from steward.reports.uploads import CleanFile
+
+LOGINS_FILE = "demo-logins.txt"
+# Reports whose receipt codes are kept, so the reporter's follow-up page can be tried.
+FOLLOW_UP_DEMOS = ("issue-harassment", "ikhtibarat")
+# Notifications about invented cases would only fill the worker's console: seeding skips them.
+NO_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+# What each demo role can open today.
+ROLE_PAGES: dict[str, str] = {
+    Role.TRIAGER: "/staff/cases/ (the whole queue)",
+    Role.CASE_HANDLER: "/staff/cases/ (cases assigned to them)",
+    Role.DECISION_MAKER: "no staff pages yet: decisions are not built",
+    Role.ADMINISTRATOR: "/staff/guidelines/ (the code of conduct)",
+}
+
+
+@dataclass
+class Seeded:
+    cases: dict[str, Case] = field(default_factory=dict)
+    receipts: dict[str, tuple[str, str]] = field(default_factory=dict)  # story key: (language, code)
+
+
+class Command(BaseCommand):
+    help = "Load demo spaces, staff and cases into an empty development database (does nothing if they exist)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo loads invented cases and staff; it refuses to run when STEWARD_ENV=production.")
+        path = Path(settings.VAR_DIR) / LOGINS_FILE
+        if User.objects.filter(username__in=STAFF).exists():
+            self._print(self._refresh_logins(path), path)
+            return
+        if Case.objects.exists():
+            self.stdout.write("This database already holds cases; demo data is only loaded into an empty one.")
+            return
+        passwords = {username: secrets.token_urlsafe(12) for username in STAFF}
+        with override_settings(TASKS=NO_TASKS), transaction.atomic():
+            seeded = Seeder(timezone.now()).run(passwords)
+        logins = {"passwords": passwords, "receipts": seeded.receipts}
+        _write_logins(path, logins)
+        self._summary()
+        self._print(logins, path)
+
+    def _refresh_logins(self, path: Path) -> dict[str, Any]:
+        """The stored logins; a demo user whose password is not on file gets a new one."""
+        logins = _read_logins(path)
+        missing = [u for u in User.objects.filter(username__in=STAFF) if u.username not in logins["passwords"]]
+        for user in missing:
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            logins["passwords"][user.username] = password
+        if missing:
+            _write_logins(path, logins)
+        return logins
+
+    def _summary(self) -> None:
+        all_cases = Case.objects.all()
+        statuses = Counter(all_cases.values_list("status", flat=True))
+        priorities = Counter(p or "untriaged" for p in all_cases.values_list("priority", flat=True))
+        self.stdout.write(f"Loaded demo data: {Space.objects.count()} spaces, {all_cases.count()} cases, "
+                          f"{Report.objects.count()} reports.")
+        self.stdout.write("  by status:   " + ", ".join(f"{s} {statuses[s]}" for s in Status.values))
+        self.stdout.write("  by priority: " + ", ".join(f"{p} {priorities[p]}" for p in sorted(priorities)))
+
+    def _print(self, logins: dict[str, Any], path: Path) -> None:
+        base = settings.STEWARD_BASE_URL.rstrip("/")
+        self.stdout.write("")
+        self.stdout.write(f"Demo staff logins (development only), sign in at {base}/staff/login/")
+        for username, (first, last, role) in STAFF.items():
+            password = logins["passwords"].get(username, "(not on file)")
+            self.stdout.write(f"  {username:<7} {password:<18} {first} {last}, {Role(role).label}: {ROLE_PAGES[role]}")
+        for key, (language, code) in logins["receipts"].items():
+            self.stdout.write(f"  reporter follow-up at {base}/follow-up/ ({language}): receipt code {code}  [{key}]")
+        self.stdout.write(f"These are kept in {_shown(path)} (readable only by you).")
+        self.stdout.write("")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path(settings.BASE_DIR).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _write_logins(path: Path, logins: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"login\t{u}\t{p}" for u, p in logins["passwords"].items()]
+    lines += [f"receipt\t{key}\t{language}\t{code}" for key, (language, code) in logins["receipts"].items()]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write("\n".join(lines) + "\n")
+    path.chmod(0o600)
+
+
+def _read_logins(path: Path) -> dict[str, Any]:
+    logins: dict[str, Any] = {"passwords": {}, "receipts": {}}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            parts = line.split("\t")
+            if parts[0] == "login" and len(parts) == 3:
+                logins["passwords"][parts[1]] = parts[2]
+            elif parts[0] == "receipt" and len(parts) == 4:
+                logins["receipts"][parts[1]] = (parts[2], parts[3])
+    return logins
+
+
+class Seeder:
+    """Tells each story through the services, then moves its timestamps into the past."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.rng = random.Random(2025)  # noqa: S311  (spreads demo timestamps; nothing secret)
+        self.seeded = Seeded()
+
+    def run(self, passwords: dict[str, str]) -> Seeded:
+        self.spaces = {key: Space.objects.get_or_create(kind=kind, name=name, defaults={"url": url})[0]
+                       for key, (name, kind, url) in SPACES.items()}
+        self.staff = {username: self._staff(username, passwords[username]) for username in STAFF}
+        self.triager = self.staff[TRIAGER]
+        due: dict[str, datetime] = {}
+        for story in [s for s in STORIES if s.status != "merged"] + [s for s in STORIES if s.status == "merged"]:
+            self._tell(story)
+            if story.status not in {"new", "merged", Status.CLOSED}:
+                window = sla.window(story.priority)
+                shift = window * self.rng.uniform(0.2, 1.5) if story.overdue else -window * self.rng.uniform(0.3, 0.95)
+                due[story.key] = self.now - shift
+        for key, at in due.items():  # last: merges move the due dates of the cases they join
+            Case.objects.filter(pk=self.seeded.cases[key].pk).update(due_at=at)
+        return self.seeded
+
+    def _staff(self, username: str, password: str) -> User:
+        first, last, role = STAFF[username]
+        user = User.objects.create_user(username, f"{username}@example.org", password, first_name=first,
+                                        last_name=last, is_staff=True)
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+        return user
+
+    # --- one story ---------------------------------------------------------------------
+
+    def _tell(self, story: Story) -> None:
+        opened = self.now - timedelta(days=story.age_days)
+        case, report = self._submit(story, opened)
+        if story.status == "new":
+            return
+        handler = self.staff[HANDLERS[story.handler]] if story.handler is not None else None
+        actor = handler or self.triager
+        texts = MESSAGES[story.lang]
+        steps: list[tuple[str, Callable[[], object]]] = [("triage", lambda: self._triage(case, story))]
+        if story.retriage:
+            priority, reason = story.retriage
+            steps.append(("triage", lambda: cases.triage_case(
+                case, by=self.triager, answers=self._answers(story, ongoing=True), priority=priority, reason=reason)))
+        if story.status == "merged":
+            target = self.seeded.cases[story.merge_into]
+            steps.append(("merge", lambda: cases.merge_cases(target, [case], by=self.triager)))
+            self._run(steps, opened, [case, target])
+            return
+        if handler is not None:
+            steps.append(("assign", lambda: self._assign(case, handler, story)))
+        if story.status == Status.CLOSED and not story.outcome:  # closed without a decision: no violation
+            steps.append(("message", lambda: reports.message_reporter(report, by=actor, body=texts["no_violation"])))
+            steps.append(("close", lambda: cases.move_case(case, by=actor, to=Status.CLOSED, reason=story.close_reason)))
+            self._run(steps, opened, [case])
+            return
+        steps.append(("message", lambda: reports.message_reporter(
+            report, by=actor, body=texts["ack"].format(name=actor.first_name))))
+        if story.status == Status.TRIAGED:
+            self._run(steps, opened, [case])
+            return
+        if self.rng.random() < 0.75:
+            reply = texts[self.rng.choice(["reply_a", "reply_b"])]
+            steps.append(("reply", lambda: self._reply(report, reply)))
+        steps.append(("move", lambda: cases.move_case(case, by=actor, to=Status.INVESTIGATING)))
+        for note in story.notes or self.rng.sample(GENERIC_NOTES[:4], self.rng.choice([1, 2])):
+            steps.append(("note", partial(cases.add_note, case, by=actor, body=note)))
+        if story.witness:
+            system, handle = story.witness
+            steps.append(("party", lambda: cases.add_party(case, system=system, handle=handle,
+                                                           role=Party.Role.WITNESS, by=actor)))
+        if story.status == Status.REOPENED:
+            steps.append(("close", lambda: cases.move_case(case, by=actor, to=Status.CLOSED, reason=story.close_reason)))
+            steps.append(("move", lambda: cases.move_case(case, by=actor, to=Status.REOPENED, reason=story.reopen_reason)))
+            self._run(steps, opened, [case])
+            return
+        steps.append(("message", lambda: reports.message_reporter(report, by=actor, body=texts["update"])))
+        if story.status == Status.INVESTIGATING:
+            self._run(steps, opened, [case])
+            return
+        steps.append(("move", lambda: cases.move_case(case, by=actor, to=Status.AWAITING_DECISION)))
+        steps.append(("note", lambda: cases.add_note(
+            case, by=actor, body=f"Ready for a decision: summary, history and the reporter's wishes sent to {DECISION_MAKER_NAME}.")))
+        if story.status == Status.AWAITING_DECISION:
+            self._run(steps, opened, [case])
+            return
+        summary = DECISIONS[story.outcome][story.lang]
+        steps.append(("move", lambda: cases.move_case(case, by=actor, to=Status.DECIDED, decision_summary=summary,
+                                                      reason=f"Decided by {DECISION_MAKER_NAME}.")))
+        steps.append(("message", lambda: reports.message_reporter(report, by=actor, body=texts["decided"])))
+        if story.status == Status.CLOSED:
+            steps.append(("close", lambda: cases.move_case(case, by=actor, to=Status.CLOSED, reason=story.close_reason)))
+        self._run(steps, opened, [case])
+
+    def _submit(self, story: Story, opened: datetime) -> tuple[Case, Report]:
+        since = timezone.now()
+        contact_name, contact_email = story.contact or ("", "")
+        intake = reports.Intake(
+            narrative=story.narrative, reporter_role=story.role, submission_token=secrets.token_urlsafe(16),
+            occurred_approx=story.occurred, space=self.spaces[story.space], location=story.location,
+            involved=", ".join(handle for _, handle in story.accounts),
+            accounts=[reports.Account(system, handle) for system, handle in story.accounts],
+            ongoing=story.ongoing, danger_now=story.danger, wishes=story.wishes,
+            consent_contact_reported=story.contact is not None, anonymous=story.contact is None,
+            contact_name=contact_name, contact_email=contact_email, preferred_language=story.lang,
+            channel=story.channel, categories=list(story.categories),
+            files=[CleanFile(story.evidence[0], "text/plain", story.evidence[1].encode())] if story.evidence else [],
+        )
+        report, code = reports.submit_report(intake, recorded_by=None if story.channel == "web" else self.triager)
+        case = report.case
+        if story.key in FOLLOW_UP_DEMOS:
+            self.seeded.receipts[story.key] = (story.lang, code)
+        self.seeded.cases[story.key] = case
+        Report.objects.filter(pk=report.pk).update(received_at=opened)
+        Case.objects.filter(pk=case.pk).update(opened_at=opened, due_at=sla.due(case.priority, start=opened))
+        self._stamp([case], since, opened)
+        return case, report
+
+    def _answers(self, story: Story, **overrides: object) -> TriageAnswers:
+        values: dict[str, Any] = {
+            "danger": story.danger or story.priority == "P1", "ongoing": story.ongoing == "yes",
+            "staff_or_leader_involved": story.leader, "public": story.space in {"forum", "social", "list", "core", "web"},
+            "pattern": False, "legal_exposure": False, "violation": "no" if story.priority == "P4" else "yes",
+        }
+        values.update(story.answers)
+        values.update(overrides)
+        return TriageAnswers(**values)
+
+    def _triage(self, case: Case, story: Story) -> Case:
+        answers = self._answers(story)
+        proposed = propose_priority(answers)
+        priority = proposed if story.retriage else story.priority
+        assert priority is not None
+        reason = story.reason or ("" if priority == proposed and self.rng.random() < 0.3 else TRIAGE_REASONS[priority])
+        return cases.triage_case(case, by=self.triager, answers=answers, priority=priority, reason=reason)
+
+    def _assign(self, case: Case, handler: User, story: Story) -> None:
+        cases.assign_case(case, by=self.triager, assignee=handler)
+        cases.view_case(case, by=handler, ip="127.0.0.1")
+        if story.contact:
+            cases.add_party(case, system="email", handle=story.contact[1], role=Party.Role.REPORTER, by=handler)
+
+    def _reply(self, report: Report, body: str) -> None:
+        reports.reporter_view(report)
+        reports.reporter_reply(report, body=body, files=[])
+
+    # --- time ----------------------------------------------------------------------------
+
+    def _run(self, steps: list[tuple[str, Callable[[], object]]], opened: datetime, touched: list[Case]) -> None:
+        """Run the steps in order, each at a time between the report's arrival and now."""
+        span = self.now - opened
+        # Triage within the acknowledgement promise; the rest spread over the time since.
+        first = opened + min(max(timedelta(minutes=20), span * self.rng.uniform(0.03, 0.12)), timedelta(hours=22))
+        end = self.now - timedelta(minutes=15)
+        times = [first, *sorted(first + (end - first) * self.rng.random() for _ in steps[1:])]
+        for (kind, step), at in zip(steps, times, strict=True):
+            since = timezone.now()
+            step()
+            self._stamp(touched, since, at)
+            case = touched[0]
+            if kind == "triage":
+                Case.objects.filter(pk=case.pk).update(triaged_at=at)
+            elif kind in {"close", "merge"}:
+                Case.objects.filter(pk=case.pk).update(closed_at=at)
+
+    def _stamp(self, touched: list[Case], since: datetime, at: datetime) -> None:
+        """Move what the last step wrote (now) to the time it is meant to have happened."""
+        ids = [case.pk for case in touched]
+        for model in (TimelineEvent, Note, Triage):
+            model.objects.filter(case_id__in=ids, at__gte=since).update(at=at)  # type: ignore[attr-defined]
+        Message.objects.filter(report__case_id__in=ids, at__gte=since).update(at=at)
+        Message.objects.filter(report__case_id__in=ids, read_at__gte=since).update(read_at=at)
+        Evidence.objects.filter(report__case_id__in=ids, uploaded_at__gte=since).update(uploaded_at=at)

@@ -1,0 +1,147 @@
+"""`manage.py seed_demo`: the demo organisation `make run` loads on every start."""
+
+from __future__ import annotations
+
+import io
+import stat
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.utils import timezone
+
+from steward.cases.models import Case, Note, Party, Space, Triage
+from steward.core import audit
+from steward.core.models import AuditEntry
+from steward.core.roles import Role
+from steward.reports.management.demo_data import DECISIONS, MESSAGES, STORIES
+from steward.reports.models import Message, Report
+
+
+@pytest.fixture
+def var_dir(settings: Any, tmp_path: Any) -> Any:
+    settings.VAR_DIR = tmp_path
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
+    return tmp_path
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_loads_a_realistic_queue(var_dir: Any) -> None:
+    output = seed()
+
+    assert Space.objects.count() == 10
+    assert len(set(Space.objects.values_list("kind", flat=True))) == 7
+    assert Case.objects.count() == 60
+    assert Report.objects.count() == 60
+    assert Counter(Case.objects.values_list("status", flat=True)) == {
+        "new": 9, "triaged": 10, "investigating": 11, "awaiting_decision": 7, "decided": 8, "closed": 12, "reopened": 3,
+    }
+    assert Counter(Case.objects.values_list("priority", flat=True)) == {"P1": 5, "P2": 19, "P3": 22, "P4": 7, None: 7}
+    assert Case.objects.filter(merged_into__isnull=False).count() == 6
+    assert Case.objects.filter(danger=True).count() == 5
+    now = timezone.now()
+    assert Case.objects.exclude(status="closed").filter(due_at__lt=now).count() == 7
+    assert Counter(Case.objects.values_list("language", flat=True)) == {"en": 36, "es": 7, "de": 6, "fr": 6, "ar": 5}
+    # Spread over the past weeks, not all "just now".
+    oldest = min(Case.objects.values_list("opened_at", flat=True))
+    assert (now - oldest).days >= 40
+    assert Report.objects.filter(received_at__lt=now - timezone.timedelta(days=14)).count() > 20
+    # The work done on them.
+    assert Triage.objects.count() >= 52
+    assert Note.objects.count() > 40
+    assert Message.objects.filter(direction=Message.Direction.FROM_REPORTER).exists()
+    assert Message.objects.filter(direction=Message.Direction.TO_REPORTER).exists()
+    assert Party.objects.filter(role=Party.Role.REPORTED).count() >= 60
+    assert all(case.decision_summary for case in Case.objects.filter(status="decided"))
+    # Staff, one Django group per role, with first names.
+    for username, role in [("amara", Role.TRIAGER), ("jonas", Role.CASE_HANDLER), ("lucia", Role.CASE_HANDLER),
+                           ("priya", Role.DECISION_MAKER), ("sam", Role.ADMINISTRATOR)]:
+        user = User.objects.get(username=username)
+        assert user.is_staff and user.first_name
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert f"  {username} " in output
+    # Audited like real work, and the chain holds.
+    assert AuditEntry.objects.filter(action="report.submit").count() == 60
+    assert audit.verify() == []
+
+
+@pytest.mark.django_db
+def test_passwords_are_random_private_and_printed_again(var_dir: Any) -> None:
+    first = seed()
+    logins = var_dir / "demo-logins.txt"
+    assert stat.S_IMODE(logins.stat().st_mode) == 0o600
+    stored = dict(line.split("\t")[1:] for line in logins.read_text().splitlines() if line.startswith("login\t"))
+    assert set(stored) == {"amara", "jonas", "lucia", "priya", "sam"}
+    assert len(set(stored.values())) == 5
+    for username, password in stored.items():
+        assert User.objects.get(username=username).check_password(password)
+        assert password in first
+
+    second = seed()
+
+    assert Case.objects.count() == 60 and Space.objects.count() == 10 and User.objects.count() == 5
+    assert "Loaded demo data" not in second
+    for password in stored.values():
+        assert password in second
+
+
+@pytest.mark.django_db
+def test_rerun_without_the_logins_file_sets_new_passwords(var_dir: Any) -> None:
+    seed()
+    (var_dir / "demo-logins.txt").unlink()
+
+    output = seed()
+
+    stored = dict(line.split("\t")[1:] for line in (var_dir / "demo-logins.txt").read_text().splitlines()
+                  if line.startswith("login\t"))
+    assert User.objects.get(username="amara").check_password(stored["amara"])
+    assert stored["amara"] in output
+    assert Case.objects.count() == 60
+
+
+@pytest.mark.django_db
+def test_leaves_a_database_with_other_cases_alone(var_dir: Any, case: Case) -> None:
+    output = seed()
+
+    assert Case.objects.count() == 1
+    assert not User.objects.filter(username="amara").exists()
+    assert "already holds cases" in output
+
+
+@pytest.mark.django_db
+def test_refused_in_production(var_dir: Any, settings: Any) -> None:
+    settings.PRODUCTION = True
+
+    with pytest.raises(CommandError, match="production"):
+        seed()
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_no_report_text_in_the_database(var_dir: Any) -> None:
+    seed()
+    secrets = [STORIES[0].narrative[:40], next(s for s in STORIES if s.lang == "ar").narrative[:30],
+               MESSAGES["de"]["reply_a"][:40], DECISIONS["warning"]["en"][:40], STORIES[0].notes[0][:40],
+               "kbrandt-dev", "mei.lin@example.net", "general-chat-excerpt"]
+    # Readable through the application...
+    assert Report.objects.order_by("pk").first().narrative == STORIES[0].narrative
+    # ...and nowhere in a dump of every table.
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            for row in cursor.fetchall():
+                for value in row:
+                    blob = bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
+                    found += [(table, s) for s in secrets if s.encode() in blob]
+    assert found == []
