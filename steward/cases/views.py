@@ -75,6 +75,8 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
 def triage(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case(request, case_id, "triage")
     form = TriageForm(request.POST or None, initial={"danger": "yes" if case.danger else "no"})
+    if "propose" in request.POST:
+        form.fields["priority"].required = False  # asking for a proposal comes before choosing
     proposal = None
     if request.method == "POST" and form.is_valid():
         proposal = propose_priority(form.answers())

@@ -3,6 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
+
+
+class FormRenderer(DjangoTemplates):
+    """Django's renderer, with each field group in a <div class="field"> so the stylesheet can space and lay out fields."""
+
+    field_template_name = "core/field.html"
 
 
 class MultipleFileInput(forms.ClearableFileInput):

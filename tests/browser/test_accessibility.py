@@ -1,0 +1,113 @@
+"""axe-core finds no accessibility violations on any reporter page, left-to-right or right-to-left."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import BrowserContext, Page, expect
+
+from steward.cases.models import Space
+from steward.core.roles import Role
+from steward.reports import services as report_services
+from tests.conftest import make_staff
+
+from .helpers import docs_screenshot, file_report, screenshot, set_language
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Axe()
+# A question from the handler and the reporter's answer, in the page's language.
+TEXTS = {
+    "en": ("Thank you. Could you tell us when this started?", "It started in January, after the release."),
+    "ar": ("شكرًا لك. هل يمكنك أن تخبرنا متى بدأ هذا؟", "بدأ ذلك في يناير، بعد الإصدار."),
+}
+
+
+def audit(page: Page, name: str, found: dict[str, str]) -> None:
+    results = AXE.run(page)
+    if results.violations_count:
+        found[name] = results.generate_report()
+
+
+def check_direction(page: Page, language: str) -> None:
+    html = page.locator("html")
+    expect(html).to_have_attribute("lang", language)
+    expect(html).to_have_attribute("dir", "rtl" if language == "ar" else "ltr")
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_reporter_pages_have_no_axe_violations(new_context: Callable[..., BrowserContext], live_server: Any,
+                                               language: str) -> None:
+    Space.objects.create(name="Community forum", kind=Space.Kind.FORUM)
+    context = new_context()
+    set_language(context, live_server.url, language)
+    page = context.new_page()
+    found: dict[str, str] = {}
+
+    def visit(name: str) -> None:
+        check_direction(page, language)
+        audit(page, name, found)
+
+    page.goto("/")
+    visit("home")
+    page.goto("/report/")
+    visit("report form")
+    page.locator("#id_danger_now_1").check()
+    expect(page.locator("#emergency-guidance")).to_be_visible()
+    visit("report form with the emergency guidance open")
+    page.locator("#id_danger_now_0").check()
+
+    page.locator("form.report-form button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator("#id_narrative")).to_have_attribute("aria-invalid", "true")
+    visit("report form with errors")
+
+    code = file_report(page)
+    visit("receipt")
+
+    page.goto("/follow-up/")
+    visit("follow-up")
+    page.locator("#id_code").fill("WRONG-CODE-0000-0000")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    visit("follow-up with a wrong code")
+
+    # A message from the handler, so the thread has both directions once the reporter answers.
+    report = report_services.find_report(code)
+    assert report is not None
+    report_services.message_reporter(report, by=make_staff("tara", Role.TRIAGER, first_name="Tara"),
+                                      body=TEXTS[language][0])
+    page.locator("#id_code").fill(code)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("#thread-title")).to_be_visible()
+    visit("follow-up case")
+    page.locator("#id_body").fill(TEXTS[language][1])
+    page.locator("#reply-title ~ form button[type=submit]").click()
+    expect(page.locator(".messages")).to_be_visible()
+    expect(page.locator(".message-item")).to_have_count(2)
+    visit("follow-up case after a reply")
+    page.locator("#reply-title ~ form button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    visit("follow-up case with errors")
+    if language == "ar":
+        page.goto("/follow-up/case/")
+        screenshot(page, "follow-up-case-ar")
+        docs_screenshot(page, "follow-up-ar")
+
+    assert not found, "\n\n".join(f"== {name} ==\n{report}" for name, report in found.items())
+
+
+def test_language_form_switches_to_arabic_right_to_left(page: Page) -> None:
+    page.goto("/report/")
+    check_direction(page, "en")
+    page.get_by_label("Language", exact=True).select_option("ar")
+    page.locator(".language-switch button").click()
+    expect(page).to_have_url(re.compile(r"/report/$"))
+    check_direction(page, "ar")
+    expect(page.locator("#id_narrative")).to_be_visible()
+    page.goto("/follow-up/")
+    check_direction(page, "ar")

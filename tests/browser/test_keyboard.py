@@ -1,0 +1,86 @@
+"""The report form can be completed and sent with the keyboard alone."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from steward.reports.models import Report
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+MAX_TABS = 120
+
+
+def focused(page: Page) -> str:
+    return str(page.evaluate("document.activeElement ? (document.activeElement.id || document.activeElement.tagName) : ''"))
+
+
+def tab_to(page: Page, element_id: str) -> None:
+    """Press Tab until the element has focus (as a keyboard user would)."""
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        if focused(page) == element_id:
+            return
+    raise AssertionError(f"#{element_id} cannot be reached with Tab")
+
+
+def tab_to_send(page: Page) -> None:
+    send = page.locator("form.report-form button[type=submit]")
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        if send.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError("the send button cannot be reached with Tab")
+
+
+def test_report_form_with_keyboard_only(page: Page) -> None:
+    page.goto("/report/")
+
+    # The first Tab reaches the skip link, which moves focus to the main content.
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    expect(page.locator(".skip-link")).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+    tab_to(page, "id_narrative")
+    page.keyboard.type("During the sprint, one attendee repeatedly made jokes about my religion.")
+
+    # Tab enters a radio group at its checked option ("I don't know"); arrow keys change the answer.
+    tab_to(page, "id_ongoing_2")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("#id_ongoing_0")).to_be_checked()
+
+    # A group with nothing checked is entered at its first option; Space chooses it.
+    tab_to(page, "id_reporter_role_0")
+    page.keyboard.press("Space")
+    expect(page.locator("#id_reporter_role_0")).to_be_checked()
+
+    tab_to_send(page)
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#receipt-code")).to_be_visible()
+    report = Report.objects.get()
+    assert report.narrative.startswith("During the sprint")
+    assert report.reporter_role == Report.ReporterRole.AFFECTED
+    assert report.ongoing == Report.Ongoing.YES
+
+
+def test_error_summary_links_lead_to_the_field(page: Page) -> None:
+    page.goto("/report/")
+    tab_to_send(page)
+    page.keyboard.press("Enter")
+    expect(page.locator(".error-summary")).to_be_visible()
+    link = page.locator(".error-summary a").first
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        if link.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        raise AssertionError("the error summary cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_narrative")).to_be_in_viewport()
+    page.keyboard.type("Typed straight after following the link.")
+    expect(page.locator("#id_narrative")).to_have_value("Typed straight after following the link.")
