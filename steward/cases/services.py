@@ -169,7 +169,10 @@ def add_party(case: Case, *, system: str, handle: str, role: str, by: User | Non
 def merge_cases(target: Case, sources: Iterable[Case], *, by: User, ip: str | None = None) -> Case:
     """Bring the reports, parties and threads of other cases about the same incident or person into one."""
     access.require(by, "merge", target)
-    sources = [s for s in sources if s.pk != target.pk]
+    # Locked and read afresh: the priority, due time and merged state are decided on current values.
+    target = Case.objects.select_for_update().get(pk=target.pk)
+    sources = list(Case.objects.select_for_update().filter(pk__in=[s.pk for s in sources]).exclude(pk=target.pk)
+                   .order_by("pk"))
     if not sources:
         raise DomainError(_("Choose at least one other case to merge."))
     if not target.is_open:
@@ -192,7 +195,8 @@ def merge_cases(target: Case, sources: Iterable[Case], *, by: User, ip: str | No
         record_event(source, "merged_away", by, target=target.reference)
         record_event(source, "status", by, old=old, new=Status.CLOSED)
         record_event(target, "merged_in", by, source=source.reference)
-        if source.rank < target.rank:  # the merged case is as urgent as its most urgent part
+        # The merged case is as urgent as its most urgent part; an untriaged source does not un-triage it.
+        if source.priority is not None and source.rank < target.rank:
             target.set_priority(source.priority)
             target.due_at = min(target.due_at, source.due_at)
         target.danger = target.danger or source.danger
@@ -205,6 +209,7 @@ def merge_cases(target: Case, sources: Iterable[Case], *, by: User, ip: str | No
 def split_report(case: Case, *, report_id: int, by: User, ip: str | None = None) -> Case:
     """Move one report out of a case into a new case of its own (e.g. a wrong merge)."""
     access.require(by, "split", case)
+    case = Case.objects.select_for_update().get(pk=case.pk)
     reports = case.reports  # type: ignore[attr-defined]
     if reports.count() < 2:
         raise DomainError(_("A case needs at least two reports to split one off."))
@@ -262,8 +267,13 @@ def queue(by: User, *, status: str = "", priority: str = "", space: str = "", as
 
 def _search_filter(term: str) -> Q:
     """Report text is encrypted, so search covers references and exact account names (blind index)."""
-    reference = term.upper().removeprefix("C-").removeprefix("R-")
+    upper = term.upper()
+    reference = upper.removeprefix("C-").removeprefix("R-")
     condition = Q(pk__in=Party.objects.filter(person_id__in=registry.find_people(term)).values("case_id"))
     if reference.isdigit():
-        condition |= Q(pk=int(reference)) | Q(reports__pk=int(reference))
+        # A subquery, not a join: a case with several reports must not be listed once per report.
+        if not upper.startswith("R-"):
+            condition |= Q(pk=int(reference))
+        if not upper.startswith("C-"):
+            condition |= Q(pk__in=Case.objects.filter(reports__pk=int(reference)).values("pk"))
     return condition

@@ -119,6 +119,7 @@ def staff_record(request: HttpRequest) -> HttpResponse:
 @require_POST
 def staff_message(request: HttpRequest, report_id: int) -> HttpResponse:
     found = get_object_or_404(Report.objects.select_related("case", "data_key"), pk=report_id)
+    access.require(request.user, "message", found.case)  # before the input, so an outsider learns nothing
     form = StaffMessageForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The message is empty."))

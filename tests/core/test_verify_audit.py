@@ -1,0 +1,93 @@
+"""`manage.py verify_audit`: exit code 0 and a count when the chain holds, 1 and the problems when not."""
+
+from __future__ import annotations
+
+import io
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from steward.core import audit
+from steward.core.models import AuditEntry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run() -> str:
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out)
+    return out.getvalue().strip()
+
+
+def test_intact_log(db, case, triager):
+    audit.record(triager, "case.view", case)
+    count = AuditEntry.objects.count()
+    assert count >= 2
+    assert run() == f"Audit log intact: {count} entries"
+
+
+def test_empty_log(db):
+    AuditEntry.objects.all().delete()
+    assert run() == "Audit log intact: 0 entries"
+
+
+def test_edited_entry_fails_with_exit_code_1_and_lists_the_problem(db, case, triager):
+    entry = audit.record(triager, "case.view", case)
+    audit.record(triager, "case.note", case)
+    AuditEntry.objects.filter(pk=entry.pk).update(action="case.nothing")
+    with pytest.raises(CommandError) as error:
+        run()
+    assert error.value.returncode == 1
+    message = str(error.value)
+    assert "1 problem" in message
+    assert f"entry #{entry.seq}: content does not match its hash (edited)" in message
+
+
+def test_every_problem_is_listed(db, case, triager):
+    entries = [audit.record(triager, "case.view", case) for _ in range(4)]
+    AuditEntry.objects.filter(pk=entries[0].pk).update(detail={"x": 1})
+    AuditEntry.objects.filter(pk=entries[2].pk).delete()
+    with pytest.raises(CommandError) as error:
+        run()
+    message = str(error.value)
+    for problem in audit.verify():
+        assert problem in message
+    assert f"{len(audit.verify())} problem(s)" in message
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=False)
+
+
+def test_exit_codes_from_the_command_line(tmp_path):
+    """The real command on a throwaway SQLite database, as an operator or a cron job runs it."""
+    database = tmp_path / "audit.sqlite3"
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("STEWARD_", "DATABASE_", "DJANGO_", "SECRET_KEY"))}
+    env.update({"STEWARD_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{database}",
+                "DJANGO_SETTINGS_MODULE": "steward.settings"})
+    migrated = _manage("migrate", "--no-input", env=env)
+    assert migrated.returncode == 0, migrated.stderr
+
+    intact = _manage("verify_audit", env=env)
+    assert intact.returncode == 0, intact.stderr
+    with sqlite3.connect(database) as connection:
+        count = connection.execute("SELECT COUNT(*) FROM core_auditentry").fetchone()[0]
+    assert intact.stdout.strip() == f"Audit log intact: {count} entries"
+
+    if count == 0:  # give the chain something to break
+        script = ("import django; django.setup(); from steward.core import audit; "
+                  "[audit.record(None, 'test.entry') for _ in range(3)]")
+        subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True)
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE core_auditentry SET action = 'tampered' WHERE id = (SELECT MIN(id) FROM core_auditentry)")
+
+    broken = _manage("verify_audit", env=env)
+    assert broken.returncode == 1
+    assert "content does not match its hash (edited)" in broken.stderr
