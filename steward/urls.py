@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("steward.reports.urls")),
     path("", include("steward.policy.urls")),
     path("staff/", include(staff_patterns)),
+    path("staff/accounts/", include("allauth.urls")),
     path("staff/cases/", include("steward.cases.urls")),
     path("staff/", RedirectView.as_view(pattern_name="cases:queue", permanent=False)),
 ]
