@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "steward.core.i18n.LanguageFromQueryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -214,11 +215,25 @@ SECURE_CSP = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", "English"),
-    ("es", "Español"),
-    ("de", "Deutsch"),
-    ("fr", "Français"),
     ("ar", "العربية"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("hi", "हिन्दी"),
+    ("id", "Bahasa Indonesia"),
+    ("it", "Italiano"),
+    ("ja", "日本語"),
+    ("ms", "Bahasa Melayu"),
+    ("nl", "Nederlands"),
+    ("pl", "Polski"),
+    ("pt-br", "Português (Brasil)"),
+    ("ru", "Русский"),
+    ("zh-hans", "简体中文"),
+    ("zh-hant", "繁體中文"),
 ]
+# Reporter pages, emails and guidelines exist in every language above; the staff
+# interface is complete in these (elsewhere untranslated staff strings show in English).
+STEWARD_FULL_LANGUAGES = ["en", "ar", "de", "es", "fr"]
 LANGUAGE_COOKIE_NAME = "steward_language"
 LANGUAGE_COOKIE_SECURE = PRODUCTION
 LOCALE_PATHS = [BASE_DIR / "steward" / "locale"]
