@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test test-sqlite test-postgres browser lint bench demo messages clean
+.PHONY: install run test test-sqlite test-postgres browser lint bandit audit bench demo messages clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@test -n "$(PYTHON)" || { bin/find-python; exit 1; }
@@ -35,6 +35,7 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 test: install browser
+	$(MAKE) bandit
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
@@ -48,6 +49,15 @@ lint: install
 	$(VENV)/bin/ruff check steward tests benchmarks
 	$(VENV)/bin/mypy steward
 	$(VENV)/bin/lint-imports
+	$(MAKE) bandit
+
+# Static security checks of the application code; any finding, low severity included, fails.
+bandit: install
+	$(VENV)/bin/bandit -c pyproject.toml -r steward --quiet
+
+# Known vulnerabilities in the locked dependencies. Needs the network, so not part of `make test`.
+audit: install
+	bin/audit
 
 bench: install
 	$(PY) benchmarks/run.py

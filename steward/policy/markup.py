@@ -46,4 +46,4 @@ def render(text: str, *, shift_headings: bool = True) -> SafeString:
         html = re.sub(r"<(/?)h([1-4])>", lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 2, 4)}>", html)
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
                       link_rel="noopener noreferrer nofollow")
-    return mark_safe(clean)  # noqa: S308  # nosec B308 — sanitised by nh3 just above
+    return mark_safe(clean)  # noqa: S308  # nosec B308 B703  # sanitised by nh3 just above

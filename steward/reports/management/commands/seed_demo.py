@@ -167,7 +167,7 @@ class Seeder:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self.rng = random.Random(2025)  # noqa: S311  (spreads demo timestamps; nothing secret)
+        self.rng = random.Random(2025)  # noqa: S311  # nosec B311  # spreads demo timestamps; nothing secret
         self.seeded = Seeded()
 
     def run(self, passwords: dict[str, str]) -> Seeded:
@@ -296,7 +296,8 @@ class Seeder:
         answers = self._answers(story)
         proposed = propose_priority(answers)
         priority = proposed if story.retriage else story.priority
-        assert priority is not None
+        if priority is None:
+            raise CommandError(f"Demo story {story.key!r} has no priority to triage with.")
         reason = story.reason or ("" if priority == proposed and self.rng.random() < 0.3 else TRIAGE_REASONS[priority])
         return cases.triage_case(case, by=self.triager, answers=answers, priority=priority, reason=reason)
 
