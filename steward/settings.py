@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "steward.policy",
     "steward.cases",
     "steward.reports",
+    "steward.decisions",
+    "steward.retention",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +286,12 @@ STEWARD_GUIDELINE_LOCALES = env_list("STEWARD_GUIDELINE_LOCALES", [
     "ar", "de", "es-ES", "fr", "hi-IN", "id", "it", "ja", "ms", "nl", "pl", "pt-BR", "ru", "zh-CN", "zh-TW",
 ])
 STEWARD_SECURITY_EMAIL = env_str("STEWARD_SECURITY_EMAIL", "security@example.org")
+# Retention of closed cases by outcome, then a scheduled purge erases them (docs/operator-guide.md, Retention).
+STEWARD_RETENTION_NO_VIOLATION_DAYS = env_int("STEWARD_RETENTION_NO_VIOLATION_DAYS", 180)
+STEWARD_RETENTION_RESOLVED_DAYS = env_int("STEWARD_RETENTION_RESOLVED_DAYS", 730)  # correction, warning
+STEWARD_RETENTION_BAN_YEARS_AFTER = env_int("STEWARD_RETENTION_BAN_YEARS_AFTER", 3)  # after a temporary ban ends
+STEWARD_RETENTION_UNDECIDED_CLOSED_DAYS = env_int("STEWARD_RETENTION_UNDECIDED_CLOSED_DAYS", 365)
+STEWARD_RETENTION_PURGE_HOUR = env_int("STEWARD_RETENTION_PURGE_HOUR", 3)
 STEWARD_EVIDENCE_MAX_BYTES = env_int("STEWARD_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 STEWARD_EVIDENCE_MAX_FILES = env_int("STEWARD_EVIDENCE_MAX_FILES", 5)
 # Anonymous endpoints: attempts allowed per client address per window.

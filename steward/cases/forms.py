@@ -65,12 +65,11 @@ class AssignForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
-    to = forms.ChoiceField(label=_("Move to"), choices=[c for c in Status.choices if c[0] != Status.TRIAGED])
+    # Triage has its own form; deciding goes through the decision form (record_decision).
+    to = forms.ChoiceField(label=_("Move to"), choices=[c for c in Status.choices
+                                                        if c[0] not in {Status.TRIAGED, Status.DECIDED}])
     reason = forms.CharField(label=_("Reason (internal)"), required=False, max_length=5000,
                              widget=forms.Textarea(attrs={"rows": 2}))
-    decision_summary = forms.CharField(
-        label=_("Decision summary for the reporter"), required=False, max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Required when moving to “Decided”. The reporter sees it."))
 
 
 class NoteForm(forms.Form):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from steward.core import crypto
+from steward.core.errors import DomainError
 from steward.core.models import DataKey
 from steward.registry.models import Person
 
@@ -61,6 +62,15 @@ OPEN_STATUSES = [s for s in Status.values if s != Status.CLOSED]
 RANK = {Priority.P1: 1, None: 2, Priority.P2: 3, Priority.P3: 4, Priority.P4: 5}
 
 
+class ErasureReason(models.TextChoices):
+    """Why a case was erased. A fixed list, so the reason kept in clear never holds case details."""
+
+    RETENTION = "retention", _("Retention period ended")
+    REQUEST = "request", _("Erasure request from someone involved")
+    LEGAL = "legal", _("Legal obligation")
+    MISTAKE = "mistake", _("Opened by mistake or spam")
+
+
 class Case(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(max_length=2, choices=Priority.choices, null=True, blank=True)
@@ -78,6 +88,9 @@ class Case(models.Model):
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_cases")
     data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
     decision_summary_sealed = models.BinaryField(null=True, blank=True)
+    # Crypto-erasure: the case's and its reports' data keys are destroyed; what stays is not sensitive.
+    erased_at = models.DateTimeField(null=True, blank=True)
+    erasure_reason = models.CharField(max_length=20, choices=ErasureReason.choices, blank=True)
 
     class Meta:
         indexes = [
@@ -105,7 +118,13 @@ class Case(models.Model):
         self.priority = priority
         self.rank = RANK[Priority(priority) if priority else None]
 
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
     def seal(self, value: str, field: str) -> bytes:
+        if self.erased_at is not None:
+            raise DomainError(_("This case was erased: nothing can be added to it."))
         return crypto.seal(self.data_key, value, field=f"case.{field}")
 
     def unseal(self, blob: bytes | memoryview | None, field: str) -> str:

@@ -116,8 +116,11 @@ def assign_case(case: Case, *, by: User, assignee: User | None, ip: str | None =
 @transaction.atomic
 def move_case(case: Case, *, by: User, to: str, reason: str = "", decision_summary: str = "",
               ip: str | None = None) -> Case:
-    access.require(by, "transition", case)
     case = Case.objects.select_for_update().get(pk=case.pk)
+    # Deciding is its own permission (checked on the current status): record_decision() moves a case to "decided".
+    access.require(by, "decide" if to == Status.DECIDED else "transition", case)
+    if case.erased_at is not None:
+        raise DomainError(_("This case was erased: its status can no longer change."))
     if to not in TRANSITIONS.get(case.status, set()):
         raise InvalidTransition(case.get_status_display(), Status(to).label if to in Status.values else to)
     if to == Status.TRIAGED:

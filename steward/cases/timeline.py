@@ -32,5 +32,7 @@ def describe(event: TimelineEvent) -> str:
             "report": data.get("report", ""), "source": data.get("source", "")},
         "party_added": _("%(role)s recorded") % {"role": data.get("role", "")},
         "safety_alert": _("Security notified of a possible safety threat"),
+        "decided": _("Decision recorded: %(outcome)s") % {"outcome": data.get("outcome", "")},
+        "erased": _("Case erased (%(reason)s)") % {"reason": data.get("reason", "")},
     }
     return texts.get(event.kind, event.kind)

@@ -65,7 +65,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "merge_form": MergeForm(),
         "party_form": PartyForm(),
         "can": {action: access.can(request.user, action, case)
-                for action in ("triage", "assign", "transition", "note", "message", "merge", "split")},
+                for action in ("triage", "assign", "transition", "note", "message", "merge", "split", "decide", "erase")},
     }
     return render(request, "cases/detail.html", context)
 
@@ -125,8 +125,7 @@ def assign(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def transition(request: HttpRequest, case_id: int) -> HttpResponse:
     return _post_action(request, case_id, "transition", TransitionForm, lambda case, data: services.move_case(
-        case, by=staff_user(request), to=data["to"], reason=data["reason"], decision_summary=data["decision_summary"],
-        ip=client_ip(request)), _("Status changed."))
+        case, by=staff_user(request), to=data["to"], reason=data["reason"], ip=client_ip(request)), _("Status changed."))
 
 
 @login_required

@@ -24,15 +24,21 @@ class CaseLike(Protocol):
 
 # Which roles may do what on every case, and what an assignee may do on their own case.
 ROLE_ACTIONS: dict[str, set[str]] = {
-    Role.TRIAGER: {"view", "triage", "assign", "transition", "note", "message", "merge", "split", "evidence"},
+    Role.TRIAGER: {"view", "triage", "assign", "transition", "note", "message", "merge", "split", "evidence", "decide"},
     Role.CASE_HANDLER: set(),
+    # Decision makers read the cases they judge. Erasing (retention, erasure requests) is also open to
+    # administrators, who never read a case: the erase page shows its reference and status only.
+    Role.DECISION_MAKER: {"view", "decide", "erase", "evidence"},
+    Role.ADMINISTRATOR: {"erase"},
 }
 ASSIGNEE_ACTIONS = {"view", "transition", "note", "message", "evidence"}
 # Actions that do not concern one case.
 GLOBAL_ACTIONS: dict[str, set[str]] = {
-    "queue": {Role.TRIAGER, Role.CASE_HANDLER},
+    "queue": {Role.TRIAGER, Role.CASE_HANDLER, Role.DECISION_MAKER},
     "record_report": {Role.TRIAGER, Role.CASE_HANDLER},
     "edit_guidelines": {Role.ADMINISTRATOR},
+    # Everything held about one person, for access requests: administrators only (they answer them).
+    "export_person": {Role.ADMINISTRATOR},
 }
 
 

@@ -76,6 +76,10 @@ class Report(models.Model):
         return f"R-{self.pk:05d}"
 
     @property
+    def is_erased(self) -> bool:
+        return self.data_key.wrapped is None or self.case.erased_at is not None
+
+    @property
     def ongoing_bool(self) -> bool | None:
         return {self.Ongoing.YES: True, self.Ongoing.NO: False}.get(self.Ongoing(self.ongoing))
 

@@ -169,6 +169,8 @@ def reporter_view(report: Report) -> Report:
 
 def reporter_reply(report: Report, *, body: str, files: list[uploads.CleanFile]) -> Message | None:
     """The reporter adds information or files from the follow-up portal."""
+    if report.is_erased:
+        raise DomainError(_("This report has been erased."))
     if not body.strip() and not files:
         raise DomainError(_("Write a message or choose a file to send."))
     stored: list[str] = []
@@ -197,6 +199,8 @@ def reporter_reply(report: Report, *, body: str, files: list[uploads.CleanFile])
 def message_reporter(report: Report, *, by: User, body: str, ip: str | None = None) -> Message:
     """Staff write to the reporter of one report; the reporter reads it with their code."""
     access.require(by, "message", report.case)
+    if report.is_erased:
+        raise DomainError(_("This case was erased: nothing can be added to it."))
     if not body.strip():
         raise DomainError(_("The message is empty."))
     message = Message.objects.create(report=report, direction=Message.Direction.TO_REPORTER, author=by,

@@ -74,6 +74,8 @@ def follow_up_case(request: HttpRequest) -> HttpResponse:
     found = _reporter_report(request)
     if found is None:
         return redirect("reports:follow_up")
+    if found.is_erased:  # nothing to read or answer: the keys are gone
+        return render(request, "reports/follow_up_erased.html", {"report": found})
     form = ReplyForm()
     if request.method == "POST":
         form = ReplyForm(request.POST, request.FILES)

@@ -17,7 +17,8 @@ from .helpers import answers, set_status, snapshot
 
 ALLOWED = sorted((old, new) for old, targets in services.TRANSITIONS.items() for new in targets)
 # Triage has its own form and service; the status form never moves a case to "triaged".
-MOVES = [(old, new) for old, new in ALLOWED if new != Status.TRIAGED]
+# Deciding needs the "decide" permission and goes through decisions.services.record_decision.
+MOVES = [(old, new) for old, new in ALLOWED if new not in {Status.TRIAGED, Status.DECIDED}]
 DISALLOWED = sorted((old, new) for old in Status.values for new in Status.values
                     if new not in services.TRANSITIONS.get(old, set()))
 
@@ -36,8 +37,7 @@ def test_allowed_transition_moves_the_case_and_leaves_a_trail(case, handler, old
     case.refresh_from_db()
     timeline_before = TimelineEvent.objects.filter(case=case).count()
 
-    moved = services.move_case(case, by=handler, to=new, reason="Checked with the reporter",
-                               decision_summary="A warning was issued." if new == Status.DECIDED else "", ip="192.0.2.1")
+    moved = services.move_case(case, by=handler, to=new, reason="Checked with the reporter", ip="192.0.2.1")
 
     assert moved.status == new
     case.refresh_from_db()
@@ -59,6 +59,18 @@ def test_allowed_transition_moves_the_case_and_leaves_a_trail(case, handler, old
         assert not case.is_open
     else:
         assert case.closed_at is None
+
+
+def test_deciding_needs_the_decide_permission(case, handler, triager):
+    """An assigned handler moves the case along but does not decide it; a triager may."""
+    Case.objects.filter(pk=case.pk).update(assignee=handler, status=Status.AWAITING_DECISION)
+    case.refresh_from_db()
+    before = snapshot()
+    with pytest.raises(PermissionDenied):
+        services.move_case(case, by=handler, to=Status.DECIDED, decision_summary="A warning was issued.")
+    assert snapshot() == before
+    moved = services.move_case(case, by=triager, to=Status.DECIDED, decision_summary="A warning was issued.")
+    assert moved.status == Status.DECIDED
 
 
 @pytest.mark.parametrize("old", [old for old, new in ALLOWED if new == Status.TRIAGED])

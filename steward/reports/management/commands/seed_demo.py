@@ -66,7 +66,7 @@ NO_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 ROLE_PAGES: dict[str, str] = {
     Role.TRIAGER: "/staff/cases/ (the whole queue)",
     Role.CASE_HANDLER: "/staff/cases/ (cases assigned to them)",
-    Role.DECISION_MAKER: "no staff pages yet: decisions are not built",
+    Role.DECISION_MAKER: "/staff/cases/ (cases awaiting a decision: record it, or erase a case)",
     Role.ADMINISTRATOR: "/staff/guidelines/ (the code of conduct)",
 }
 
@@ -251,7 +251,8 @@ class Seeder:
             self._run(steps, opened, [case])
             return
         summary = DECISIONS[story.outcome][story.lang]
-        steps.append(("move", lambda: cases.move_case(case, by=actor, to=Status.DECIDED, decision_summary=summary,
+        decider = self.staff["priya"]  # deciding needs the decision maker's (or a triager's) permission
+        steps.append(("move", lambda: cases.move_case(case, by=decider, to=Status.DECIDED, decision_summary=summary,
                                                       reason=f"Decided by {DECISION_MAKER_NAME}.")))
         steps.append(("message", lambda: reports.message_reporter(report, by=actor, body=texts["decided"])))
         if story.status == Status.CLOSED:

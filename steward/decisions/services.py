@@ -1,0 +1,88 @@
+"""Recording a decision: one function checks who may, validates, moves the case to
+"decided", seals the texts, writes the timeline and the audit log, in one transaction."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from steward.cases import services as cases
+from steward.cases.models import Case, Party, Status
+from steward.core import access, audit, events
+from steward.core.errors import DomainError
+from steward.registry.models import Person
+
+from .models import BANS, Decision, Outcome
+
+
+class DecisionError(DomainError):
+    """A refused decision; `field` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message: object) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _validate(case: Case, *, outcome: str, subject: Person | None, ban_until: datetime.date | None,
+              reporter_summary: str, rationale: str, today: datetime.date) -> None:
+    if outcome not in Outcome.values:
+        raise DecisionError("outcome", _("Choose an outcome from the consequence ladder."))
+    if outcome == Outcome.TEMPORARY_BAN:
+        if ban_until is None:
+            raise DecisionError("ban_until", _("A temporary ban needs the date it ends."))
+        if ban_until <= today:
+            raise DecisionError("ban_until", _("The end of a temporary ban must be a date in the future."))
+    elif ban_until is not None:
+        raise DecisionError("ban_until", _("Only a temporary ban has an end date; leave it empty for this outcome."))
+    if outcome in BANS and subject is None:
+        raise DecisionError("subject", _("Choose the person the ban applies to."))
+    if subject is not None and not Party.objects.filter(case=case, person=subject).exists():
+        raise DecisionError("subject", _("The person must be one of the people involved in this case."))
+    if not reporter_summary.strip():
+        raise DecisionError("reporter_summary", _("Write the decision summary the reporter will see."))
+    if not rationale.strip():
+        raise DecisionError("rationale", _("Write the reasons for the decision."))
+
+
+@transaction.atomic
+def record_decision(case: Case, *, by: User, outcome: str, reporter_summary: str, rationale: str,
+                    subject: Person | None = None, ban_until: datetime.date | None = None,
+                    ip: str | None = None) -> Decision:
+    case = Case.objects.select_for_update().select_related("data_key").get(pk=case.pk)
+    access.require(by, "decide", case)
+    if case.erased_at is not None:
+        raise DecisionError("__all__", _("This case was erased: nothing can be added to it."))
+    if case.status != Status.AWAITING_DECISION:
+        raise DecisionError("__all__", _("Only a case awaiting a decision can be decided; this one is “%(status)s”.") % {
+            "status": case.get_status_display()})
+    _validate(case, outcome=outcome, subject=subject, ban_until=ban_until, reporter_summary=reporter_summary,
+              rationale=rationale, today=timezone.localdate())
+    case = cases.move_case(case, by=by, to=Status.DECIDED, decision_summary=reporter_summary, ip=ip)
+    decision = Decision.objects.create(
+        case=case, subject=subject, outcome=outcome, ban_until=ban_until, decided_by=by,
+        reporter_summary_sealed=case.seal(reporter_summary, "decision.reporter_summary"),
+        rationale_sealed=case.seal(rationale, "decision.rationale"),
+    )
+    cases.record_event(case, "decided", by, outcome=outcome,
+                       ban_until=ban_until.isoformat() if ban_until else None)
+    audit.record(by, "decision.record", decision, ip=ip, detail={
+        "case": case.pk, "outcome": outcome, "subject": subject.pk if subject else None,
+        "ban_until": ban_until.isoformat() if ban_until else None})
+    events.publish("decision.recorded", decision=decision)
+    return decision
+
+
+def history(people: list[Person], *, exclude_case: Case | None = None) -> list[Decision]:
+    """Earlier decisions about these people, for the ladder (the outcome and dates only)."""
+    decisions = Decision.objects.filter(subject__in=people).select_related("case").order_by("-decided_at")
+    if exclude_case is not None:
+        decisions = decisions.exclude(case=exclude_case)
+    return list(decisions)
+
+
+def active_bans(person: Person, today: datetime.date | None = None) -> list[Decision]:
+    return list(Decision.objects.filter(subject=person).active_bans(today))

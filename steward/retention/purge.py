@@ -1,0 +1,109 @@
+"""Retention: how long a closed case is kept, by outcome, and the purge that erases
+the cases past it. Periods come from settings (see docs/operator-guide.md, Retention)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from steward.cases.models import Case, ErasureReason, Status
+from steward.core.errors import DomainError
+from steward.decisions.models import Decision, Outcome
+from steward.reports import uploads
+from steward.reports.models import Evidence
+
+from .erasure import erase_case
+
+log = logging.getLogger(__name__)
+# A file on disk with no evidence row is left over from a failed upload or an interrupted
+# erasure; younger ones may belong to an upload still being saved.
+ORPHAN_FILE_AGE = datetime.timedelta(days=1)
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def decision_keep_until(decision: Decision, closed: datetime.datetime) -> datetime.datetime | None:
+    """Until when one decision requires its case to be kept; None while it must be kept for good."""
+    if decision.outcome == Outcome.PERMANENT_BAN:
+        return None
+    if decision.outcome == Outcome.TEMPORARY_BAN:
+        assert decision.ban_until is not None
+        end = _add_years(max(decision.ban_until, timezone.localdate(closed)), settings.STEWARD_RETENTION_BAN_YEARS_AFTER)
+        return datetime.datetime.combine(end, datetime.time.min, tzinfo=closed.tzinfo) + datetime.timedelta(days=1)
+    if decision.outcome == Outcome.NO_VIOLATION:
+        return closed + datetime.timedelta(days=settings.STEWARD_RETENTION_NO_VIOLATION_DAYS)
+    return closed + datetime.timedelta(days=settings.STEWARD_RETENTION_RESOLVED_DAYS)
+
+
+def keep_until(case: Case) -> datetime.datetime | None:
+    """Until when a closed case is kept: the longest period any of its decisions asks for.
+
+    None when it is kept for good (a permanent ban) or not closed at all."""
+    if case.status != Status.CLOSED or case.closed_at is None:
+        return None
+    decisions = list(case.decisions.all())  # type: ignore[attr-defined]
+    if not decisions:
+        return case.closed_at + datetime.timedelta(days=settings.STEWARD_RETENTION_UNDECIDED_CLOSED_DAYS)
+    ends = [decision_keep_until(decision, case.closed_at) for decision in decisions]
+    if any(end is None for end in ends):
+        return None
+    return max(end for end in ends if end is not None)
+
+
+@dataclass
+class Purged:
+    reference: str
+    outcomes: list[str]
+
+
+def expired_cases(now: datetime.datetime | None = None) -> list[Case]:
+    now = now or timezone.now()
+    closed = (Case.objects.filter(status=Status.CLOSED, erased_at__isnull=True, closed_at__isnull=False)
+              .prefetch_related(Prefetch("decisions", queryset=Decision.objects.order_by("pk"))).order_by("pk"))
+    expired = []
+    for case in closed.iterator(chunk_size=500):
+        until = keep_until(case)
+        if until is not None and until <= now:
+            expired.append(case)
+    return expired
+
+
+def purge_expired(*, now: datetime.datetime | None = None, dry_run: bool = False) -> list[Purged]:
+    """Erase every closed case past its retention period (as the system, not a person)."""
+    purged = []
+    for case in expired_cases(now):
+        outcomes = [decision.outcome for decision in case.decisions.all()]  # type: ignore[attr-defined]
+        if not dry_run:
+            try:
+                erase_case(case, by=None, reason=ErasureReason.RETENTION)
+            except DomainError:  # erased meanwhile (by a person, or a purge running at the same time)
+                continue
+        purged.append(Purged(reference=case.reference, outcomes=outcomes))
+    if not dry_run:
+        remove_orphan_files()
+    return purged
+
+
+def remove_orphan_files() -> int:
+    """Delete evidence files that no evidence row points at (an erasure interrupted after its commit)."""
+    known = set(Evidence.objects.values_list("stored_name", flat=True))
+    cutoff = time.time() - ORPHAN_FILE_AGE.total_seconds()
+    removed = 0
+    for path in uploads.evidence_dir().iterdir():
+        if path.is_file() and path.name not in known and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        log.info("removed %d orphaned evidence files", removed)
+    return removed
