@@ -1,5 +1,6 @@
 """Evidence uploads: size-limited, type-checked by content, stripped of metadata,
-encrypted before they touch the disk."""
+encrypted before they touch the disk. PDFs are rewritten without their metadata and refused
+when encrypted or when they hold scripts, launch actions or embedded files."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
+import pypdf
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
 
 from steward.core import crypto
 from steward.core.models import DataKey
@@ -29,6 +33,12 @@ ALLOWED = {
     "text/plain": {".txt", ".log", ".md", ".eml"},
 }
 IMAGE_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
+# PDF names that run code, open other programs or carry files inside the PDF: such a file is refused.
+PDF_ACTIVE_KEYS = {"/JS", "/JavaScript", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia", "/Launch", "/XFA"}
+PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/GoToE", "/ImportData", "/RichMediaExecute"}
+PDF_ACTIVE_TYPES = {"/EmbeddedFile", "/RichMedia"}
+# Annotations whose author and dates are removed (form fields and links keep theirs: /T names a field there).
+PDF_KEEP_ANNOTATION_NAMES = {"/Widget", "/Link"}
 
 
 @dataclass
@@ -51,6 +61,59 @@ def _strip_image_metadata(data: bytes, content_type: str) -> bytes:
         out = io.BytesIO()
         clean.save(out, format=fmt)
         return out.getvalue()
+
+
+class UnsafePdf(Exception):
+    """The PDF is encrypted or holds scripts, launch actions or embedded files."""
+
+
+def _pdf_dictionaries(root: PdfObject) -> list[DictionaryObject]:
+    """Every dictionary (streams included) reachable from root, each once, however the objects refer to each other."""
+    found: list[DictionaryObject] = []
+    seen: set[tuple[int, int]] = set()
+    pending: list[PdfObject] = [root]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, IndirectObject):
+            ref = (item.idnum, item.generation)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            resolved = item.get_object()
+            if resolved is None:
+                continue
+            item = resolved
+        if isinstance(item, DictionaryObject):
+            found.append(item)
+            pending.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            pending.extend(item)
+    return found
+
+
+def _clean_pdf(data: bytes) -> bytes:
+    """Rewrite the PDF from its object tree without document information, XMP metadata, file identifiers,
+    earlier revisions or annotation authors; refuse one that could run anything when opened."""
+    reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        raise UnsafePdf("encrypted")
+    for found in _pdf_dictionaries(reader.trailer):
+        if PDF_ACTIVE_KEYS.intersection(found.keys()) or found.get("/S") in PDF_ACTIVE_ACTIONS \
+                or found.get("/Type") in PDF_ACTIVE_TYPES:
+            raise UnsafePdf("active content")
+    writer = pypdf.PdfWriter(clone_from=reader)
+    writer.metadata = None  # the /Info dictionary: author, title, creator program, dates
+    writer._ID = None  # the file identifier would match the copy still on the reporter's computer
+    for found in _pdf_dictionaries(writer.root_object):
+        for key in ("/Metadata", "/PieceInfo", "/LastModified"):  # XMP packets and application data, on any object
+            found.pop(key, None)
+        if "/Rect" in found and "/Subtype" in found and found["/Subtype"] not in PDF_KEEP_ANNOTATION_NAMES:
+            for key in ("/T", "/M", "/CreationDate", "/NM"):  # a comment's author, dates and id
+                found.pop(key, None)
+    writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)  # what was cut off above
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def check(upload: UploadedFile) -> CleanFile:
@@ -83,6 +146,19 @@ def check(upload: UploadedFile) -> CleanFile:
             data = _strip_image_metadata(data, content_type)
         except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
             raise ValidationError(_("“%(name)s” could not be read as an image.") % {"name": name}) from None
+    elif content_type == "application/pdf":
+        try:
+            data = _clean_pdf(data)
+        except UnsafePdf as error:
+            if str(error) == "encrypted":
+                raise ValidationError(_("“%(name)s” is protected with a password. Please send a copy without one.")
+                                      % {"name": name}) from None
+            raise ValidationError(_(
+                "“%(name)s” contains scripts, attached files or actions that start other programs, so we cannot accept "
+                "it. Please print it to a new PDF or send screenshots instead.") % {"name": name}) from None
+        except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            # pypdf raises many kinds of error on damaged files; none of them may reach the reporter as a 500.
+            raise ValidationError(_("“%(name)s” could not be read as a PDF.") % {"name": name}) from None
     return CleanFile(name=name, content_type=content_type, data=data)
 
 

@@ -3,6 +3,7 @@ tasks the dummy backend holds and a snapshot of everything intake could write.""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.tasks import default_task_backend
 from django.test import Client
+from pypdf import PdfWriter
 
 from steward.cases.models import Case, Party, TimelineEvent
 from steward.core.models import AuditEntry, DataKey
@@ -21,7 +23,18 @@ from tests.conftest import png_bytes
 # Five groups of five Crockford base32 symbols (no I, L, O, U).
 CODE_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){4}$")
 NARRATIVE = "He kept posting my home address in the project forum after I asked him to stop."
-PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def pdf_bytes() -> bytes:
+    """A real one-page PDF: uploads are parsed and rewritten, so a bare header is not enough."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=72, height=72)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF_BYTES = pdf_bytes()
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run in DOS mode."
 BINARY_BYTES = bytes([0x80, 0x81, 0xFE, 0x9C, 0xC3, 0x28]) * 50  # neither UTF-8 nor a known file type
 
