@@ -297,6 +297,10 @@ STEWARD_EVIDENCE_MAX_FILES = env_int("STEWARD_EVIDENCE_MAX_FILES", 5)
 # Anonymous endpoints: attempts allowed per client address per window.
 STEWARD_INTAKE_RATE = (env_int("STEWARD_INTAKE_RATE_COUNT", 10), env_int("STEWARD_INTAKE_RATE_SECONDS", 3600))
 STEWARD_FOLLOWUP_RATE = (env_int("STEWARD_FOLLOWUP_RATE_COUNT", 10), env_int("STEWARD_FOLLOWUP_RATE_SECONDS", 900))
+# Reverse proxies in front of Steward that append the client address to X-Forwarded-For.
+# 0: the header is ignored and REMOTE_ADDR is the client (steward.core.http.client_address).
+STEWARD_TRUSTED_PROXIES = env_int("STEWARD_TRUSTED_PROXIES", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = STEWARD_TRUSTED_PROXIES  # the sign-in lock-out counts the same address
 
 LOGGING = {
     "version": 1,

@@ -9,11 +9,12 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from .crypto import keyed_hash
+from .http import client_address
 
 
 def client_key(request: HttpRequest) -> str:
     # Only a keyed hash of the address is kept, and only for the window's length.
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     return keyed_hash(address, purpose="ratelimit")[:32]
 
 
