@@ -308,8 +308,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Request bodies never reach the logs; Django's request logger prints only the path.
-    "loggers": {"django.security.DisallowedHost": {"handlers": [], "propagate": False}},
+    "filters": {"no_template_context": {"()": "steward.core.reporting.NoTemplateContext"}},
+    "loggers": {
+        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+        # At DEBUG this logger would print whole template contexts (receipt codes, report text).
+        "django.template": {"filters": ["no_template_context"]},
+    },
 }
+# Error reports (admin emails, error trackers) show no posted value, file name or local variable.
+DEFAULT_EXCEPTION_REPORTER = "steward.core.reporting.ContentFreeExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "steward.core.reporting.ContentFreeExceptionReporterFilter"
 
 # Appears in page titles; translated.
 STEWARD_PRODUCT_NAME = _("Steward")
