@@ -55,6 +55,8 @@ def follow_up(request: HttpRequest) -> HttpResponse:
         if found is not None:
             request.session.cycle_key()
             request.session[SESSION_KEY] = found.pk
+            # A browser-session cookie: on a shared computer the thread is gone once the browser closes.
+            request.session.set_expiry(0)
             return redirect("reports:follow_up_case")
         ratelimit.hit("follow_up", request, limit=limit, window=window)
         form.add_error(None, _("We could not find a report with that code. Check the code and try again."))

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.signals import got_request_exception
 from django.test import Client, RequestFactory
@@ -485,6 +486,19 @@ def test_receipt_code_and_narrative_never_appear_in_a_url(triager):
     for url in locations + urls:
         for secret in (code, code.replace("-", ""), CANARY, "CANARY"):
             assert secret not in url
+
+
+def test_the_reporters_follow_up_session_ends_with_the_browser():
+    code = receipt_code(submit_report(Client()))
+    client = Client()
+
+    response = client.post("/follow-up/", {"code": code})
+
+    assert response.status_code == 302
+    cookie = response.cookies[django_settings.SESSION_COOKIE_NAME]
+    assert cookie["expires"] == "" and cookie["max-age"] == ""
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert client.session.get_expire_at_browser_close()
 
 
 # --- error pages are generic -------------------------------------------------------------------
