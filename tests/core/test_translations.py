@@ -282,15 +282,12 @@ def test_compiled_catalog_matches(lang: str) -> None:
     with mo_path.open("rb") as handle:
         translations = gettext.GNUTranslations(handle)
     samples = [*range(1000), *(10**k for k in range(3, 10)), *(2 * 10**k for k in range(3, 10))]
-    forms = [translations.plural(n) for n in samples]  # type: ignore[attr-defined]
-    assert set(forms) <= set(range(_nplurals(entries[0]))), "the compiled plural rule does not fit the header"
-    # Some rules (Russian, Polish) keep a form for fractions that whole numbers never reach,
-    # so compare with Django's own compiled rule rather than expecting every form.
-    django_mo = Path(django.__file__).parent / "conf" / "locale" / to_locale(lang) / "LC_MESSAGES" / "django.mo"
-    if django_mo.is_file():
-        with django_mo.open("rb") as handle:
-            theirs = gettext.GNUTranslations(handle)
-        assert forms == [theirs.plural(n) for n in samples], "the compiled plural rule differs from Django's"  # type: ignore[attr-defined]
+    forms = {translations.plural(n) for n in samples}  # type: ignore[attr-defined]
+    nplurals = _nplurals(entries[0])
+    # Every form the rule yields exists; some rules (Russian, Polish) keep a form for
+    # fractions that whole numbers never reach, so not every form need appear here.
+    # That the rule is Django's own is test_plural_forms_match_django's job.
+    assert forms <= set(range(nplurals)) and len(forms) >= min(nplurals, 2), "the compiled plural rule does not fit the header"
 
 
 @pytest.fixture(scope="module")
