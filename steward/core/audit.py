@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -17,6 +19,8 @@ from .models import AuditEntry
 GENESIS = "0" * 64
 # Any fixed number: PostgreSQL serialises appends to the chain with this advisory lock.
 _CHAIN_LOCK = 7_420_001
+# Entries recorded inside `deferred()`, waiting to be appended when its block ends.
+_pending: ContextVar[list[AuditEntry] | None] = ContextVar("steward_audit_pending", default=None)
 
 
 def _digest(prev_hash: str, seq: int, at: str, actor_id: int | None, actor_kind: str, action: str,
@@ -35,30 +39,69 @@ def _entry_digest(entry: AuditEntry) -> str:
 
 def record(actor: AbstractBaseUser | AnonymousUser | None, action: str, obj: models.Model | None = None, *,
            ip: str | None = None, detail: dict[str, Any] | None = None, actor_kind: str | None = None) -> AuditEntry:
-    """Append one entry. `detail` must never hold report content, only identifiers and choices."""
-    with transaction.atomic():
+    """Append one entry. `detail` must never hold report content, only identifiers and choices.
+
+    Inside `deferred()` the entry joins the chain when that block ends (same transaction)."""
+    is_user = actor is not None and actor.is_authenticated
+    entry = AuditEntry(
+        at=timezone.now(),
+        actor_id=actor.pk if is_user else None,  # type: ignore[union-attr]
+        actor_kind=actor_kind or ("staff" if is_user else "system"),
+        action=action,
+        object_type=(obj._meta.model_name or "") if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        ip=ip if is_user else None,  # a reporter's address is never kept
+        detail=detail or {},
+    )
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(entry)
+    else:
+        _append([entry])
+    return entry
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Collect the entries recorded in this block and append them to the chain when it ends.
+
+    Appending takes a lock that serialises every writer of the chain until their transaction
+    commits; deferring keeps it for the append and the commit only, not for the work in
+    between. Use it inside `transaction.atomic()`, so the entries commit (or roll back) with
+    the changes they describe. An exception leaves the block without appending anything.
+    """
+    if _pending.get() is not None:  # already deferring: the outer block appends
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.deferred() must run inside transaction.atomic()")
+    token = _pending.set([])
+    try:
+        yield
+        entries = _pending.get() or []
+    finally:
+        _pending.reset(token)
+    if entries:
+        _append(entries)
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    # No savepoint: a failed append must fail the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
         last = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
-        seq = last.seq + 1 if last else 1
+        seq = last.seq if last else 0
         prev_hash = last.hash if last else GENESIS
-        is_user = actor is not None and actor.is_authenticated
-        entry = AuditEntry(
-            seq=seq,
-            at=timezone.now(),
-            actor_id=actor.pk if is_user else None,  # type: ignore[union-attr]
-            actor_kind=actor_kind or ("staff" if is_user else "system"),
-            action=action,
-            object_type=(obj._meta.model_name or "") if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            ip=ip if is_user else None,  # a reporter's address is never kept
-            detail=detail or {},
-            prev_hash=prev_hash,
-        )
-        entry.hash = _entry_digest(entry)
-        entry.save()
-        return entry
+        for entry in entries:
+            seq += 1
+            entry.seq, entry.prev_hash = seq, prev_hash
+            entry.hash = prev_hash = _entry_digest(entry)
+        if len(entries) == 1:
+            entries[0].save()
+        else:
+            AuditEntry.objects.bulk_create(entries)
 
 
 def verify(entries: Iterable[AuditEntry] | None = None) -> list[str]:

