@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
+from django.apps import apps
+from django.contrib.auth.models import User
+from django.utils import timezone, translation
 from playwright.sync_api import BrowserContext, FilePayload, Page
 
+from steward.policy import services as policy_services
+from steward.policy.models import GuidelineTranslation, GuidelineVersion
 from tests.conftest import png_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,3 +76,37 @@ def page_width(page: Page) -> int:
 def png_file(name: str) -> FilePayload:
     """A small PNG for a file input."""
     return {"name": name, "mimeType": "image/png", "buffer": png_bytes()}
+
+
+def ui(language: str, message: str) -> str:
+    """An interface string as the compiled catalog has it in `language`, so tests follow wording changes."""
+    with translation.override(language):
+        return translation.gettext(message)
+
+
+def starter_guidelines() -> GuidelineVersion:
+    """Version 1.0 as the data migration makes it: browser tests empty every table after each test."""
+    importlib.import_module("steward.policy.migrations.0002_starter_code_of_conduct").create_starter(apps, None)
+    return GuidelineVersion.objects.get(major=1, minor=0)
+
+
+# A heading and a sentence per guideline language, to fill a translation with.
+TRANSLATED = {
+    "ja": ("第{n}章", "この節は日本語に翻訳されています。"),
+    "ar": ("القسم {n}", "هذا القسم مترجم إلى العربية."),
+}
+
+
+def translate_guidelines(version: GuidelineVersion, locale: str, by: User) -> GuidelineTranslation:
+    """A complete translation of every section, saved as a translator would through the services."""
+    heading, body = TRANSLATED[locale]
+    sections = {s.kind: policy_services.SectionInput(heading.format(n=n), f"{body} ({n})")
+                for n, s in enumerate(version.sections_in_order(), start=1)}
+    return policy_services.save_translation(
+        version, locale, policy_services.TranslationInput(sections=sections, changelog=body), by=by)
+
+
+def publish_guidelines(by: User, number: str = "2.0", changelog: str = "Clarified the appeals section.") -> GuidelineVersion:
+    """The next version, copied from the newest one and published today."""
+    draft = policy_services.create_draft(by=by, number=number, effective_date=timezone.localdate(), changelog=changelog)
+    return policy_services.publish_version(draft, by=by)

@@ -1,4 +1,5 @@
-"""axe-core finds no accessibility violations on any reporter page, left-to-right or right-to-left."""
+"""axe-core finds no accessibility violations on any reporter page, left-to-right or right-to-left,
+in English, Arabic and Japanese."""
 
 from __future__ import annotations
 
@@ -15,7 +16,15 @@ from steward.core.roles import Role
 from steward.reports import services as report_services
 from tests.conftest import make_staff
 
-from .helpers import docs_screenshot, file_report, screenshot, set_language
+from .helpers import (
+    docs_screenshot,
+    file_report,
+    publish_guidelines,
+    screenshot,
+    set_language,
+    starter_guidelines,
+    translate_guidelines,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +33,9 @@ AXE = Axe()
 TEXTS = {
     "en": ("Thank you. Could you tell us when this started?", "It started in January, after the release."),
     "ar": ("شكرًا لك. هل يمكنك أن تخبرنا متى بدأ هذا؟", "بدأ ذلك في يناير، بعد الإصدار."),
+    "ja": ("ありがとうございます。これはいつ始まりましたか？", "リリースの後、1月に始まりました。"),
 }
+LANGUAGES = list(TEXTS)
 
 
 def audit(page: Page, name: str, found: dict[str, str]) -> None:
@@ -39,9 +50,14 @@ def check_direction(page: Page, language: str) -> None:
     expect(html).to_have_attribute("dir", "rtl" if language == "ar" else "ltr")
 
 
-@pytest.mark.parametrize("language", ["en", "ar"])
+def report_found(found: dict[str, str]) -> str:
+    return "\n\n".join(f"== {name} ==\n{report}" for name, report in found.items())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_reporter_pages_have_no_axe_violations(new_context: Callable[..., BrowserContext], live_server: Any,
                                                language: str) -> None:
+    starter_guidelines()  # the form lists the guidelines' categories of behaviour
     Space.objects.create(name="Community forum", kind=Space.Kind.FORUM)
     context = new_context()
     set_language(context, live_server.url, language)
@@ -98,7 +114,50 @@ def test_reporter_pages_have_no_axe_violations(new_context: Callable[..., Browse
         screenshot(page, "follow-up-case-ar")
         docs_screenshot(page, "follow-up-ar")
 
-    assert not found, "\n\n".join(f"== {name} ==\n{report}" for name, report in found.items())
+    assert not found, report_found(found)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_guideline_pages_have_no_axe_violations(new_context: Callable[..., BrowserContext], live_server: Any,
+                                                language: str) -> None:
+    """The guidelines (current, an old version, the change log), subscribing, How to Report and the embed page.
+
+    Outside English, version 1.0 has a translation and 2.0 not yet: the current version shows the English
+    text with the notice, and the old version shows the translation.
+    """
+    first = starter_guidelines()
+    administrator = make_staff("ada", Role.ADMINISTRATOR, first_name="Ada")
+    if language != "en":
+        translate_guidelines(first, language, administrator)
+    publish_guidelines(administrator)
+    context = new_context()
+    set_language(context, live_server.url, language)
+    page = context.new_page()
+    found: dict[str, str] = {}
+
+    def visit(path: str, name: str) -> None:
+        page.goto(path)
+        check_direction(page, language)
+        audit(page, name, found)
+
+    visit("/guidelines/", "guidelines")
+    if language != "en":
+        expect(page.locator("#translation-notice")).to_be_visible()
+        expect(page.locator("article.guidelines")).to_have_attribute("lang", "en")
+    visit("/guidelines/v/1.0/", "an old version")
+    expect(page.locator("#version-notice")).to_be_visible()
+    expect(page.locator("article.guidelines")).to_have_attribute("lang", language)
+    visit("/guidelines/changes/", "change log")
+    visit("/guidelines/subscribe/", "subscribe")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    check_direction(page, language)
+    audit(page, "subscribe with errors", found)
+    visit("/how-to-report/", "how to report")
+    visit("/embed/", "embed")
+    screenshot(page, f"embed-{language}")
+
+    assert not found, report_found(found)
 
 
 def test_language_form_switches_to_arabic_right_to_left(page: Page) -> None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from steward.reports.models import Report
+
+from .helpers import set_language, starter_guidelines
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,8 +39,15 @@ def tab_to_send(page: Page) -> None:
     raise AssertionError("the send button cannot be reached with Tab")
 
 
-def test_report_form_with_keyboard_only(page: Page) -> None:
+@pytest.mark.parametrize("language", ["en", "ar", "ja"])
+def test_report_form_with_keyboard_only(new_context: Callable[..., BrowserContext], live_server: Any,
+                                        language: str) -> None:
+    starter_guidelines()  # its categories of behaviour are checkboxes to Tab past
+    context = new_context()
+    set_language(context, live_server.url, language)
+    page = context.new_page()
     page.goto("/report/")
+    expect(page.locator("html")).to_have_attribute("lang", language)
 
     # The first Tab reaches the skip link, which moves focus to the main content.
     page.keyboard.press("Tab")

@@ -11,7 +11,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from steward.cases.models import Space
 from steward.reports.models import Report
 
-from .helpers import fill_required, page_width, screenshot, set_language
+from .helpers import fill_required, page_width, screenshot, set_language, starter_guidelines
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +35,7 @@ def assert_reachable(page: Page, button: Any) -> None:
     assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
 
 
-@pytest.mark.parametrize("language", ["en", "ar"])
+@pytest.mark.parametrize("language", ["en", "ar", "ja"])
 def test_report_form_fits_a_phone(phone: BrowserContext, live_server: Any, language: str) -> None:
     Space.objects.create(name="A rather long space name for the community events calendar", kind=Space.Kind.EVENT)
     set_language(phone, live_server.url, language)
@@ -56,7 +56,7 @@ def test_report_form_fits_a_phone(phone: BrowserContext, live_server: Any, langu
     screenshot(page, f"phone-receipt-{language}")
 
 
-@pytest.mark.parametrize("language", ["en", "ar"])
+@pytest.mark.parametrize("language", ["en", "ar", "ja"])
 def test_follow_up_case_page_fits_a_phone(phone: BrowserContext, live_server: Any, language: str,
                                           file_report: Callable[..., tuple[Report, str]]) -> None:
     _, code = file_report("A very long word to check wrapping: " + "harassment" * 12)
@@ -76,3 +76,16 @@ def test_follow_up_case_page_fits_a_phone(phone: BrowserContext, live_server: An
     assert_fits(page)
     assert_reachable(page, page.locator("form.leave button"))
     screenshot(page, f"phone-follow-up-case-{language}")
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "ja"])
+def test_guideline_pages_fit_a_phone(phone: BrowserContext, live_server: Any, language: str) -> None:
+    starter_guidelines()
+    set_language(phone, live_server.url, language)
+    page = phone.new_page()
+    for path in ("/guidelines/", "/guidelines/v/1.0/", "/guidelines/changes/", "/guidelines/subscribe/",
+                 "/how-to-report/", "/embed/"):
+        page.goto(path)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        assert_fits(page)
+    screenshot(page, f"phone-embed-{language}")

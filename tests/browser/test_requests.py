@@ -9,21 +9,34 @@ import pytest
 from playwright.sync_api import BrowserContext, Request, expect
 
 from steward.cases.models import Space
+from steward.core.roles import Role
+from tests.conftest import make_staff
 
-from .helpers import fill_required, png_file, set_language
+from .helpers import fill_required, png_file, publish_guidelines, set_language, starter_guidelines, translate_guidelines
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_reporter_journey_makes_no_third_party_requests(new_context: Callable[..., BrowserContext], live_server: Any) -> None:
-    Space.objects.create(name="Matrix room", kind=Space.Kind.CHAT)
-    context = new_context()
+def recorder(context: BrowserContext) -> list[str]:
     requested: list[str] = []
 
     def record(request: Request) -> None:
         requested.append(request.url)
 
     context.on("request", record)
+    return requested
+
+
+def assert_only_steward(requested: list[str], live_server: Any) -> None:
+    assert any(url.endswith(".css") for url in requested), requested
+    elsewhere = [url for url in requested if not url.startswith(live_server.url + "/")]
+    assert not elsewhere, f"requests outside {live_server.url}: {elsewhere}"
+
+
+def test_reporter_journey_makes_no_third_party_requests(new_context: Callable[..., BrowserContext], live_server: Any) -> None:
+    Space.objects.create(name="Matrix room", kind=Space.Kind.CHAT)
+    context = new_context()
+    requested = recorder(context)
     page = context.new_page()
 
     page.goto("/")
@@ -46,7 +59,27 @@ def test_reporter_journey_makes_no_third_party_requests(new_context: Callable[..
     page.locator("form.leave button").click()
     expect(page.locator("#id_code")).to_be_visible()
 
-    assert any(url.endswith(".css") for url in requested), requested
     assert any(url.endswith(".js") for url in requested), requested
-    elsewhere = [url for url in requested if not url.startswith(live_server.url + "/")]
-    assert not elsewhere, f"requests outside {live_server.url}: {elsewhere}"
+    assert_only_steward(requested, live_server)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_guideline_pages_make_no_third_party_requests(new_context: Callable[..., BrowserContext], live_server: Any,
+                                                      language: str) -> None:
+    first = starter_guidelines()
+    administrator = make_staff("ada", Role.ADMINISTRATOR)
+    translate_guidelines(first, "ja", administrator)
+    publish_guidelines(administrator)
+    context = new_context()
+    set_language(context, live_server.url, language)
+    requested = recorder(context)
+    page = context.new_page()
+
+    for path in ("/guidelines/", "/guidelines/v/1.0/", "/guidelines/changes/", "/guidelines/subscribe/",
+                 "/how-to-report/", "/embed/"):
+        page.goto(path)
+        expect(page.locator("h1")).to_be_visible()
+    # The embeddable badge is shown on the page itself and must not load anything from elsewhere either.
+    expect(page.locator(".card a").first).to_be_visible()
+    assert any("/policy/policy.css" in url for url in requested), requested
+    assert_only_steward(requested, live_server)
