@@ -30,7 +30,7 @@ def record(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @sensitive_action
 def _record(request: HttpRequest, case: Case) -> HttpResponse:
-    form = DecisionForm(request.POST or None, case=case)
+    form = DecisionForm(request.POST if request.method == "POST" else None, case=case)
     if request.method == "GET":  # the page shows who is involved: a read of case content
         audit.record(request.user, "case.view", case, ip=client_ip(request), detail={"page": "decision"})
     if request.method == "POST" and form.is_valid():

@@ -49,7 +49,7 @@ def erase_case(case: Case, *, by: User | None, reason: str, ip: str | None = Non
 
         decisions = list(Decision.objects.filter(case=case))
         kept = [d for d in decisions if d.is_active_ban(today) and d.subject_id]
-        kept_people = {d.subject_id for d in kept}
+        kept_people: set[int] = {d.subject_id for d in kept if d.subject_id is not None}
         # Ended bans and milder outcomes stay as counts, no longer linked to anyone.
         Decision.objects.filter(pk__in=[d.pk for d in decisions if d not in kept]).update(subject=None)
         party_people = set(Party.objects.filter(case=case).values_list("person_id", flat=True))

@@ -35,7 +35,7 @@ def erase(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @sensitive_action
 def _erase(request: HttpRequest, case: Case) -> HttpResponse:
-    form = EraseForm(request.POST or None, case=case)
+    form = EraseForm(request.POST if request.method == "POST" else None, case=case)
     if case.erased_at is None and request.method == "POST" and form.is_valid():
         try:
             erase_case(case, by=staff_user(request), reason=form.cleaned_data["reason"], ip=client_ip(request))
@@ -58,7 +58,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @sensitive_action
 def _export(request: HttpRequest) -> HttpResponse:
-    form = ExportForm(request.POST or None)
+    form = ExportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

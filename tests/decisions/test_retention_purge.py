@@ -1,0 +1,188 @@
+"""Retention by outcome: the purge erases closed cases past their period, as the system;
+a dry run changes nothing; ban cases stay while the ban lasts plus the configured years."""
+
+from __future__ import annotations
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.tasks import TaskResultStatus, default_task_backend
+from django.utils import timezone
+
+from steward.cases import services as cases
+from steward.cases.models import Case, Status
+from steward.core.models import AuditEntry
+from steward.decisions.models import Decision, Outcome
+from steward.retention import purge, tasks
+from tests.cases.helpers import snapshot
+
+from .conftest import awaiting
+from .helpers import decide
+
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def retention(settings):
+    settings.STEWARD_RETENTION_NO_VIOLATION_DAYS = 180
+    settings.STEWARD_RETENTION_RESOLVED_DAYS = 730
+    settings.STEWARD_RETENTION_BAN_YEARS_AFTER = 3
+    settings.STEWARD_RETENTION_UNDECIDED_CLOSED_DAYS = 365
+    return settings
+
+
+def closed_case(make, by, outcome=None, *, closed_days_ago, ban_days=None):
+    """A case decided with `outcome` (or closed undecided), closed `closed_days_ago` days ago."""
+    report, _ = make()
+    case = awaiting(report.case)
+    if outcome is not None:
+        decide(case, by, outcome, days=ban_days)
+    Case.objects.filter(pk=case.pk).update(status=Status.CLOSED,
+                                           closed_at=timezone.now() - closed_days_ago * DAY)
+    case.refresh_from_db()
+    return case
+
+
+@pytest.fixture
+def make(file_report):
+    from steward.reports.services import Account
+
+    return lambda: file_report(accounts=[Account("github", "mallory")])
+
+
+@pytest.mark.parametrize(("outcome", "kept_days"), [
+    (Outcome.NO_VIOLATION, 180), (Outcome.CORRECTION, 730), (Outcome.WARNING, 730), (None, 365)])
+def test_each_outcome_is_kept_for_its_period(retention, make, triager, outcome, kept_days,
+                                             django_capture_on_commit_callbacks):
+    young = closed_case(make, triager, outcome, closed_days_ago=kept_days - 1)
+    old = closed_case(make, triager, outcome, closed_days_ago=kept_days + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        purged = purge.purge_expired()
+    assert [p.reference for p in purged] == [old.reference]
+    assert purged[0].outcomes == ([outcome] if outcome else [])
+    assert Case.objects.get(pk=old.pk).erased_at is not None
+    assert Case.objects.get(pk=young.pk).erased_at is None
+    entry = AuditEntry.objects.filter(action="case.erase").get()
+    assert entry.actor is None and entry.actor_kind == "system"
+    assert entry.detail["reason"] == "retention"
+
+
+def test_the_periods_come_from_settings(retention, make, triager):
+    case = closed_case(make, triager, Outcome.NO_VIOLATION, closed_days_ago=40)
+    assert purge.expired_cases() == []
+    retention.STEWARD_RETENTION_NO_VIOLATION_DAYS = 30
+    assert purge.expired_cases() == [case]
+
+
+def test_a_temporary_ban_case_is_kept_while_the_ban_lasts_plus_the_years_after(retention, make, triager):
+    case = closed_case(make, triager, Outcome.TEMPORARY_BAN, closed_days_ago=10, ban_days=100)
+    decision = Decision.objects.get(case=case)
+    end = decision.ban_until
+    keep = purge.keep_until(case)
+    assert keep.date() == end.replace(year=end.year + 3) + DAY
+    now = timezone.now()
+    assert purge.expired_cases(now + 3 * 365 * DAY) == []  # the ban lasts 100 days; then three years
+    assert purge.expired_cases(now + 100 * DAY + 3 * 366 * DAY + 2 * DAY) == [case]
+
+
+def test_a_permanent_ban_case_is_kept_for_good_and_open_cases_are_never_purged(retention, make, triager):
+    closed_case(make, triager, Outcome.PERMANENT_BAN, closed_days_ago=5000)
+    report, _ = make()
+    Case.objects.filter(pk=report.case_id).update(opened_at=timezone.now() - 5000 * DAY)
+    assert purge.expired_cases(timezone.now() + 100 * 365 * DAY) == []
+
+
+def test_the_most_lasting_decision_wins(retention, make, triager):
+    case = closed_case(make, triager, Outcome.NO_VIOLATION, closed_days_ago=200)
+    Decision.objects.create(case=case, outcome=Outcome.WARNING, reporter_summary_sealed=b"", rationale_sealed=b"")
+    assert purge.expired_cases() == []
+
+
+def test_a_dry_run_changes_nothing_and_lists_references_and_outcomes(retention, make, triager):
+    old = closed_case(make, triager, Outcome.WARNING, closed_days_ago=800)
+    before = snapshot()
+    out = StringIO()
+    call_command("purge_expired", "--dry-run", stdout=out)
+    assert snapshot() == before
+    assert out.getvalue().splitlines() == [f"Would erase {old.reference} (warning)", "Would erase 1 case(s)."]
+    assert "mallory" not in out.getvalue() and "insulting" not in out.getvalue()
+
+
+def test_the_command_erases_and_prints_what_it_erased(retention, make, triager):
+    old = closed_case(make, triager, None, closed_days_ago=400)
+    out = StringIO()
+    call_command("purge_expired", stdout=out)
+    assert out.getvalue().splitlines() == [f"Erased {old.reference} (no decision)", "Erased 1 case(s)."]
+    assert Case.objects.get(pk=old.pk).erased_at is not None
+    out = StringIO()
+    call_command("purge_expired", stdout=out)  # a second run finds nothing left
+    assert out.getvalue().splitlines() == ["Erased 0 case(s)."]
+
+
+def test_a_case_erased_by_hand_meanwhile_is_skipped(retention, make, triager, decision_maker, monkeypatch):
+    old = closed_case(make, triager, Outcome.WARNING, closed_days_ago=800)
+    found = purge.expired_cases()
+    from steward.retention.erasure import erase_case
+
+    erase_case(old, by=decision_maker, reason="request")
+    monkeypatch.setattr(purge, "expired_cases", lambda now=None: found)
+    assert purge.purge_expired() == []
+
+
+def test_orphaned_evidence_files_older_than_a_day_are_removed(retention, db):
+    import os
+
+    from steward.reports import uploads
+
+    orphan = uploads.evidence_dir() / ("0" * 32)
+    orphan.write_bytes(b"sealed bytes")
+    fresh = uploads.evidence_dir() / ("1" * 32)
+    fresh.write_bytes(b"an upload being saved")
+    old = timezone.now().timestamp() - 2 * 86400
+    os.utime(orphan, (old, old))
+    assert purge.remove_orphan_files() == 1
+    assert not orphan.exists() and fresh.exists()
+
+
+# --- scheduling --------------------------------------------------------------------
+
+
+def _queued():
+    return [r for r in default_task_backend.results
+            if r.task.name == "purge_expired_cases" and r.status == TaskResultStatus.READY]
+
+
+def test_the_daily_run_queues_the_next_one_for_tomorrow_once(retention, db):
+    now = timezone.now()
+    assert tasks.ensure_scheduled(now) == tasks.next_run(now)
+    assert tasks.ensure_scheduled(now) is None  # one is waiting already
+    queued = _queued()
+    assert len(queued) == 1
+    run_after = queued[0].task.run_after
+    assert run_after.date() == timezone.localtime(now).date() + DAY
+    assert run_after.hour == retention.STEWARD_RETENTION_PURGE_HOUR
+
+
+def test_the_task_purges_and_queues_tomorrows_run(retention, make, triager, django_capture_on_commit_callbacks):
+    old = closed_case(make, triager, Outcome.NO_VIOLATION, closed_days_ago=200)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.purge_expired_cases.call() == 1
+    assert Case.objects.get(pk=old.pk).erased_at is not None
+    assert len(_queued()) == 1
+
+
+def test_the_schedule_command(retention, db):
+    out = StringIO()
+    call_command("purge_expired", "--schedule", stdout=out)
+    assert out.getvalue().startswith("Next purge queued for ")
+    out = StringIO()
+    call_command("purge_expired", "--schedule", stdout=out)
+    assert out.getvalue().strip() == "A purge is already queued."
+
+
+def test_moving_a_case_closed_starts_its_clock(retention, make, triager):
+    report, _ = make()
+    case = cases.move_case(report.case, by=triager, to=Status.CLOSED)
+    assert purge.keep_until(case) == case.closed_at + 365 * DAY
