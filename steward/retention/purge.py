@@ -38,7 +38,8 @@ def decision_keep_until(decision: Decision, closed: datetime.datetime) -> dateti
     if decision.outcome == Outcome.PERMANENT_BAN:
         return None
     if decision.outcome == Outcome.TEMPORARY_BAN:
-        assert decision.ban_until is not None
+        if decision.ban_until is None:  # cannot be recorded so; if it ever is, keep the case rather than guess
+            return None
         end = _add_years(max(decision.ban_until, timezone.localdate(closed)), settings.STEWARD_RETENTION_BAN_YEARS_AFTER)
         return datetime.datetime.combine(end, datetime.time.min, tzinfo=closed.tzinfo) + datetime.timedelta(days=1)
     if decision.outcome == Outcome.NO_VIOLATION:

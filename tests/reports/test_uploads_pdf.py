@@ -194,7 +194,7 @@ def test_refusal_is_shown_in_the_reporters_language():
 
     assert response.status_code == 400
     message = error_texts(response, "evidence")[0]
-    assert "“invitation.pdf”" in message
+    assert "„invitation.pdf“" in message  # German quotation marks
     assert "scripts, attached files" not in message  # translated, not the English text
 
 
