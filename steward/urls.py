@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/", include(staff_patterns)),
     path("staff/accounts/", include("allauth.urls")),
     path("staff/cases/", include("steward.cases.urls")),
+    path("staff/", include("steward.cases.staff_urls")),
     path("staff/cases/", include("steward.decisions.urls")),
     path("staff/", include("steward.retention.urls")),
     path("staff/", RedirectView.as_view(pattern_name="cases:queue", permanent=False)),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -7,10 +8,11 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from steward.core import access
 from steward.core.roles import Role
 from steward.registry.models import System
 
-from .models import Party, Priority, Space, Status
+from .models import Consultation, Party, Priority, Space, Status
 from .triage import TriageAnswers
 
 YES_NO = [("no", _("No")), ("yes", _("Yes"))]
@@ -59,9 +61,10 @@ class AssignForm(forms.Form):
     assignee = StaffChoiceField(label=_("Assign to"), queryset=None, required=False,  # type: ignore[arg-type]
                                 empty_label=_("Nobody"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, excluded: Iterable[int] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignable_staff()  # type: ignore[attr-defined]
+        # Staff with a conflict of interest on the case are left out (the service refuses them too).
+        self.fields["assignee"].queryset = assignable_staff().exclude(pk__in=list(excluded))  # type: ignore[attr-defined]
 
 
 class TransitionForm(forms.Form):
@@ -122,3 +125,63 @@ class QueueFilterForm(forms.Form):
             ("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody")),
             *[(str(u.pk), u.get_full_name() or u.username) for u in assignable_staff()],
         ]
+
+
+class DeclareConflictForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional, kept sealed with the case)"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+PART_LABELS = {
+    access.SUMMARY: _("Summary (priority, status, space, dates, timeline)"),
+    access.REPORTS: _("Reports and messages with reporters"),
+    access.EVIDENCE: _("Evidence files"),
+    access.NOTES: _("Internal notes and triage reasons"),
+    access.PARTIES: _("People involved"),
+}
+
+
+def consultants(excluded: Iterable[int] = ()) -> Any:
+    roles = list(access.CONSULTANT_ROLES.values())
+    return (get_user_model().objects.filter(is_active=True, is_staff=True, groups__name__in=roles)
+            .exclude(pk__in=list(excluded)).distinct().order_by("first_name", "username"))
+
+
+class ConsultationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Consultation.Kind.choices)
+    consultant = StaffChoiceField(label=_("Consultant"), queryset=None)  # type: ignore[arg-type]
+    parts = forms.MultipleChoiceField(label=_("Share"), required=False, widget=forms.CheckboxSelectMultiple,
+                                      choices=list(PART_LABELS.items()), initial=[access.SUMMARY])
+    question = forms.CharField(label=_("Question"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, excluded: Iterable[int] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consultant"].queryset = consultants(excluded)  # type: ignore[attr-defined]
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Your answer"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class StaffAccountForm(forms.Form):
+    system = forms.ChoiceField(label=_("System"), choices=System.choices)
+    handle = forms.CharField(label=_("Account name"), max_length=200)
+
+
+class OffboardForm(forms.Form):
+    reassign_to = StaffChoiceField(label=_("Hand open cases to"), queryset=None, required=False,  # type: ignore[arg-type]
+                                   empty_label=_("Nobody (back to the triage queue)"))
+
+    def __init__(self, *args: Any, leaving: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reassign_to"].queryset = assignable_staff().exclude(pk=leaving)  # type: ignore[attr-defined]
+
+
+class CaseLookupForm(forms.Form):
+    case = forms.CharField(label=_("Case reference"), max_length=20, help_text=_("For example C-00012."))
+
+    def clean_case(self) -> int:
+        number = self.cleaned_data["case"].strip().upper().removeprefix("C-")
+        if not number.isdigit():
+            raise forms.ValidationError(_("“%(value)s” is not a case reference.") % {"value": self.cleaned_data["case"]})
+        return int(number)

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from steward.core import crypto
+from steward.core import access, crypto
 from steward.core.errors import DomainError
 from steward.core.models import DataKey
 from steward.registry.models import Person
@@ -134,6 +137,33 @@ class Case(models.Model):
     def decision_summary(self) -> str:
         return self.unseal(self.decision_summary_sealed, "decision_summary")
 
+    # Need to know: the facts `core.access` decides on (see the policy there).
+
+    @classmethod
+    def conflicted_q(cls, user: Any) -> Q:
+        """Cases where this staff member has a conflict: recorded or declared, one of their linked
+        accounts is a party, or a reporter wrote from their email address."""
+        condition = (Q(pk__in=CaseConflict.objects.filter(user_id=user.pk).values("case_id"))
+                     | Q(pk__in=Party.objects.filter(person__identities__staff_account__user_id=user.pk).values("case_id")))
+        if user.email:
+            index = crypto.blind_index(user.email, purpose="email")
+            condition |= Q(pk__in=cls.objects.filter(reports__contact_email_index=index).values("pk"))
+        return condition
+
+    @classmethod
+    def consulted_q(cls, user: Any, kinds: Iterable[str]) -> Q:
+        """Cases with a consultation of these kinds open for this staff member that shares the summary."""
+        return Q(pk__in=Consultation.objects.filter(Consultation.granting_q(), consultant_id=user.pk, kind__in=list(kinds),
+                                                    shares_summary=True).values("case_id"))
+
+    def staff_facts(self, user: Any) -> access.StaffFacts:
+        conflicted = Case.objects.filter(Case.conflicted_q(user), pk=self.pk).exists()
+        consulted: dict[str, frozenset[str]] = {}
+        if not conflicted:
+            for consultation in Consultation.objects.filter(Consultation.granting_q(), case_id=self.pk, consultant_id=user.pk):
+                consulted[consultation.kind] = consulted.get(consultation.kind, frozenset()) | consultation.scope
+        return access.StaffFacts(conflicted=conflicted, consulted=consulted)
+
 
 class Party(models.Model):
     """A person involved in a case, and how."""
@@ -211,3 +241,91 @@ class Triage(models.Model):
     @property
     def answers(self) -> dict[str, object]:
         return json.loads(self.case.unseal(self.answers_sealed, "triage_answers") or "{}")
+
+
+class CaseConflict(models.Model):
+    """A staff member's conflict of interest on a case: the case is hidden from them for good.
+
+    Detected when Steward notices them among the parties (through an account they linked or the
+    reporter's email address), or declared by themselves.
+    """
+
+    class Source(models.TextChoices):
+        DETECTED = "detected", _("Detected")
+        DECLARED = "declared", _("Declared")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="conflicts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_conflicts")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    reason_sealed = models.BinaryField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_conflict_unique")]
+
+    @property
+    def reason(self) -> str:
+        return self.case.unseal(self.reason_sealed, "conflict_reason")
+
+
+class Consultation(models.Model):
+    """A question to an HR, Legal or Security consultant about a case, sharing only some of it.
+
+    The consultant reads the shared parts while the consultation is open, and after answering
+    until the case is closed; withdrawing it ends their access at once.
+    """
+
+    class Kind(models.TextChoices):
+        HR = "hr", _("HR")
+        LEGAL = "legal", _("Legal")
+        SECURITY = "security", _("Security")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consultations")
+    consultant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consultations")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    # What the consultant may read (see core.access.PARTS).
+    shares_summary = models.BooleanField(default=True)
+    shares_reports = models.BooleanField(default=False)
+    shares_evidence = models.BooleanField(default=False)
+    shares_notes = models.BooleanField(default=False)
+    shares_parties = models.BooleanField(default=False)
+    question_sealed = models.BinaryField()
+    answer_sealed = models.BinaryField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        indexes = [models.Index(fields=["consultant", "status"], name="consultation_consultant")]
+
+    @staticmethod
+    def granting_q() -> Q:
+        """Consultations that still give their consultant access."""
+        return Q(status="open") | (Q(status="answered") & ~Q(case__status="closed"))  # a case status
+
+    @property
+    def scope(self) -> frozenset[str]:
+        return frozenset(part for part in access.PARTS if getattr(self, f"shares_{part}"))
+
+    @property
+    def shared(self) -> list[str]:
+        names = {"summary": _("summary"), "reports": _("reports"), "evidence": _("evidence"), "notes": _("notes"),
+                 "parties": _("people involved")}
+        return [str(names[part]) for part in access.PARTS if part in self.scope]
+
+    @property
+    def question(self) -> str:
+        return self.case.unseal(self.question_sealed, "consultation_question")
+
+    @property
+    def answer(self) -> str:
+        return self.case.unseal(self.answer_sealed, "consultation_answer")

@@ -19,7 +19,7 @@ from steward.core.errors import DomainError, InvalidTransition
 from steward.core.models import DataKey
 from steward.registry import services as registry
 
-from . import sla, tasks
+from . import conflicts, sla, tasks
 from .models import Case, Note, Party, Priority, Space, Status, TimelineEvent, Triage
 from .triage import TriageAnswers, propose_priority
 
@@ -102,6 +102,9 @@ def assign_case(case: Case, *, by: User, assignee: User | None, ip: str | None =
     access.require(by, "assign", case)
     if assignee is not None and not access.may_be_assigned(assignee):
         raise DomainError(_("%(name)s cannot be assigned cases.") % {"name": assignee.get_username()})
+    if assignee is not None and access.facts(assignee, case).conflicted:
+        raise DomainError(_("%(name)s has a conflict of interest on this case and cannot be assigned.") % {
+            "name": assignee.get_username()})
     case.assignee = assignee  # type: ignore[assignment]
     case.save(update_fields=["assignee"])
     if assignee is None:
@@ -165,6 +168,7 @@ def add_party(case: Case, *, system: str, handle: str, role: str, by: User | Non
         record_event(case, "party_added", by, role=str(Party.Role(role).label))
         audit.record(by, "case.party", case, ip=ip, detail={"person": person.pk, "role": role},
                      actor_kind=None if by else "reporter")
+        conflicts.detect(case, by=by, ip=ip)  # a staff member among the parties loses the case now
     return party
 
 
@@ -205,6 +209,7 @@ def merge_cases(target: Case, sources: Iterable[Case], *, by: User, ip: str | No
         target.danger = target.danger or source.danger
         audit.record(by, "case.merge", target, ip=ip, detail={"source": source.pk})
     target.save(update_fields=["priority", "rank", "due_at", "danger"])
+    conflicts.detect(target, by=by, ip=ip)  # the parties and reporters merged in bring their conflicts
     return target
 
 
@@ -230,6 +235,7 @@ def split_report(case: Case, *, report_id: int, by: User, ip: str | None = None)
     record_event(case, "split_out", by, report=report.reference, target=new_case.reference)
     record_event(new_case, "split_from", by, report=report.reference, source=case.reference)
     audit.record(by, "case.split", case, ip=ip, detail={"report": report.pk, "new_case": new_case.pk})
+    conflicts.detect(new_case, by=by, ip=ip)  # the reporter of the moved report may be on staff
     return new_case
 
 
@@ -242,9 +248,7 @@ def queue(by: User, *, status: str = "", priority: str = "", space: str = "", as
           overdue: bool = False, search: str = "") -> QuerySet[Case]:
     """The cases this person may see, most urgent first."""
     access.require(by, "queue")
-    cases = Case.objects.select_related("space", "assignee")
-    if not access.sees_all_cases(by):
-        cases = cases.filter(assignee=by)
+    cases = access.visible_cases(by, Case.objects.select_related("space", "assignee"))
     if status == "open" or not status:
         cases = cases.exclude(status=Status.CLOSED)
     elif status in Status.values:

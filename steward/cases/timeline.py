@@ -32,6 +32,13 @@ def describe(event: TimelineEvent) -> str:
             "report": data.get("report", ""), "source": data.get("source", "")},
         "party_added": _("%(role)s recorded") % {"role": data.get("role", "")},
         "safety_alert": _("Security notified of a possible safety threat"),
+        "conflict": _("Conflict of interest recorded for %(staff)s (%(source)s)") % {
+            "staff": data.get("staff", ""), "source": data.get("source", "")},
+        "consultation_requested": _("%(kind)s consultation requested from %(consultant)s") % {
+            "kind": data.get("about", ""), "consultant": data.get("consultant", "")},
+        "consultation_answered": _("%(kind)s consultation answered") % {"kind": data.get("about", "")},
+        "consultation_withdrawn": _("%(kind)s consultation with %(consultant)s withdrawn") % {
+            "kind": data.get("about", ""), "consultant": data.get("consultant", "")},
         "decided": _("Decision recorded: %(outcome)s") % {"outcome": data.get("outcome", "")},
         "erased": _("Case erased (%(reason)s)") % {"reason": data.get("reason", "")},
     }

@@ -16,8 +16,20 @@ from steward.core import access
 from steward.core.errors import DomainError
 from steward.core.http import client_ip, staff_user
 
-from . import services
-from .forms import AssignForm, MergeForm, NoteForm, PartyForm, QueueFilterForm, SplitForm, TransitionForm, TriageForm
+from . import access_log, conflicts, consultations, services
+from .forms import (
+    AnswerForm,
+    AssignForm,
+    ConsultationForm,
+    DeclareConflictForm,
+    MergeForm,
+    NoteForm,
+    PartyForm,
+    QueueFilterForm,
+    SplitForm,
+    TransitionForm,
+    TriageForm,
+)
 from .models import Case
 from .triage import propose_priority
 
@@ -49,23 +61,39 @@ def _case(request: HttpRequest, case_id: int, action: str) -> Case:
 @login_required
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = services.view_case(_case(request, case_id, "view"), by=staff_user(request), ip=client_ip(request))
+    # A consulted staff member reads only the parts their consultation shares.
+    parts = access.parts(request.user, case)
+    full = access.reads_everything(request.user, case)
     reports = case.reports.select_related("data_key", "space", "recorded_by").prefetch_related(  # type: ignore[attr-defined]
         "evidence", "messages__author", "messages__files")
+    consulted = case.consultations.select_related("consultant", "requested_by", "case__data_key")  # type: ignore[attr-defined]
+    allowed = access.actions(request.user, case)
     context = {
         "case": case,
-        "reports": reports,
-        "timeline": case.timeline.select_related("actor"),
-        "notes": case.notes.select_related("author"),
-        "parties": case.parties.select_related("person").prefetch_related("person__identities__data_key"),
-        "triages": case.triages.select_related("by"),
-        "assign_form": AssignForm(initial={"assignee": case.assignee_id}),
+        "parts": parts,
+        "full": full,
+        "reports": reports if parts & {access.REPORTS, access.EVIDENCE} else [],
+        "timeline": case.timeline.select_related("actor") if access.SUMMARY in parts else [],
+        "notes": case.notes.select_related("author") if access.NOTES in parts else [],
+        "parties": case.parties.select_related("person").prefetch_related("person__identities__data_key")
+        if access.PARTIES in parts else [],
+        "triages": case.triages.select_related("by") if access.NOTES in parts else [],
+        "consultations": consulted if full else consulted.filter(consultant=staff_user(request)),
+        "conflicts": case.conflicts.select_related("user") if full else [],  # type: ignore[attr-defined]
+        "assign_form": AssignForm(initial={"assignee": case.assignee_id},
+                                  excluded=conflicts.conflicted_staff_ids(case) if "assign" in allowed else ()),
+        "consultation_form": ConsultationForm(excluded=conflicts.conflicted_staff_ids(case)) if "consult" in allowed else None,
+        "declare_form": DeclareConflictForm(),
+        "answer_form": AnswerForm(),
         "transition_form": TransitionForm(),
         "allowed_moves": sorted(services.TRANSITIONS.get(case.status, set())),
         "note_form": NoteForm(),
         "merge_form": MergeForm(),
         "party_form": PartyForm(),
-        "can": {action: access.can(request.user, action, case)
-                for action in ("triage", "assign", "transition", "note", "message", "merge", "split", "decide", "erase")},
+        "can": {action: action in allowed
+                for action in ("triage", "assign", "transition", "note", "message", "merge", "split", "decide", "erase",
+                               "consult", "declare_conflict", "evidence")},
+        "can_answer": "answer" in allowed,
     }
     return render(request, "cases/detail.html", context)
 
@@ -161,3 +189,33 @@ def merge(request: HttpRequest, case_id: int) -> HttpResponse:
 def split(request: HttpRequest, case_id: int) -> HttpResponse:
     return _post_action(request, case_id, "split", SplitForm, lambda case, data: services.split_report(
         case, report_id=data["report"], by=staff_user(request), ip=client_ip(request)), _("Report moved to a new case."))
+
+
+@login_required
+@require_POST
+def declare_conflict(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case(request, case_id, "declare_conflict")
+    form = DeclareConflictForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        conflicts.declare_conflict(case, by=staff_user(request), reason=reason, ip=client_ip(request))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("cases:detail", case.pk)
+    messages.success(request, _("Your conflict of interest is recorded. The case is hidden from you from now on."))
+    return redirect("cases:queue")
+
+
+@login_required
+@require_POST
+def consult(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _post_action(request, case_id, "consult", ConsultationForm, lambda case, data: consultations.request_consultation(
+        case, by=staff_user(request), consultant=data["consultant"], kind=data["kind"], parts=data["parts"],
+        question=data["question"], ip=client_ip(request)), _("Consultation requested."))
+
+
+@login_required
+def access_history(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_object_or_404(Case, pk=case_id)
+    lines = access_log.access_history(case, by=staff_user(request), ip=client_ip(request))
+    return render(request, "cases/access_history.html", {"case": case, "lines": lines})

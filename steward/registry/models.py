@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -48,3 +49,21 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_system_display()} identity {self.pk}"
+
+
+class StaffAccount(models.Model):
+    """An account on a community system that a staff member says is theirs.
+
+    When that account is a party to a case (reporter, reported person, witness) the staff
+    member has a conflict of interest there: the case is hidden from them.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_accounts")
+    identity = models.OneToOneField(Identity, on_delete=models.PROTECT, related_name="staff_account")
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["linked_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Staff account {self.pk}"

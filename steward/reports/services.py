@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from langdetect import DetectorFactory, LangDetectException, detect
 
+from steward.cases import conflicts as case_conflicts
 from steward.cases import services as cases
 from steward.cases import tasks as case_tasks
 from steward.cases.models import Case, Party, Space
@@ -143,6 +144,8 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
     for account in intake.accounts:
         cases.add_party(case, system=account.system, handle=account.handle, role=Party.Role.REPORTED)
     _attach(report, intake.files, stored)
+    if email:  # a reporter writing from a staff member's address makes that staff member conflicted
+        case_conflicts.detect(case)
     audit.record(recorded_by, "report.submit", report, ip=ip, actor_kind=None if recorded_by else "reporter",
                  detail={"channel": intake.channel, "files": len(intake.files)})
     if email:

@@ -1,0 +1,144 @@
+"""Staff pages that are not about one case: a consultant's consultations, one's own accounts on
+community systems, the staff list with offboarding, and the auditors' way into access histories."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from steward.core import access
+from steward.core.errors import DomainError
+from steward.core.http import client_ip, staff_user
+from steward.registry import services as registry
+from steward.registry.models import StaffAccount
+
+from . import consultations, staffing
+from .forms import AnswerForm, CaseLookupForm, OffboardForm, StaffAccountForm, assignable_staff
+from .models import Consultation
+
+
+@login_required
+def my_consultations(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, "consultations")
+    return render(request, "cases/consultations.html", {"consultations": consultations.open_for(staff_user(request))})
+
+
+def _consultation(request: HttpRequest, consultation_id: int, action: str) -> Consultation:
+    consultation = get_object_or_404(Consultation.objects.select_related("case__data_key", "consultant"), pk=consultation_id)
+    access.require(request.user, action, consultation.case)
+    return consultation
+
+
+def _flash_errors(request: HttpRequest, form: AnswerForm | OffboardForm) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+
+
+@login_required
+@require_POST
+def answer(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    consultation = _consultation(request, consultation_id, "answer")
+    if consultation.consultant_id != request.user.pk:
+        raise PermissionDenied("answer")
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        _flash_errors(request, form)
+    else:
+        try:
+            consultations.answer_consultation(consultation, by=staff_user(request), answer=form.cleaned_data["answer"],
+                                              ip=client_ip(request))
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("Answer sent."))
+    return redirect("cases:detail", consultation.case_id)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    consultation = _consultation(request, consultation_id, "consult")
+    try:
+        consultations.withdraw_consultation(consultation, by=staff_user(request), ip=client_ip(request))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Consultation withdrawn."))
+    return redirect("cases:detail", consultation.case_id)
+
+
+def _staff_member(request: HttpRequest) -> User:
+    user = staff_user(request)
+    if not user.is_staff:
+        raise PermissionDenied
+    return user
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_accounts(request: HttpRequest) -> HttpResponse:
+    user = _staff_member(request)
+    form = StaffAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registry.link_staff_account(user, system=form.cleaned_data["system"], handle=form.cleaned_data["handle"],
+                                        ip=client_ip(request))
+        except DomainError as error:
+            form.add_error("handle", str(error.message))
+        else:
+            messages.success(request, _("Account linked. Cases where it is involved are now hidden from you."))
+            return redirect("staffing:accounts")
+    accounts = user.staff_accounts.select_related("identity__data_key")  # type: ignore[attr-defined]
+    return render(request, "staff/accounts.html", {"form": form, "accounts": accounts}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def remove_account(request: HttpRequest, account_id: int) -> HttpResponse:
+    user = _staff_member(request)
+    account = get_object_or_404(StaffAccount.objects.select_related("identity"), pk=account_id, user=user)
+    registry.unlink_staff_account(account, by=user, ip=client_ip(request))
+    messages.success(request, _("Account removed."))
+    return redirect("staffing:accounts")
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, "manage_staff")
+    return render(request, "staff/people.html", {"members": staffing.staff_members(), "assignable": list(assignable_staff())})
+
+
+@login_required
+@require_POST
+def offboard(request: HttpRequest, user_id: int) -> HttpResponse:
+    access.require(request.user, "manage_staff")
+    leaving = get_object_or_404(User, pk=user_id, is_staff=True)
+    form = OffboardForm(request.POST, leaving=leaving.pk)
+    if not form.is_valid():
+        _flash_errors(request, form)
+    else:
+        try:
+            cases = staffing.offboard_staff(leaving, by=staff_user(request), reassign_to=form.cleaned_data["reassign_to"],
+                                            ip=client_ip(request))
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("%(name)s was offboarded; %(count)s open case(s) handed on.") % {
+                "name": leaving.get_username(), "count": len(cases)})
+    return redirect("staffing:people")
+
+
+@login_required
+def access_lookup(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, "access_history")
+    form = CaseLookupForm(request.GET or None)
+    if form.is_valid():
+        return redirect("cases:access_history", form.cleaned_data["case"])
+    return render(request, "cases/access_lookup.html", {"form": form}, status=400 if form.errors else 200)
