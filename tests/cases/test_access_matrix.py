@@ -1,46 +1,74 @@
-"""Who may open which staff page: every URL under /staff/ (except signing in and out),
-for every kind of visitor, against an explicit table.
+"""Who may open which staff page: every URL under /staff/ (except the authentication pages),
+for every role, in every relation to the case under test, against an explicit table.
+
+Actors: anonymous visitors, staff without a role, and every role in `Role` in each relation to
+the case: assigned to it, consulted on it (sharing every part, or only the summary), unrelated,
+and conflicted (one of their linked accounts is a party to it). Conflicted staff get 404 on
+every page of the case, so its existence is not confirmed to them.
+
+Authentication pages are explicitly left out: /staff/login/ and /staff/logout/ (now only
+names for django-allauth's pages) and everything under /staff/accounts/ (allauth: sign-in,
+second factor, re-authentication, password, single sign-on). They show no case data,
+every staff member (and, to sign in, every visitor) must reach them, and they are tested
+in tests/core/test_auth_*.py.
 
 The URLs come from the resolver, so a new staff page without a row here fails the
 suite until someone decides who may use it. Refused requests must change nothing.
+
+The objects are built once for the module; every test runs in a savepoint rolled back after it.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
+from django.test.utils import override_settings
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
-from steward.cases.models import Case
+from steward.cases.models import Case, Consultation, Party, Status
+from steward.core.roles import Role
+from steward.registry import services as registry
+from steward.registry.models import StaffAccount
+from steward.reports import services as report_services
 from steward.reports.models import Report
 from steward.reports.uploads import CleanFile
 from tests.conftest import login, make_staff, png_bytes
 
-ACTORS = ["anonymous", "no_role", "administrator", "triager", "assigned_handler", "unrelated_handler"]
+ASSIGNED, CONSULTED, NARROW, UNRELATED, CONFLICTED = "assigned", "consulted", "consulted_narrow", "unrelated", "conflicted"
+RELATIONS = [ASSIGNED, CONSULTED, NARROW, UNRELATED, CONFLICTED]
+ROLES = list(Role.values)
+ACTORS = ["anonymous", "no_role", *[f"{role}:{relation}" for role in ROLES for relation in RELATIONS]]
 EXCLUDED = {"staff/login/", "staff/logout/"}
+AUTHENTICATION_PAGES = "staff/accounts/"  # django-allauth; see the module docstring
+LOGIN_PATH = "/staff/login/"  # settings.LOGIN_URL: forwards to allauth's sign-in page
 
 OK = "200"  # the page is shown
 DONE = "302"  # the action ran (or was answered) and the browser is sent on, not to the sign-in page
 DENIED = "403"
+HIDDEN = "404"  # as if the case (or object) did not exist
 LOGIN = "sign in"
 
-
-def _expect(anonymous: str = LOGIN, no_role: str = DENIED, administrator: str = DENIED, triager: str = DENIED,
-            assigned_handler: str = DENIED, unrelated_handler: str = DENIED) -> dict[str, str]:
-    return {"anonymous": anonymous, "no_role": no_role, "administrator": administrator, "triager": triager,
-            "assigned_handler": assigned_handler, "unrelated_handler": unrelated_handler}
+T, H, D = Role.TRIAGER, Role.CASE_HANDLER, Role.DECISION_MAKER
+HR, LEGAL, SEC = Role.CONSULTANT_HR, Role.CONSULTANT_LEGAL, Role.CONSULTANT_SECURITY
+ADMIN, AUDITOR = Role.ADMINISTRATOR, Role.AUDITOR
+CONSULTANTS = {HR, LEGAL, SEC}
+# The case under test is a P2 under investigation: decision makers and Security do not cover it.
+# Assignment grants something to triagers and case handlers only (the roles that may be assigned).
 
 
 @dataclass
 class World:
-    """The objects the staff URLs point at."""
+    """The objects the staff URLs point at, built once for the module."""
 
     case: Case
     other_case: Case
@@ -48,70 +76,135 @@ class World:
     second_report: Report
     evidence_id: int
     version_id: int
-    handler: Any
+    handler: User  # the case's assignee when the actor is not, and the target of the assign row
+    neutral_consultation: int
+    neutral_account: int
+    media: Any
+    users: dict[str, User] = field(default_factory=dict)
+    consultations: dict[str, int] = field(default_factory=dict)  # actor -> their consultation
+    accounts: dict[str, int] = field(default_factory=dict)  # actor -> their linked account
 
 
 @dataclass(frozen=True)
 class Row:
+    """How to call one URL, and who gets what.
+
+    `allow` names, per relation, the roles that get `ok`; every other role gets `denied`.
+    Conflicted actors get `conflicted` (404 on the pages of the case) unless it is None, in which
+    case the `allow` entry for CONFLICTED decides as for the other relations.
+    """
+
     method: str
-    path: Callable[[World], str]
-    data: Callable[[World], dict[str, Any]]
-    expected: dict[str, str]
+    path: Callable[[World, str], str]
+    allow: dict[str, set[str]]
+    ok: str = OK
+    denied: str = DENIED
+    conflicted: str | None = HIDDEN
+    anonymous: str = LOGIN
+    no_role: str | None = None  # None: as `denied`
+    data: Callable[[World, str], dict[str, Any]] = lambda w, who: {}
+
+    def expected(self, who: str) -> str:
+        if who == "anonymous":
+            return self.anonymous
+        if who == "no_role":
+            return self.no_role or self.denied
+        role, relation = who.split(":")
+        if relation == CONFLICTED and self.conflicted is not None:
+            return self.conflicted
+        return self.ok if role in self.allow[relation] else self.denied
 
 
-def _none(world: World) -> dict[str, Any]:
-    return {}
+def each(roles: set[str], conflicted: bool = True) -> dict[str, set[str]]:
+    """The same roles whatever the relation to the case (pages that are not about the case)."""
+    return {relation: set(roles) if conflicted or relation != CONFLICTED else set() for relation in RELATIONS}
 
 
-# route (as the resolver spells it) -> how to call it and what each visitor gets.
+def case_rows(assigned: set[str], consulted: set[str], narrow: set[str], unrelated: set[str]) -> dict[str, set[str]]:
+    # Covering roles apply whatever the relation; conflicted is decided by Row.conflicted.
+    return {ASSIGNED: assigned | unrelated, CONSULTED: consulted | unrelated, NARROW: narrow | unrelated,
+            UNRELATED: unrelated, CONFLICTED: set()}
+
+
+def case_url(suffix: str = "") -> Callable[[World, str], str]:
+    return lambda w, who: f"/staff/cases/{w.case.pk}/{suffix}"
+
+
+def own_consultation(action: str) -> Callable[[World, str], str]:
+    return lambda w, who: f"/staff/consultations/{w.consultations.get(who, w.neutral_consultation)}/{action}/"
+
+
+WORKERS = {T, H}  # may be assigned, and then work the case
+READERS = {T, H}
+# What a consultation grants: the consultant roles read the case page (and answer); the
+# evidence only when the consultation shares it.
 TABLE: dict[str, Row] = {
-    "staff/": Row("get", lambda w: "/staff/", _none, _expect(
-        anonymous=DONE, no_role=DONE, administrator=DONE, triager=DONE, assigned_handler=DONE, unrelated_handler=DONE)),
-    "staff/cases/": Row("get", lambda w: "/staff/cases/", _none, _expect(
-        triager=OK, assigned_handler=OK, unrelated_handler=OK)),
-    "staff/cases/<int:case_id>/": Row("get", lambda w: f"/staff/cases/{w.case.pk}/", _none, _expect(
-        triager=OK, assigned_handler=OK)),
-    "staff/cases/<int:case_id>/triage/": Row("get", lambda w: f"/staff/cases/{w.case.pk}/triage/", _none, _expect(
-        triager=OK)),
+    "staff/": Row("get", lambda w, who: "/staff/", each(set(ROLES)), ok=DONE, conflicted=None, anonymous=DONE, no_role=DONE),
+    "staff/cases/": Row("get", lambda w, who: "/staff/cases/", each({T, H, D, *CONSULTANTS}), conflicted=None),
+    "staff/cases/<int:case_id>/": Row("get", case_url(), case_rows(WORKERS, CONSULTANTS, CONSULTANTS, {T})),
+    "staff/cases/<int:case_id>/triage/": Row("get", case_url("triage/"), case_rows(set(), set(), set(), {T})),
     "staff/cases/<int:case_id>/assign/": Row(
-        "post", lambda w: f"/staff/cases/{w.case.pk}/assign/", lambda w: {"assignee": w.handler.pk}, _expect(
-            triager=DONE)),
+        "post", case_url("assign/"), case_rows(set(), set(), set(), {T}), ok=DONE, data=lambda w, who: {"assignee": w.handler.pk}),
     "staff/cases/<int:case_id>/status/": Row(
-        "post", lambda w: f"/staff/cases/{w.case.pk}/status/", lambda w: {"to": "closed", "reason": "Out of scope"},
-        _expect(triager=DONE, assigned_handler=DONE)),
+        "post", case_url("status/"), case_rows(WORKERS, set(), set(), {T}), ok=DONE,
+        data=lambda w, who: {"to": "closed", "reason": "Out of scope"}),
     "staff/cases/<int:case_id>/notes/": Row(
-        "post", lambda w: f"/staff/cases/{w.case.pk}/notes/", lambda w: {"body": "A note"}, _expect(
-            triager=DONE, assigned_handler=DONE)),
+        "post", case_url("notes/"), case_rows(WORKERS, set(), set(), {T}), ok=DONE, data=lambda w, who: {"body": "A note"}),
     "staff/cases/<int:case_id>/parties/": Row(
-        "post", lambda w: f"/staff/cases/{w.case.pk}/parties/",
-        lambda w: {"role": "witness", "system": "github", "handle": "wendy"}, _expect(triager=DONE, assigned_handler=DONE)),
+        "post", case_url("parties/"), case_rows(WORKERS, set(), set(), {T}), ok=DONE,
+        data=lambda w, who: {"role": "witness", "system": "github", "handle": "wendy"}),
     "staff/cases/<int:case_id>/merge/": Row(
-        "post", lambda w: f"/staff/cases/{w.case.pk}/merge/", lambda w: {"cases": w.other_case.reference}, _expect(
-            triager=DONE)),
+        "post", case_url("merge/"), case_rows(set(), set(), set(), {T}), ok=DONE,
+        data=lambda w, who: {"cases": w.other_case.reference}),
     "staff/cases/<int:case_id>/split/": Row(
-        "post", lambda w: f"/staff/cases/{w.case.pk}/split/", lambda w: {"report": w.second_report.pk}, _expect(
-            triager=DONE)),
-    "staff/reports/new/": Row("get", lambda w: "/staff/reports/new/", _none, _expect(
-        triager=OK, assigned_handler=OK, unrelated_handler=OK)),
+        "post", case_url("split/"), case_rows(set(), set(), set(), {T}), ok=DONE, data=lambda w, who: {"report": w.second_report.pk}),
+    "staff/cases/<int:case_id>/conflict/": Row(
+        "post", case_url("conflict/"), case_rows(WORKERS, CONSULTANTS, CONSULTANTS, {T}), ok=DONE,
+        data=lambda w, who: {"reason": "I know the reporter."}),
+    "staff/cases/<int:case_id>/consultations/": Row(
+        "post", case_url("consultations/"), case_rows(WORKERS, set(), set(), {T}), ok=DONE,
+        data=lambda w, who: {"kind": "legal", "consultant": w.users[f"{LEGAL}:{UNRELATED}"].pk, "parts": ["summary"],
+                             "question": "Is this defamation?"}),
+    "staff/cases/<int:case_id>/access/": Row("get", case_url("access/"), case_rows(set(), set(), set(), {AUDITOR})),
+    "staff/cases/<int:case_id>/decision/": Row("get", case_url("decision/"), case_rows(set(), set(), set(), {T})),
+    "staff/cases/<int:case_id>/erase/": Row("get", case_url("erase/"), case_rows(set(), set(), set(), {ADMIN, D})),
+    "staff/consultations/": Row("get", lambda w, who: "/staff/consultations/", each(CONSULTANTS), conflicted=None),
+    # A consultant answers their own consultation; the neutral one (Security's) is not theirs.
+    "staff/consultations/<int:consultation_id>/answer/": Row(
+        "post", own_consultation("answer"), case_rows(set(), CONSULTANTS, CONSULTANTS, set()), ok=DONE,
+        data=lambda w, who: {"answer": "No legal exposure here."}),
+    "staff/consultations/<int:consultation_id>/withdraw/": Row(
+        "post", own_consultation("withdraw"), case_rows(WORKERS, set(), set(), {T}), ok=DONE),
+    "staff/reports/new/": Row("get", lambda w, who: "/staff/reports/new/", each({T, H}), conflicted=None),
     "staff/reports/<int:report_id>/message/": Row(
-        "post", lambda w: f"/staff/reports/{w.report.pk}/message/", lambda w: {"body": "Could you tell us more?"},
-        _expect(triager=DONE, assigned_handler=DONE)),
-    "staff/evidence/<int:evidence_id>/": Row("get", lambda w: f"/staff/evidence/{w.evidence_id}/", _none, _expect(
-        triager=OK, assigned_handler=OK)),
+        "post", lambda w, who: f"/staff/reports/{w.report.pk}/message/", case_rows(WORKERS, set(), set(), {T}), ok=DONE,
+        data=lambda w, who: {"body": "Could you tell us more?"}),
+    "staff/evidence/<int:evidence_id>/": Row(
+        "get", lambda w, who: f"/staff/evidence/{w.evidence_id}/", case_rows(WORKERS, CONSULTANTS, set(), {T})),
+    # Every staff member lists their own accounts; removing works on one's own account only.
+    "staff/me/accounts/": Row("get", lambda w, who: "/staff/me/accounts/", each(set(ROLES)), conflicted=None, no_role=OK),
+    "staff/me/accounts/<int:account_id>/remove/": Row(
+        "post", lambda w, who: f"/staff/me/accounts/{w.accounts.get(who, w.neutral_account)}/remove/",
+        {**each(set()), CONFLICTED: set(ROLES)}, ok=DONE, denied=HIDDEN, conflicted=None),
+    "staff/people/": Row("get", lambda w, who: "/staff/people/", each({ADMIN}), conflicted=None),
+    "staff/people/<int:user_id>/offboard/": Row(
+        "post", lambda w, who: f"/staff/people/{w.handler.pk}/offboard/", each({ADMIN}), ok=DONE, conflicted=None),
+    "staff/people/export/": Row("get", lambda w, who: "/staff/people/export/", each({ADMIN}), conflicted=None),
+    "staff/access/": Row("get", lambda w, who: "/staff/access/", each({AUDITOR}), conflicted=None),
     # Guidelines: administrators edit them; the guidance on receiving a report is for all staff.
-    "staff/guidelines/": Row("get", lambda w: "/staff/guidelines/", _none, _expect(administrator=OK)),
-    "staff/guidelines/<int:version_id>/": Row("get", lambda w: f"/staff/guidelines/{w.version_id}/", _none, _expect(
-        administrator=OK)),
+    "staff/guidelines/": Row("get", lambda w, who: "/staff/guidelines/", each({ADMIN}), conflicted=None),
+    "staff/guidelines/<int:version_id>/": Row(
+        "get", lambda w, who: f"/staff/guidelines/{w.version_id}/", each({ADMIN}), conflicted=None),
     "staff/guidelines/<int:version_id>/publish/": Row(
-        "get", lambda w: f"/staff/guidelines/{w.version_id}/publish/", _none, _expect(administrator=OK)),
+        "get", lambda w, who: f"/staff/guidelines/{w.version_id}/publish/", each({ADMIN}), conflicted=None),
     "staff/guidelines/<int:version_id>/delete/": Row(
-        "post", lambda w: f"/staff/guidelines/{w.version_id}/delete/", _none, _expect(administrator=DONE)),
+        "post", lambda w, who: f"/staff/guidelines/{w.version_id}/delete/", each({ADMIN}), ok=DONE, conflicted=None),
     "staff/guidelines/<int:version_id>/translations/": Row(
-        "get", lambda w: f"/staff/guidelines/{w.version_id}/translations/", _none, _expect(administrator=OK)),
+        "get", lambda w, who: f"/staff/guidelines/{w.version_id}/translations/", each({ADMIN}), conflicted=None),
     "staff/guidelines/<int:version_id>/translations/<str:locale>/": Row(
-        "get", lambda w: f"/staff/guidelines/{w.version_id}/translations/de/", _none, _expect(administrator=OK)),
-    "staff/receiving-a-report/": Row("get", lambda w: "/staff/receiving-a-report/", _none, _expect(
-        no_role=OK, administrator=OK, triager=OK, assigned_handler=OK, unrelated_handler=OK)),
+        "get", lambda w, who: f"/staff/guidelines/{w.version_id}/translations/de/", each({ADMIN}), conflicted=None),
+    "staff/receiving-a-report/": Row(
+        "get", lambda w, who: "/staff/receiving-a-report/", each(set(ROLES)), conflicted=None, no_role=OK),
 }
 
 
@@ -125,7 +218,7 @@ def _walk(patterns: list[Any], prefix: str = "") -> Iterator[str]:
 
 def staff_routes() -> list[str]:
     return sorted({route for route in _walk(get_resolver().url_patterns)
-                   if route.startswith("staff/") and route not in EXCLUDED})
+                   if route.startswith("staff/") and route not in EXCLUDED and not route.startswith(AUTHENTICATION_PAGES)})
 
 
 def test_every_staff_url_is_in_the_table():
@@ -137,47 +230,116 @@ def test_every_staff_url_is_in_the_table():
     assert not stale, f"rows for URLs that no longer exist: {stale}"
 
 
-def test_every_row_names_every_actor():
+def test_authentication_pages_are_the_only_staff_urls_left_out():
+    every = {route for route in _walk(get_resolver().url_patterns) if route.startswith("staff/")}
+    left_out = every - set(staff_routes())
+    assert "staff/accounts/login/" in left_out
+    assert "staff/accounts/2fa/totp/activate/" in left_out
+    assert all(route in EXCLUDED or route.startswith(AUTHENTICATION_PAGES) for route in left_out)
+
+
+def test_every_row_names_every_relation_and_only_known_roles():
+    assert len(ACTORS) == 2 + len(Role.values) * len(RELATIONS)
     for route, row in TABLE.items():
-        assert set(row.expected) == set(ACTORS), route
+        assert set(row.allow) == set(RELATIONS), route
+        assert all(set(roles) <= set(ROLES) for roles in row.allow.values()), route
         assert row.method in {"get", "post"}, route
+        assert {row.expected(who) for who in ACTORS} <= {OK, DONE, DENIED, HIDDEN, LOGIN}, route
 
 
 def snapshot() -> dict[str, Any]:
     """Every row of every Steward table (and users and groups): a refused request may change none."""
-    models = [m for m in apps.get_models() if m._meta.app_label in {"core", "registry", "policy", "cases", "reports",
-                                                                     "auth"}]
+    models = [m for m in apps.get_models() if m.__module__.startswith("steward.") or m._meta.app_label == "auth"]
     return {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
 
 
-@pytest.fixture
-def world(file_report, triager, handler, administrator) -> World:
-    report, _ = file_report(files=[CleanFile(name="screenshot.png", content_type="image/png", data=png_bytes())])
-    second, _ = file_report(narrative="A second account of the same incident in the chat.")
-    other, _ = file_report(narrative="Another report about the same person, in the forum this time.")
+def _build(media: Any) -> World:
+    def file(narrative: str, n: int, **extra: Any) -> Report:
+        intake = report_services.Intake(narrative=narrative, reporter_role=Report.ReporterRole.AFFECTED,
+                                        submission_token=f"matrix-{n}", **extra)
+        return report_services.submit_report(intake)[0]
+
+    report = file("He kept sending me insulting messages in the project chat.", 1,
+                  files=[CleanFile(name="screenshot.png", content_type="image/png", data=png_bytes())])
+    second = file("A second account of the same incident in the chat.", 2)
+    other = file("Another report about the same person, in the forum this time.", 3)
     case = report.case
     Report.objects.filter(pk=second.pk).update(case=case)
-    Case.objects.filter(pk=case.pk).update(assignee=handler)
+    handler = make_staff("hana", H, first_name="Hana")
+    security = make_staff("sam", SEC, first_name="Sam")
+    Case.objects.filter(pk=case.pk).update(assignee=handler, priority="P2", rank=3, status=Status.INVESTIGATING)
     case.refresh_from_db()
     second.refresh_from_db()
 
+    def consult(consultant: User, kind: str, parts: set[str]) -> Consultation:
+        return Consultation.objects.create(
+            case=case, consultant=consultant, kind=kind, requested_by=handler,
+            question_sealed=case.seal("What do you advise?", "consultation_question"),
+            **{f"shares_{part}": part in parts for part in ("summary", "reports", "evidence", "notes", "parties")})
+
+    kinds = {HR: "hr", LEGAL: "legal", SEC: "security"}
+    world = World(case=case, other_case=other.case, report=report, second_report=second,
+                  evidence_id=report.evidence.get().pk, version_id=0, handler=handler,
+                  neutral_consultation=consult(security, "security", {"summary", "reports"}).pk,
+                  neutral_account=StaffAccount.objects.create(
+                      user=handler, identity=registry.identify("github", "hana-gh").identities.get()).pk,
+                  media=media)
+    world.users["no_role"] = make_staff("nora")
+    for role in ROLES:
+        for relation in RELATIONS:
+            who = f"{role}:{relation}"
+            user = world.users[who] = make_staff(f"{role}-{relation}".replace("_", "-"), role)
+            if relation in {CONSULTED, NARROW}:
+                # A consultation of another kind than their role grants nothing: only consultants are consulted.
+                parts = {"summary", "reports", "evidence", "notes", "parties"} if relation == CONSULTED else {"summary"}
+                world.consultations[who] = consult(user, kinds.get(role, "hr"), parts).pk
+            if relation == CONFLICTED:
+                # One of their accounts is a witness on the case (found from the data, no recorded row needed).
+                person = registry.identify("github", f"{user.username}-gh")
+                world.accounts[who] = StaffAccount.objects.create(user=user, identity=person.identities.get()).pk
+                Party.objects.create(case=case, person=person, role=Party.Role.WITNESS)
+
     from steward.policy import services as policy
 
-    version = policy.create_draft(by=administrator, number="99.0", changelog="A draft for the access table.",
-                                  effective_date=timezone.localdate() + datetime.timedelta(days=30))
-    return World(case=case, other_case=other.case, report=report, second_report=second,
-                 evidence_id=report.evidence.get().pk, version_id=version.pk, handler=handler)
+    world.version_id = policy.create_draft(
+        by=world.users[f"{ADMIN}:{UNRELATED}"], number="99.0", changelog="A draft for the access table.",
+        effective_date=timezone.localdate() + datetime.timedelta(days=30)).pk
+    return world
 
 
-@pytest.fixture
-def actor(request, triager, handler, unrelated, administrator) -> Callable[[str], Client]:
-    users = {"no_role": make_staff("nora"), "administrator": administrator, "triager": triager,
-             "assigned_handler": handler, "unrelated_handler": unrelated}
+QUICK = {"PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+         "TASKS": {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}}
 
-    def _client(name: str) -> Client:
-        return Client() if name == "anonymous" else login(users[name])
 
-    return _client
+@pytest.fixture(scope="module")
+def world(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[World]:
+    media = tmp_path_factory.mktemp("matrix-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, **QUICK):
+        cache.clear()
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield _build(media)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings: Any, world: World, db: Any) -> None:
+    """The module's evidence files live in the module's media folder (overrides tests/conftest.py)."""
+    settings.MEDIA_ROOT = world.media
+    settings.TASKS = QUICK["TASKS"]
+    cache.clear()
+
+
+def client_for(world: World, who: str) -> Client:
+    if who == "anonymous":
+        return Client()
+    user = world.users[who]
+    if who.endswith(f":{ASSIGNED}"):  # the test's savepoint undoes this
+        Case.objects.filter(pk=world.case.pk).update(assignee=user)
+    return login(user)
 
 
 def _check(response: Any, outcome: str, label: str) -> None:
@@ -186,48 +348,63 @@ def _check(response: Any, outcome: str, label: str) -> None:
         assert response.status_code == 200, label
     elif outcome == DONE:
         assert response.status_code == 302, label
-        assert not location.startswith("/staff/login/"), label
-    elif outcome == DENIED:
-        assert response.status_code == 403, label
+        assert not location.startswith(LOGIN_PATH), label
+    elif outcome in {DENIED, HIDDEN}:
+        assert response.status_code == int(outcome), label
     else:
         assert response.status_code == 302, label
-        assert location.startswith("/staff/login/?next="), label
+        assert location.startswith(f"{LOGIN_PATH}?next="), label
 
 
 @pytest.mark.parametrize("who", ACTORS)
 @pytest.mark.parametrize("route", staff_routes())
-def test_access(world, actor, route, who):
+def test_access(world, route, who):
     assert route in TABLE, f"{route} has no row in the access table"
     row = TABLE[route]
-    outcome = row.expected[who]
-    client = actor(who)
-    before = snapshot()
-    response = getattr(client, row.method)(row.path(world), row.data(world))
+    outcome = row.expected(who)
+    client = client_for(world, who)
+    before = snapshot() if outcome in {DENIED, HIDDEN, LOGIN} else None
+    response = getattr(client, row.method)(row.path(world, who), row.data(world, who))
     _check(response, outcome, f"{who} {row.method.upper()} {route}")
-    if outcome in {DENIED, LOGIN}:
+    if before is not None:
         assert snapshot() == before, f"a refused {row.method.upper()} {route} by {who} changed data"
-    if outcome == DENIED:
         assert b"He kept sending me" not in response.content
+        assert world.case.reference.encode() not in response.content or outcome == LOGIN
 
 
+# Junk input for every refused POST, for a sample of actors (one per relation and the visitors).
+SAMPLE = ["anonymous", "no_role", *[f"{role}:{relation}" for role, relation in zip(
+    [T, H, HR, D, ADMIN], RELATIONS, strict=True)]]
 REFUSED_POSTS = [(route, who) for route in staff_routes() if route in TABLE and TABLE[route].method == "post"
-                 for who in ACTORS if TABLE[route].expected[who] in {DENIED, LOGIN}]
+                 for who in SAMPLE if TABLE[route].expected(who) in {DENIED, HIDDEN, LOGIN}]
 
 
 @pytest.mark.parametrize(("route", "who"), REFUSED_POSTS)
-def test_refused_posts_are_refused_before_the_input_is_looked_at(world, actor, route, who):
+def test_refused_posts_are_refused_before_the_input_is_looked_at(world, route, who):
     """Empty or junk input must not turn a refusal into a form error (which would confirm what exists)."""
     row = TABLE[route]
-    outcome = row.expected[who]
-    client = actor(who)
+    outcome = row.expected(who)
+    client = client_for(world, who)
     before = snapshot()
-    for junk in ({}, {"body": "", "to": "bogus", "cases": "X-1", "report": "abc", "assignee": "0"}):
-        response = client.post(row.path(world), junk)
+    for junk in ({}, {"body": "", "to": "bogus", "cases": "X-1", "report": "abc", "assignee": "0", "kind": "x",
+                      "answer": "", "reassign_to": "abc", "system": "nope"}):
+        response = client.post(row.path(world, who), junk)
         _check(response, outcome, f"{who} POST {route} {junk}")
     assert snapshot() == before
 
 
-def test_case_pages_of_a_missing_case_are_not_found_for_the_triager(world, actor):
-    client = actor("triager")
+def test_case_pages_of_a_missing_case_are_not_found_for_the_triager(world):
+    client = client_for(world, f"{T}:{UNRELATED}")
     assert client.get("/staff/cases/987654/").status_code == 404
     assert client.post("/staff/cases/987654/notes/", {"body": "x"}).status_code == 404
+
+
+def test_a_conflicted_triager_is_told_nothing_more_than_about_a_missing_case(world):
+    client = client_for(world, f"{T}:{CONFLICTED}")
+    hidden = client.get(f"/staff/cases/{world.case.pk}/")
+    missing = client.get("/staff/cases/987654/")
+    assert hidden.status_code == missing.status_code == 404
+    assert [t.name for t in hidden.templates] == [t.name for t in missing.templates]
+    assert world.case.reference.encode() not in hidden.content
+    queue = client.get("/staff/cases/", {"q": world.case.reference})
+    assert [c.pk for c in queue.context["page"]] == []

@@ -98,3 +98,80 @@ def test_roles_are_read_once_per_user_object(triager, django_assert_num_queries)
     with django_assert_num_queries(0):
         for _ in range(5):
             access.roles_of(triager)
+
+
+# --- the policy table: which roles cover which cases --------------------------------
+
+from steward.cases.models import CaseConflict, Consultation, Status  # noqa: E402
+
+
+def _case_in(case, **values):
+    Case.objects.filter(pk=case.pk).update(**values)
+    return Case.objects.get(pk=case.pk)
+
+
+def test_security_covers_every_p1_case_only(case):
+    security = make_staff("sam", Role.CONSULTANT_SECURITY)
+    assert not access.can(security, "view", _case_in(case, priority="P2"))
+    p1 = _case_in(case, priority="P1")
+    for action in ("view", "note", "message", "evidence", "transition"):
+        assert access.can(security, action, p1), action
+    for action in ("assign", "triage", "merge", "split"):
+        assert not access.can(security, action, p1), action
+    assert list(access.visible_cases(security, Case.objects.all())) == [p1]
+
+
+@pytest.mark.parametrize(("status", "covered"), [(s, s in {"awaiting_decision", "decided"}) for s in Status.values])
+def test_decision_makers_cover_cases_awaiting_or_having_a_decision(case, status, covered):
+    decider = make_staff("dora", Role.DECISION_MAKER)
+    current = _case_in(case, status=status)
+    assert access.can(decider, "view", current) is covered
+    assert access.can(decider, "decide", current) is covered
+    assert (current in access.visible_cases(decider, Case.objects.all())) is covered
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.ADMINISTRATOR, Role.ENFORCER, Role.SCREENER, Role.WORKING_GROUP,
+                                  Role.CONSULTANT_HR, Role.CONSULTANT_LEGAL, Role.CASE_HANDLER])
+def test_roles_that_read_no_case_content_without_a_relation(case, role):
+    user = make_staff("someone", role)
+    for status in Status.values:
+        current = _case_in(case, status=status, priority="P1")
+        assert not access.can(user, "view", current)
+        assert not access.parts(user, current)
+    assert not access.visible_cases(user, Case.objects.all()).exists()
+
+
+def test_auditors_read_access_history_only(case):
+    auditor = make_staff("audrey", Role.AUDITOR)
+    assert access.can(auditor, "access_history", case) and access.can(auditor, "access_history")
+    assert access.actions(auditor, case) == {"access_history"}
+
+
+def test_a_conflict_beats_every_relation_and_hides_the_case(assigned, handler, triager):
+    CaseConflict.objects.create(case=assigned, user=handler, source="declared")
+    CaseConflict.objects.create(case=assigned, user=triager, source="detected")
+    for user in (handler, triager):
+        fresh = Case.objects.get(pk=assigned.pk)
+        assert access.actions(user, fresh) == frozenset()
+        with pytest.raises(access.Hidden):
+            access.require(user, "view", fresh)
+        assert not access.visible_cases(user, Case.objects.all()).exists()
+
+
+def test_a_consultation_grants_its_scope_to_the_matching_consultant_role_only(case, triager):
+    lawyer = make_staff("lena", Role.CONSULTANT_LEGAL)
+    Consultation.objects.create(case=case, consultant=lawyer, kind="hr", requested_by=triager,
+                                question_sealed=case.seal("?", "consultation_question"))
+    assert not access.can(lawyer, "view", Case.objects.get(pk=case.pk))  # an HR consultation: not their role
+    Consultation.objects.create(case=case, consultant=lawyer, kind="legal", requested_by=triager, shares_evidence=True,
+                                question_sealed=case.seal("?", "consultation_question"))
+    fresh = Case.objects.get(pk=case.pk)
+    assert access.parts(lawyer, fresh) == {"summary", "evidence"}
+    assert access.actions(lawyer, fresh) == {"view", "answer", "evidence", "declare_conflict"}
+    assert list(access.visible_cases(lawyer, Case.objects.all())) == [fresh]
+
+
+def test_visible_cases_is_one_query(case, triager, handler, django_assert_num_queries):
+    access.roles_of(handler)
+    with django_assert_num_queries(1):
+        list(access.visible_cases(handler, Case.objects.all()))
