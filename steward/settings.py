@@ -108,6 +108,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "steward.core.middleware.StaffSessionMiddleware",
+    "steward.core.middleware.StaffMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "steward.core.middleware.NoStoreMiddleware",
 ]
@@ -182,11 +184,69 @@ AUTHENTICATION_BACKENDS = [
 # Seconds a login or re-authentication counts as recent for sensitive actions
 # (deciding, exporting, erasing): see steward.core.reauth.sensitive_action.
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("STEWARD_REAUTH_SECONDS", 300)
-LOGIN_URL = "staff:login"
+LOGIN_URL = "staff:login"  # /staff/login/, which sends the visitor on to allauth's /staff/accounts/login/
 LOGIN_REDIRECT_URL = "cases:queue"
-LOGOUT_REDIRECT_URL = "staff:login"
+LOGOUT_REDIRECT_URL = "account_login"
+
+# Staff accounts (django-allauth). Administrators create them (manage.py create_staff);
+# nobody signs up. Staff sign in with username and password, then a second factor.
+ACCOUNT_ADAPTER = "steward.core.adapters.StaffAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "steward.core.adapters.StaffSocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"  # administrators enter staff addresses; SSO matches verified ones only
+ACCOUNT_SESSION_REMEMBER = False  # staff sessions end when the browser closes
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Lock-out: failed sign-ins (wrong passwords and wrong second-factor codes) per account (key)
+# and per address, counted in the shared cache.
+STEWARD_LOGIN_FAILURES = env_int("STEWARD_LOGIN_FAILURES", 5)
+STEWARD_LOGIN_LOCKOUT = env_str("STEWARD_LOGIN_LOCKOUT", "15m")
+ACCOUNT_RATE_LIMITS = {  # nosec B105  # rate limits for the password actions, not passwords
+    "login_failed": f"{4 * STEWARD_LOGIN_FAILURES}/{STEWARD_LOGIN_LOCKOUT}/ip,"
+                    f"{STEWARD_LOGIN_FAILURES}/{STEWARD_LOGIN_LOCKOUT}/key",
+    "login": "30/m/ip",
+    "reset_password": "5/m/ip,3/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION  # passkeys on http://127.0.0.1 in development
+MFA_TOTP_ISSUER = env_str("STEWARD_ORGANISATION_NAME", "Example Open Source Foundation")
+# Staff without a second factor are sent to set one up (steward.core.middleware.StaffMFAMiddleware).
+# An idle staff session ends after STEWARD_IDLE_TIMEOUT_SECONDS; any session after SESSION_COOKIE_AGE.
+STEWARD_IDLE_TIMEOUT_SECONDS = env_int("STEWARD_IDLE_TIMEOUT_SECONDS", 1800)
+
+
+def oidc_apps(environ: dict[str, str]) -> list[dict[str, object]]:
+    """Single sign-on through one OpenID Connect provider, when the environment names one."""
+    server_url = environ.get("STEWARD_OIDC_SERVER_URL", "")
+    client_id = environ.get("STEWARD_OIDC_CLIENT_ID", "")
+    if not (server_url and client_id):
+        return []
+    return [{
+        "provider_id": environ.get("STEWARD_OIDC_PROVIDER_ID", "") or "sso",
+        "name": environ.get("STEWARD_OIDC_NAME", "") or "Single sign-on",
+        "client_id": client_id,
+        "secret": environ.get("STEWARD_OIDC_CLIENT_SECRET", ""),
+        "settings": {"server_url": server_url, "oauth_pkce_enabled": True},
+    }]
+
+
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": oidc_apps(dict(os.environ))}}
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # Steward's adapter connects verified addresses of active staff only
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+# Whether a sign-in through the identity provider counts as the second factor (its own MFA):
+# then SSO staff are not made to enrol a Steward factor. Those who have one are still asked for it.
+STEWARD_OIDC_TRUST_MFA = env_bool("STEWARD_OIDC_TRUST_MFA", False)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -1,12 +1,12 @@
-from django.contrib.auth import views as auth_views
+from allauth.account import views as account_views
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
 staff_patterns = (
     [
-        path("login/", auth_views.LoginView.as_view(template_name="staff/login.html", redirect_authenticated_user=True),
-             name="login"),
-        path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+        # Staff sign in through django-allauth under /staff/accounts/; these names stay for links.
+        path("login/", RedirectView.as_view(pattern_name="account_login", query_string=True), name="login"),
+        path("logout/", account_views.logout, name="logout"),
     ],
     "staff",
 )

@@ -4,10 +4,18 @@ arrive with issue 3's conflicts), a triager, spaces, and a helper that files a r
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+    AUTHENTICATION_METHODS_SESSION_KEY,
+)
+from allauth.account.internal.userkit import user_id_to_str
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from PIL import Image
@@ -18,6 +26,13 @@ from steward.reports import services as report_services
 from steward.reports.models import Report
 
 PASSWORD = "correct horse battery staple 42"
+# Every fixture staff member has this authenticator-app secret activated (a second factor is mandatory).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TOTP_SECRET, at: float | None = None) -> str:
+    """The code an authenticator app shows now (allauth's own HOTP computation)."""
+    return format_hotp_value(hotp_value(secret, int(time.time() if at is None else at) // 30))
 
 
 @pytest.fixture(autouse=True)
@@ -29,11 +44,13 @@ def _isolated_media(settings: Any, tmp_path: Any) -> None:
     cache.clear()
 
 
-def make_staff(username: str, *roles: str, first_name: str = "", email: str = "") -> User:
+def make_staff(username: str, *roles: str, first_name: str = "", email: str = "", mfa: bool = True) -> User:
     user = User.objects.create_user(username, email or f"{username}@example.org", PASSWORD,
                                     first_name=first_name or username.title(), is_staff=True)
     for role in roles:
         user.groups.add(Group.objects.get_or_create(name=role)[0])
+    if mfa:
+        TOTP.activate(user, TOTP_SECRET)
     return user
 
 
@@ -64,9 +81,25 @@ def space(db: Any) -> Space:
     return Space.objects.create(name="steward/steward", kind=Space.Kind.REPOSITORY, url="https://example.org/repo")
 
 
-def login(user: User) -> Client:
+def login(user: User, *, second_factor: bool = True, at: float | None = None) -> Client:
+    """A client signed in as `user`, as if through the password and second-factor steps.
+
+    `force_login` skips allauth's flow, so this writes what that flow leaves in the session:
+    a password step and (for a user with an activated authenticator) a second-factor step,
+    at time `at` (now by default). Steward's middleware checks those records, so a session
+    without the second-factor step is still sent to prove it.
+    """
     client = Client()
     client.force_login(user)
+    when = time.time() if at is None else at
+    records: list[dict[str, Any]] = [{"method": "password", "at": when, "username": user.username}]
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if second_factor and totp is not None:
+        records.append({"method": "mfa", "at": when, "id": totp.pk, "type": "totp"})
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
+    session.save()
     return client
 
 

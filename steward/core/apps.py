@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "steward.core"
     label = "core"
     verbose_name = "Steward core"
+
+    def ready(self) -> None:
+        from . import auth_events
+
+        auth_events.connect()

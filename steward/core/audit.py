@@ -38,7 +38,8 @@ def _entry_digest(entry: AuditEntry) -> str:
 
 
 def record(actor: AbstractBaseUser | AnonymousUser | None, action: str, obj: models.Model | None = None, *,
-           ip: str | None = None, detail: dict[str, Any] | None = None, actor_kind: str | None = None) -> AuditEntry:
+           ip: str | None = None, detail: dict[str, Any] | None = None, actor_kind: str | None = None,
+           keep_ip: bool = False) -> AuditEntry:
     """Append one entry. `detail` must never hold report content, only identifiers and choices.
 
     Inside `deferred()` the entry joins the chain when that block ends (same transaction)."""
@@ -50,7 +51,8 @@ def record(actor: AbstractBaseUser | AnonymousUser | None, action: str, obj: mod
         action=action,
         object_type=(obj._meta.model_name or "") if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        ip=ip if is_user else None,  # a reporter's address is never kept
+        # A reporter's address is never kept; attempts to sign in as staff keep theirs (keep_ip).
+        ip=ip if is_user or keep_ip else None,
         detail=detail or {},
     )
     pending = _pending.get()

@@ -52,19 +52,35 @@ def recently_authenticated(request: HttpRequest) -> bool:
 
 def sensitive_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Require a recent (re-)authentication before the wrapped staff view runs."""
+    return sensitive_when(lambda request: True)(view)
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if recently_authenticated(request):
-            return view(request, *args, **kwargs)
-        methods = get_adapter().get_reauthentication_methods(request.user)
-        if not methods:
-            # No way to prove identity again in this session (no password, no
-            # authenticator): only a fresh login will do.
-            return redirect_to_login(request.get_full_path())
-        return suspend_request(request, methods[0]["url"])
 
-    wrapper.steward_sensitive_action = True  # type: ignore[attr-defined]
-    return wrapper
+def sensitive_when(applies: Callable[[HttpRequest], bool]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Like `sensitive_action`, for a view that is sensitive only for some requests, e.g. a
+    status change whose target is "decided": ``@sensitive_when(lambda r: r.POST.get("to") == "decided")``."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not applies(request):
+                return view(request, *args, **kwargs)
+            return _require_recent_authentication(request, view, *args, **kwargs)
+
+        wrapper.steward_sensitive_action = True  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def _require_recent_authentication(request: HttpRequest, view: Callable[..., HttpResponse], *args: Any,
+                               **kwargs: Any) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if recently_authenticated(request):
+        return view(request, *args, **kwargs)
+    methods = get_adapter().get_reauthentication_methods(request.user)
+    if not methods:
+        # No way to prove identity again in this session (no password, no
+        # authenticator): only a fresh login will do.
+        return redirect_to_login(request.get_full_path())
+    return suspend_request(request, methods[0]["url"])

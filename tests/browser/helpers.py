@@ -13,7 +13,7 @@ from playwright.sync_api import BrowserContext, FilePayload, Page
 
 from steward.policy import services as policy_services
 from steward.policy.models import GuidelineTranslation, GuidelineVersion
-from tests.conftest import png_bytes
+from tests.conftest import TOTP_SECRET, png_bytes, totp_code
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -61,12 +61,21 @@ def file_report(page: Page, narrative: str = "Someone kept posting insults about
     return code.inner_text().strip()
 
 
-def staff_sign_in(page: Page, username: str, password: str) -> None:
+def staff_sign_in(page: Page, username: str, password: str, secret: str = TOTP_SECRET) -> None:
+    """Both steps, as staff do: password, then the code from their authenticator app."""
     page.goto("/staff/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(password)
-    page.locator("main form button[type=submit]").click()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    enter_authenticator_code(page, secret)
     page.locator("table.queue").wait_for()
+
+
+def enter_authenticator_code(page: Page, secret: str = TOTP_SECRET) -> None:
+    """The second sign-in step: the code the authenticator app shows now."""
+    page.get_by_role("heading", name="Two-Factor Authentication").wait_for()
+    page.get_by_label("Code").fill(totp_code(secret))
+    page.locator("main form button[type=submit]").first.click()
 
 
 def page_width(page: Page) -> int:

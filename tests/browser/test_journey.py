@@ -13,7 +13,7 @@ from steward.cases.models import Space
 from steward.core.roles import Role
 from tests.conftest import PASSWORD, make_staff
 
-from .helpers import docs_screenshot, png_file, screenshot
+from .helpers import docs_screenshot, enter_authenticator_code, png_file, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +54,8 @@ def test_report_triage_message_and_answer_without_javascript(new_context: Callab
     staff.goto("/staff/login/")
     staff.get_by_label("Username").fill("tara")
     staff.get_by_label("Password").fill(PASSWORD)
-    staff.get_by_role("button", name="Sign in").click()
+    staff.get_by_role("button", name="Sign in", exact=True).click()
+    enter_authenticator_code(staff)  # the second factor, from the authenticator app
     expect(staff.get_by_role("heading", name="Case queue")).to_be_visible()
     expect(staff.get_by_text("1 case", exact=True)).to_be_visible()
     row = staff.get_by_role("row").filter(has_text="Project chat")

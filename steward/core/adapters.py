@@ -1,0 +1,99 @@
+"""How django-allauth treats Steward's staff accounts.
+
+- Nobody signs up: administrators create staff accounts (``manage.py create_staff``).
+- Single sign-on (OpenID Connect) only signs in people who already have an active staff
+  account: the identity provider's *verified* address must match exactly one of them.
+  Unknown people are refused and the refusal is audited; nobody is created.
+- A login counts as recent for allauth's own re-authentication checks (managing second
+  factors) exactly as it does for Steward's sensitive actions (``steward.core.reauth``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialLogin
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from . import audit
+from .http import client_ip
+from .reauth import recently_authenticated
+
+
+class StaffAccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return False
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        request = getattr(context, "request", None)
+        if request is None:
+            return True
+        return not recently_authenticated(request)
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            target = _staff_named(credentials.get("username", ""))
+            audit.record(None, "staff.login_locked", target, ip=client_ip(request), keep_ip=True,
+                         actor_kind="visitor", detail={"account_known": target is not None})
+            raise
+
+
+class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
+        return False
+
+    def is_auto_signup_allowed(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
+        return False
+
+    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        provider = sociallogin.account.provider
+        if sociallogin.is_existing:
+            user = sociallogin.user
+            if not (user.is_active and user.is_staff):
+                _refuse(request, provider, "inactive")
+            return
+        user = staff_for_verified_addresses(sociallogin)
+        if user is None:
+            _refuse(request, provider, "unknown")
+        sociallogin.connect(request, user)
+        audit.record(user, "staff.sso_connected", user, ip=client_ip(request), detail={"provider": provider})
+
+
+def staff_for_verified_addresses(sociallogin: SocialLogin) -> User | None:
+    """The one active staff member whose address the identity provider vouches for."""
+    addresses = {address.email.lower() for address in sociallogin.email_addresses if address.verified and address.email}
+    if not addresses:
+        return None
+    query = Q()
+    for address in addresses:
+        query |= Q(email__iexact=address)
+        query |= Q(emailaddress__email__iexact=address, emailaddress__verified=True)
+    matches = list(User.objects.filter(query, is_active=True, is_staff=True).distinct()[:2])
+    return matches[0] if len(matches) == 1 else None
+
+
+def _staff_named(username: str) -> User | None:
+    if not username:
+        return None
+    return User.objects.filter(username__iexact=username[:150], is_staff=True).first()
+
+
+def _refuse(request: HttpRequest, provider: str, reason: str) -> None:
+    audit.record(None, "staff.sso_refused", ip=client_ip(request), keep_ip=True, actor_kind="visitor",
+                 detail={"provider": provider, "reason": reason})
+    messages.error(request, _("Single sign-on worked, but no active Steward staff account matches that identity. "
+                              "Ask an administrator to create your account with the address your organisation "
+                              "account uses."))
+    raise ImmediateHttpResponse(HttpResponseRedirect(reverse("account_login")))
