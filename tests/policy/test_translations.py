@@ -71,9 +71,7 @@ def test_active_japanese_language_gets_the_outdated_notice(administrator, v1):
     page = render_to_string("policy/guidelines.html", {
         "document": document, "version": v2, "current": v2, "is_current": True, "languages": []})
     assert 'id="translation-notice"' in page
-    with translation.override("ja"):  # the notice is in the reader's interface language
-        notice = gettext("The %(language)s translation has not been updated for version %(number)s yet.")
-    assert (notice % {"language": "", "number": "2.0"}).strip() in page
+    assert "has not been updated for version 2.0" in page  # rendered outside any request: English
 
 
 def test_accept_language_picks_the_guideline_locale(administrator, v1):
