@@ -20,7 +20,7 @@ from steward.core.models import DataKey
 from steward.registry import services as registry
 
 from . import conflicts, sla, tasks
-from .models import Case, Note, Party, Priority, Space, Status, TimelineEvent, Triage
+from .models import RANK, Case, Note, Party, Priority, Space, Status, TimelineEvent, Triage
 from .triage import TriageAnswers, propose_priority
 
 # Which status may follow which. Closing is possible from any open state (e.g. no violation).
@@ -253,10 +253,11 @@ def queue(by: User, *, status: str = "", priority: str = "", space: str = "", as
         cases = cases.exclude(status=Status.CLOSED)
     elif status in Status.values:
         cases = cases.filter(status=status)
+    # Filter on rank (one rank per priority) so the (rank, due_at) queue index serves the filter.
     if priority == "untriaged":
-        cases = cases.filter(priority__isnull=True)
+        cases = cases.filter(rank=RANK[None])
     elif priority in Priority.values:
-        cases = cases.filter(priority=priority)
+        cases = cases.filter(rank=RANK[Priority(priority)])
     if space.isdigit():
         cases = cases.filter(space_id=int(space))
     if assignee == "me":

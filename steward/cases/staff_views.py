@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from steward.core import access
 from steward.core.errors import DomainError
 from steward.core.http import client_ip, staff_user
+from steward.core.reauth import sensitive_action
 from steward.registry import services as registry
 from steward.registry.models import StaffAccount
 
@@ -116,6 +117,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@sensitive_action
 @require_POST
 def offboard(request: HttpRequest, user_id: int) -> HttpResponse:
     access.require(request.user, "manage_staff")
