@@ -184,14 +184,21 @@ def consultant_kinds(roles: Iterable[str]) -> list[str]:
     return [kind for kind, role in CONSULTANT_ROLES.items() if role in held]
 
 
-def parts(user: User, case: CaseLike) -> frozenset[str]:
-    """Which parts of the case this user may read: all of them, a consultation's share, or none."""
+def _standing(user: User, case: CaseLike) -> tuple[AuthUser, frozenset[str], StaffFacts] | None:
+    """A staff member's roles and relation to the case, or None when they have none or are conflicted."""
     roles = roles_of(user)
     if not roles or not isinstance(user, AuthUser):
-        return frozenset()
+        return None
     known = facts(user, case)
-    if known.conflicted:
+    return None if known.conflicted else (user, roles, known)
+
+
+def parts(user: User, case: CaseLike) -> frozenset[str]:
+    """Which parts of the case this user may read: all of them, a consultation's share, or none."""
+    standing = _standing(user, case)
+    if standing is None:
         return frozenset()
+    user, roles, known = standing
     if reads_everything(user, case):
         return ALL_PARTS
     shared: frozenset[str] = frozenset()
@@ -219,12 +226,10 @@ def _full_actions(user: AuthUser, roles: frozenset[str], case: CaseLike) -> set[
 
 def actions(user: User, case: CaseLike) -> frozenset[str]:
     """Everything this user may do on this case (empty when conflicted)."""
-    roles = roles_of(user)
-    if not roles or not isinstance(user, AuthUser):
+    standing = _standing(user, case)
+    if standing is None:
         return frozenset()
-    known = facts(user, case)
-    if known.conflicted:
-        return frozenset()
+    user, roles, known = standing
     allowed = _full_actions(user, roles, case)
     consulted = [known.consulted[kind] for kind in consultant_kinds(roles) if kind in known.consulted]
     if consulted:
