@@ -192,6 +192,7 @@ LOGOUT_REDIRECT_URL = "account_login"
 # nobody signs up. Staff sign in with username and password, then a second factor.
 ACCOUNT_ADAPTER = "steward.core.adapters.StaffAccountAdapter"
 SOCIALACCOUNT_ADAPTER = "steward.core.adapters.StaffSocialAccountAdapter"
+MFA_ADAPTER = "steward.core.adapters.StaffMFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"  # administrators enter staff addresses; SSO matches verified ones only

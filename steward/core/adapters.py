@@ -10,11 +10,13 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
 from django.contrib import messages
@@ -25,8 +27,9 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import audit, crypto
 from .http import client_ip
+from .models import DataKey
 from .reauth import recently_authenticated
 
 
@@ -97,3 +100,22 @@ def _refuse(request: HttpRequest, provider: str, reason: str) -> None:
                               "Ask an administrator to create your account with the address your organisation "
                               "account uses."))
     raise ImmediateHttpResponse(HttpResponseRedirect(reverse("account_login")))
+
+
+class StaffMFAAdapter(DefaultMFAAdapter):
+    """Second-factor secrets (the TOTP seed, recovery-code seed) are sealed like report content,
+    so a database dump cannot be used to mint sign-in codes."""
+
+    PREFIX = "steward-sealed:"
+
+    def encrypt(self, text: str) -> str:
+        key = crypto.shared_key(DataKey.Purpose.STAFF_SECRETS)
+        sealed = crypto.seal(key, text, field="mfa.secret")
+        return f"{self.PREFIX}{key.pk}:{base64.b64encode(sealed).decode()}"
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not encrypted_text.startswith(self.PREFIX):
+            return encrypted_text  # written before secrets were sealed
+        key_id, _, blob = encrypted_text.removeprefix(self.PREFIX).partition(":")
+        key = DataKey.objects.get(pk=int(key_id))
+        return crypto.unseal(key, base64.b64decode(blob), field="mfa.secret")

@@ -77,6 +77,12 @@ def new_data_key(purpose: str) -> DataKey:
     return DataKey.objects.create(purpose=purpose, wrapped=wrapped, kek_key_id=kek_primary_id())
 
 
+def shared_key(purpose: str) -> DataKey:
+    """The one long-lived data key of a purpose that is not tied to a case (registry, subscribers…)."""
+    key = DataKey.objects.filter(purpose=purpose, wrapped__isnull=False).order_by("pk").first()
+    return key or new_data_key(purpose)
+
+
 def rewrap(key: DataKey) -> None:
     """Wrap a data key again under the KEK's current primary key (key rotation).
 

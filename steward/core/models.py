@@ -16,6 +16,8 @@ class DataKey(models.Model):
         CASE = "case", _("case")
         REPORT = "report", _("report")
         REGISTRY = "registry", _("registry")
+        SUBSCRIBERS = "subscribers", _("guideline subscribers")
+        STAFF_SECRETS = "staff_secrets", _("staff second-factor secrets")
 
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
     wrapped = models.BinaryField(null=True)

@@ -219,7 +219,7 @@ class SectionTranslation(models.Model):
 
 
 # Subscribers' addresses are sealed with one shared key of this purpose (DataKey.purpose is free text).
-SUBSCRIBER_KEY_PURPOSE = "subscribers"
+SUBSCRIBER_KEY_PURPOSE = DataKey.Purpose.SUBSCRIBERS
 
 
 class Subscriber(models.Model):

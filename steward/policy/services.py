@@ -453,8 +453,7 @@ def confirm_translation_current(version: GuidelineVersion, locale: str, kind: st
 
 
 def _subscriber_key() -> DataKey:
-    key = DataKey.objects.filter(purpose=SUBSCRIBER_KEY_PURPOSE, wrapped__isnull=False).order_by("pk").first()
-    return key or crypto.new_data_key(SUBSCRIBER_KEY_PURPOSE)
+    return crypto.shared_key(SUBSCRIBER_KEY_PURPOSE)
 
 
 def email_index(email: str) -> str:

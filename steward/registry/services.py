@@ -13,8 +13,7 @@ from .models import Identity, Person, StaffAccount, System
 
 
 def _registry_key() -> DataKey:
-    key = DataKey.objects.filter(purpose=DataKey.Purpose.REGISTRY, wrapped__isnull=False).order_by("pk").first()
-    return key or crypto.new_data_key(DataKey.Purpose.REGISTRY)
+    return crypto.shared_key(DataKey.Purpose.REGISTRY)
 
 
 def normalise_handle(system: str, handle: str) -> str:
