@@ -18,10 +18,13 @@ def client_key(request: HttpRequest) -> str:
     return keyed_hash(address, purpose="ratelimit")[:32]
 
 
+def _window_key(scope: str, request: HttpRequest, window: int) -> str:
+    return f"rl:{scope}:{client_key(request)}:{int(time.time() // window)}"
+
+
 def hit(scope: str, request: HttpRequest, *, limit: int, window: int) -> bool:
     """Count one attempt; return False once the client is over the limit."""
-    bucket = int(time.time() // window)
-    key = f"rl:{scope}:{client_key(request)}:{bucket}"
+    key = _window_key(scope, request, window)
     if cache.add(key, 1, timeout=window):
         return True
     try:
@@ -33,6 +36,4 @@ def hit(scope: str, request: HttpRequest, *, limit: int, window: int) -> bool:
 
 
 def is_limited(scope: str, request: HttpRequest, *, limit: int, window: int) -> bool:
-    bucket = int(time.time() // window)
-    count = cache.get(f"rl:{scope}:{client_key(request)}:{bucket}", 0)
-    return bool(count >= limit)
+    return bool(cache.get(_window_key(scope, request, window), 0) >= limit)

@@ -13,6 +13,11 @@ from steward.core.models import DataKey
 from steward.policy import services as policy
 
 
+def ongoing_as_bool(answer: str) -> bool | None:
+    """The reporter's "is it still happening?" as the case stores it: yes, no or unknown (None)."""
+    return {Report.Ongoing.YES: True, Report.Ongoing.NO: False}.get(Report.Ongoing(answer))
+
+
 class Report(models.Model):
     """What one person told us, in their words. Sealed with the report's own data key,
     so merging or splitting cases moves reports without re-encrypting them."""
@@ -81,7 +86,7 @@ class Report(models.Model):
 
     @property
     def ongoing_bool(self) -> bool | None:
-        return {self.Ongoing.YES: True, self.Ongoing.NO: False}.get(self.Ongoing(self.ongoing))
+        return ongoing_as_bool(self.ongoing)
 
     def _open(self, field: str) -> str:
         return crypto.unseal(self.data_key, getattr(self, f"{field}_sealed"), field=f"report.{field}")

@@ -22,7 +22,7 @@ from steward.core.errors import DomainError
 from steward.core.models import DataKey
 
 from . import receipts, tasks, uploads
-from .models import Evidence, Message, Report
+from .models import Evidence, Message, Report, ongoing_as_bool
 
 log = logging.getLogger(__name__)
 DetectorFactory.seed = 0  # language detection is deterministic
@@ -113,7 +113,7 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
     if Report.objects.filter(submission_hash=token_hash).exists():
         raise DuplicateSubmission()
     language = detect_language(intake.narrative)
-    ongoing = {Report.Ongoing.YES: True, Report.Ongoing.NO: False}.get(Report.Ongoing(intake.ongoing))
+    ongoing = ongoing_as_bool(intake.ongoing)
     case = cases.open_case(space=intake.space, danger=intake.danger_now, ongoing=ongoing, language=language,
                            channel=intake.channel)
     key = crypto.new_data_key(DataKey.Purpose.REPORT)
