@@ -22,7 +22,7 @@ urlpatterns = [
     path("staff/", include("steward.cases.staff_urls")),
     path("staff/cases/", include("steward.decisions.urls")),
     path("staff/", include("steward.retention.urls")),
-    path("staff/", RedirectView.as_view(pattern_name="cases:queue", permanent=False)),
+    path("staff/", RedirectView.as_view(pattern_name="cases:queue", permanent=False, http_method_names=["get", "head"])),
 ]
 
 handler400 = "steward.core.views.bad_request"

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from steward.core import access
 from steward.core.errors import DomainError
@@ -25,6 +25,7 @@ from .models import Consultation
 
 
 @login_required
+@require_GET
 def my_consultations(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "consultations")
     return render(request, "cases/consultations.html", {"consultations": consultations.open_for(staff_user(request))})
@@ -111,6 +112,7 @@ def remove_account(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def people(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "manage_staff")
     return render(request, "staff/people.html", {"members": staffing.staff_members(), "assignable": list(assignable_staff())})
@@ -138,6 +140,7 @@ def offboard(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def access_lookup(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "access_history")
     form = CaseLookupForm(request.GET or None)

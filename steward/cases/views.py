@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from steward.core import access
 from steward.core.errors import DomainError
@@ -38,6 +38,7 @@ PAGE_SIZE = 50
 
 
 @login_required
+@require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "queue")
     filters = QueueFilterForm(request.GET or None)
@@ -60,6 +61,7 @@ def _case(request: HttpRequest, case_id: int, action: str) -> Case:
 
 
 @login_required
+@require_GET
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = services.view_case(_case(request, case_id, "view"), by=staff_user(request), ip=client_ip(request))
     # A consulted staff member reads only the parts their consultation shares.
@@ -217,6 +219,7 @@ def consult(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def access_history(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(Case, pk=case_id)
     lines = access_log.access_history(case, by=staff_user(request), ip=client_ip(request))

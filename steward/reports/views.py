@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from steward.core import access, ratelimit
 from steward.core.errors import DomainError
@@ -137,6 +137,7 @@ def staff_message(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def staff_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
     evidence = get_object_or_404(Evidence.objects.select_related("report__case", "report__data_key"), pk=evidence_id)
     data = services.evidence_for_staff(evidence, by=staff_user(request), ip=client_ip(request))

@@ -13,7 +13,12 @@ every staff member (and, to sign in, every visitor) must reach them, and they ar
 in tests/core/test_auth_*.py.
 
 The URLs come from the resolver, so a new staff page without a row here fails the
-suite until someone decides who may use it. Refused requests must change nothing.
+suite until someone decides who may use it. Every method a view accepts has its own row: the
+views that show a form on GET and act on POST have their POST in `POSTS` (sent with input the
+form rejects, so an allowed actor gets the form back with a 400 and nothing changes). Which
+methods a view accepts is asked of the view itself (a PUT is refused with 405 and an Allow
+header), so a view that starts accepting POST fails the suite until its POST row is written.
+Refused requests must change nothing.
 
 The objects are built once for the module; every test runs in a savepoint rolled back after it.
 """
@@ -56,6 +61,7 @@ OK = "200"  # the page is shown
 DONE = "302"  # the action ran (or was answered) and the browser is sent on, not to the sign-in page
 DENIED = "403"
 HIDDEN = "404"  # as if the case (or object) did not exist
+INVALID = "400"  # allowed, and the input was refused: the form is shown again and nothing changed
 LOGIN = "sign in"
 
 T, H, D = Role.TRIAGER, Role.CASE_HANDLER, Role.DECISION_MAKER
@@ -208,6 +214,41 @@ TABLE: dict[str, Row] = {
 }
 
 
+
+def rejected_input(w: World, who: str) -> dict[str, Any]:
+    # A bound form missing every required field: the view must refuse it without changing anything.
+    return {"matrix": "input the form rejects"}
+
+
+def same_as_get(route: str) -> Row:
+    """The POST of a form page: the same people as its GET, sent input the form rejects."""
+    get = TABLE[route]
+    return Row("post", get.path, get.allow, ok=INVALID, denied=get.denied, conflicted=get.conflicted,
+               anonymous=get.anonymous, no_role=INVALID if get.no_role == OK else get.no_role, data=rejected_input)
+
+
+# The views that show a form on GET and act on POST.
+POSTS: dict[str, Row] = {route: same_as_get(route) for route in (
+    "staff/cases/<int:case_id>/triage/",
+    "staff/cases/<int:case_id>/decision/",
+    "staff/cases/<int:case_id>/erase/",
+    "staff/reports/new/",
+    "staff/me/accounts/",
+    "staff/people/export/",
+    "staff/guidelines/",
+    "staff/guidelines/<int:version_id>/",
+)} | {
+    # Forms with no required field: any POST acts (publishes the draft, saves the translation).
+    "staff/guidelines/<int:version_id>/publish/": Row(
+        "post", lambda w, who: f"/staff/guidelines/{w.version_id}/publish/", each({ADMIN}), ok=DONE, conflicted=None),
+    "staff/guidelines/<int:version_id>/translations/<str:locale>/": Row(
+        "post", lambda w, who: f"/staff/guidelines/{w.version_id}/translations/de/", each({ADMIN}), ok=DONE, conflicted=None,
+        data=lambda w, who: {"title": "Verhaltenskodex"}),
+}
+ROWS: dict[tuple[str, str], Row] = {**{(route, row.method): row for route, row in TABLE.items()},
+                                    **{(route, row.method): row for route, row in POSTS.items()}}
+
+
 def _walk(patterns: list[Any], prefix: str = "") -> Iterator[str]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -238,6 +279,26 @@ def test_authentication_pages_are_the_only_staff_urls_left_out():
     assert all(route in EXCLUDED or route.startswith(AUTHENTICATION_PAGES) for route in left_out)
 
 
+def accepted_methods(client: Client, path: str) -> set[str]:
+    """The methods a view answers, from the 405 its method check gives a PUT (sent signed in,
+    so that the sign-in check passes and the method check is what answers)."""
+    response = client.put(path)
+    assert response.status_code == 405, f"{path} does not declare the methods it accepts (PUT got {response.status_code})"
+    return {method.strip() for method in response["Allow"].split(",")} - {"HEAD", "OPTIONS"}
+
+
+def test_every_method_each_staff_view_accepts_has_a_row(world):
+    client = login(world.users[f"{ADMIN}:{UNRELATED}"])
+    rows = {(route, method.upper()) for route, method in ROWS}
+    for route in staff_routes():
+        if route not in TABLE:
+            continue  # reported by test_every_staff_url_is_in_the_table
+        methods = accepted_methods(client, TABLE[route].path(world, f"{ADMIN}:{UNRELATED}"))
+        assert methods <= {"GET", "POST"}, route
+        assert {(route, method) for method in methods} == {row for row in rows if row[0] == route}, (
+            f"{route} accepts {sorted(methods)}; the table has rows for {sorted(m for r, m in rows if r == route)}")
+
+
 def test_every_row_names_every_relation_and_only_known_roles():
     assert len(ACTORS) == 2 + len(Role.values) * len(RELATIONS)
     for route, row in TABLE.items():
@@ -245,11 +306,16 @@ def test_every_row_names_every_relation_and_only_known_roles():
         assert all(set(roles) <= set(ROLES) for roles in row.allow.values()), route
         assert row.method in {"get", "post"}, route
         assert {row.expected(who) for who in ACTORS} <= {OK, DONE, DENIED, HIDDEN, LOGIN}, route
+    for route, row in POSTS.items():
+        assert route in TABLE and TABLE[route].method == "get" and row.method == "post", route
+        assert set(row.allow) == set(RELATIONS), route
+        assert {row.expected(who) for who in ACTORS} <= {INVALID, DONE, DENIED, HIDDEN, LOGIN}, route
 
 
-def snapshot() -> dict[str, Any]:
+def snapshot(leave_out: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
     """Every row of every Steward table (and users and groups): a refused request may change none."""
-    models = [m for m in apps.get_models() if m.__module__.startswith("steward.") or m._meta.app_label == "auth"]
+    models = [m for m in apps.get_models() if (m.__module__.startswith("steward.") or m._meta.app_label == "auth")
+              and m._meta.label not in leave_out]
     return {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
 
 
@@ -346,6 +412,8 @@ def _check(response: Any, outcome: str, label: str) -> None:
     location = response.get("Location", "")
     if outcome == OK:
         assert response.status_code == 200, label
+    elif outcome == INVALID:
+        assert response.status_code == 400, label
     elif outcome == DONE:
         assert response.status_code == 302, label
         assert not location.startswith(LOGIN_PATH), label
@@ -357,16 +425,19 @@ def _check(response: Any, outcome: str, label: str) -> None:
 
 
 @pytest.mark.parametrize("who", ACTORS)
-@pytest.mark.parametrize("route", staff_routes())
-def test_access(world, route, who):
-    assert route in TABLE, f"{route} has no row in the access table"
-    row = TABLE[route]
+@pytest.mark.parametrize(("route", "method"), sorted(ROWS))
+def test_access(world, route, method, who):
+    row = ROWS[route, method]
     outcome = row.expected(who)
     client = client_for(world, who)
-    before = snapshot() if outcome in {DENIED, HIDDEN, LOGIN} else None
+    before = snapshot() if outcome in {DENIED, HIDDEN, LOGIN, INVALID} else None
     response = getattr(client, row.method)(row.path(world, who), row.data(world, who))
     _check(response, outcome, f"{who} {row.method.upper()} {route}")
-    if before is not None:
+    if outcome == INVALID:
+        # The form page may audit that it was read; nothing else may change.
+        assert snapshot(leave_out={"core.AuditEntry"}) == {
+            label: rows for label, rows in before.items() if label != "core.AuditEntry"}, f"a rejected POST {route} by {who} changed data"
+    elif before is not None:
         assert snapshot() == before, f"a refused {row.method.upper()} {route} by {who} changed data"
         assert b"He kept sending me" not in response.content
         assert world.case.reference.encode() not in response.content or outcome == LOGIN
@@ -375,14 +446,14 @@ def test_access(world, route, who):
 # Junk input for every refused POST, for a sample of actors (one per relation and the visitors).
 SAMPLE = ["anonymous", "no_role", *[f"{role}:{relation}" for role, relation in zip(
     [T, H, HR, D, ADMIN], RELATIONS, strict=True)]]
-REFUSED_POSTS = [(route, who) for route in staff_routes() if route in TABLE and TABLE[route].method == "post"
-                 for who in SAMPLE if TABLE[route].expected(who) in {DENIED, HIDDEN, LOGIN}]
+REFUSED_POSTS = [(route, who) for (route, method), row in sorted(ROWS.items()) if method == "post"
+                 for who in SAMPLE if row.expected(who) in {DENIED, HIDDEN, LOGIN}]
 
 
 @pytest.mark.parametrize(("route", "who"), REFUSED_POSTS)
 def test_refused_posts_are_refused_before_the_input_is_looked_at(world, route, who):
     """Empty or junk input must not turn a refusal into a form error (which would confirm what exists)."""
-    row = TABLE[route]
+    row = ROWS[route, "post"]
     outcome = row.expected(who)
     client = client_for(world, who)
     before = snapshot()
