@@ -64,8 +64,8 @@ def test_every_guideline_language_ships_the_whole_starter(locale):
         markup.check(body)
     assert all(value.strip() for value in shipped.labels.values()), locale
     same = [key for key, value in shipped.labels.items() if value == ENGLISH_LABELS[key]]
-    # A few words are the same in English and in some languages ("Discrimination" in French); no more.
-    assert len(same) <= (0 if locale in NON_LATIN else 2), (locale, same)
+    # A few words are the same in English and some languages ("Discrimination", "Caste" in French); no more.
+    assert len(same) <= (0 if locale in NON_LATIN else 3), (locale, same)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
