@@ -196,3 +196,10 @@ def test_a_translator_can_still_change_the_shipped_text(v1):
     editor = make_staff("tina", Role.ADMINISTRATOR)
     translate_fully(v1, "de", editor, marker="Unser eigener Text")
     assert "Unser eigener Text" in Client().get("/guidelines/?lang=de").content.decode()
+
+
+def test_reversing_the_migration_removes_only_the_untouched_shipped_translations(administrator, v1):
+    translate_fully(v1, "ja", administrator, marker="私たちの翻訳")
+    state_apps = MigrationExecutor(connection).loader.project_state(("policy", MIGRATION)).apps
+    importlib.import_module(f"steward.policy.migrations.{MIGRATION}").remove_translations(state_apps, None)
+    assert list(GuidelineTranslation.objects.values_list("locale", flat=True)) == ["ja"]
