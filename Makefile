@@ -30,9 +30,11 @@ demo: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
 
-# Debian's Chromium drives the browser tests (no browser download from elsewhere).
+# Debian's Chromium drives the browser tests (no browser download from elsewhere); Noto fonts
+# make screenshots of the Arabic, Hindi and Chinese/Japanese pages readable.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@{ command -v chromium && fc-list :lang=ja | grep -q .; } >/dev/null 2>&1 || { apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-core fonts-noto-cjk; }
 
 test: install browser
 	$(MAKE) bandit

@@ -36,6 +36,11 @@ class SectionKind(models.TextChoices):
 SECTION_ORDER = {kind: index for index, kind in enumerate(SectionKind.values)}
 
 
+def text_hash(title: str, body_markdown: str) -> str:
+    """Identifies one revision of a section's English text (see GuidelineSection.source_hash)."""
+    return hashlib.sha256(f"{title}\x00{body_markdown}".encode()).hexdigest()
+
+
 @total_ordering
 class VersionNumber:
     """A "major.minor" number; "2" means "2.0"."""
@@ -141,7 +146,7 @@ class GuidelineSection(models.Model):
     @property
     def source_hash(self) -> str:
         """Identifies this revision of the text; a translation remembers the one it was made from."""
-        return hashlib.sha256(f"{self.title}\x00{self.body_markdown}".encode()).hexdigest()
+        return text_hash(self.title, self.body_markdown)
 
 
 class ListItem(models.Model):

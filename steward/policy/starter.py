@@ -1,11 +1,26 @@
 """The starter code of conduct every installation begins with (version 1.0).
 
 Written for Steward as a default the organisation edits to fit; English is the source
-language and translations are made per version in Steward itself. The categories of
-unacceptable behaviour are the ones reporters choose from on the intake form.
+language. Its translations into every guideline language ship with it, one TOML file
+per locale in starter_translations/, and are installed as complete translations of
+version 1.0 while that version is still the starter text. Translations of later
+versions are made in Steward itself. The categories of unacceptable behaviour are the
+ones reporters choose from on the intake form.
 """
 
 from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import text_hash
 
 STARTER_CHANGELOG = "First version: the starter code of conduct, including caste as a protected characteristic."
 
@@ -131,3 +146,122 @@ STARTER_CHARACTERISTICS: list[str] = [
     "Sexual identity and orientation",
     "Socio-economic status",
 ]
+
+
+# --- Shipped translations ----------------------------------------------------------------------
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "starter_translations"
+# Script subtags and regions that name the written language of a shipped file.
+_CHINESE = {"zh-hans": "zh-cn", "zh-sg": "zh-cn", "zh-my": "zh-cn", "zh-hant": "zh-tw", "zh-hk": "zh-tw",
+            "zh-mo": "zh-tw"}
+
+
+@dataclass(frozen=True)
+class StarterTranslation:
+    """The starter code of conduct in one language, as shipped."""
+
+    language: str  # the file's name, e.g. "ja" or "zh-TW"
+    changelog: str
+    sections: dict[str, tuple[str, str]]  # kind → (title, Markdown body)
+    labels: dict[str, str]  # "category:<slug>", "category:<slug>:description", "protected:<slug>" → text
+
+
+def characteristic_slugs() -> list[str]:
+    return [slugify(label) for label in STARTER_CHARACTERISTICS]
+
+
+def _load(path: Path) -> StarterTranslation:
+    data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    sections = {kind: (str(part["title"]).strip(), str(part["body"]).strip())
+                for kind, part in data["sections"].items()}
+    labels: dict[str, str] = {}
+    for slug, part in data["categories"].items():
+        labels[f"category:{slug}"] = str(part["label"]).strip()
+        labels[f"category:{slug}:description"] = str(part["description"]).strip()
+    for slug, label in data["characteristics"].items():
+        labels[f"protected:{slug}"] = str(label).strip()
+    return StarterTranslation(path.stem, str(data["changelog"]).strip(), sections, labels)
+
+
+@cache
+def shipped() -> dict[str, StarterTranslation]:
+    """Every shipped translation by its file's language tag, lower-cased."""
+    return {path.stem.lower(): _load(path) for path in sorted(TRANSLATIONS_DIR.glob("*.toml"))}
+
+
+def translation_for(locale: str) -> StarterTranslation | None:
+    """The shipped translation for a configured guideline locale: the same tag, the same
+    Chinese script, or the same language when either tag names no region ("es" and "es-ES")."""
+    files = shipped()
+    tag = locale.strip().replace("_", "-").lower()
+    if tag in files:
+        return files[tag]
+    if tag.split("-")[0] == "zh":
+        return files.get(_CHINESE.get(tag, ""))
+    base = tag.split("-")[0]
+    same = [name for name in files if name.split("-")[0] == base and ("-" not in name or "-" not in tag)]
+    return files[same[0]] if len(same) == 1 else None
+
+
+def is_unedited_starter(version: Any, sections: Any, categories: Any, characteristics: Any) -> bool:
+    """Whether a version still holds exactly the starter text, categories and characteristics
+    (so the shipped translations fit it). Takes querysets so migrations can pass historical models."""
+    if (version.major, version.minor) != (1, 0):
+        return False
+    stored_sections = {(s.kind, s.title, s.body_markdown) for s in sections.filter(version=version)}
+    if stored_sections != set(STARTER_SECTIONS):
+        return False
+    stored_categories = [(c.slug, c.label, c.description)
+                         for c in categories.filter(version=version).order_by("position", "pk")]
+    if stored_categories != list(STARTER_CATEGORIES):
+        return False
+    stored_characteristics = [(c.slug, c.label) for c in characteristics.filter(version=version).order_by("position", "pk")]
+    return stored_characteristics == list(zip(characteristic_slugs(), STARTER_CHARACTERISTICS, strict=True))
+
+
+def install_translations(apps: Any) -> list[str]:
+    """Add the shipped translations to the starter version, marked complete, for every configured
+    guideline locale that has none yet, when the current published version is the unedited
+    starter. An organisation's own text and translations are never touched. Returns the locales added.
+
+    `apps` is a migration's app registry (or django.apps.apps).
+    """
+    version_model = apps.get_model("policy", "GuidelineVersion")
+    section_model = apps.get_model("policy", "GuidelineSection")
+    translation_model = apps.get_model("policy", "GuidelineTranslation")
+    section_translation_model = apps.get_model("policy", "SectionTranslation")
+    today = timezone.localdate()
+    published = version_model.objects.filter(status="published").order_by("-major", "-minor")
+    current = published.filter(effective_date__lte=today).first() or published.first()
+    if current is None or not is_unedited_starter(current, section_model.objects,
+                                                  apps.get_model("policy", "BehaviourCategory").objects,
+                                                  apps.get_model("policy", "ProtectedCharacteristic").objects):
+        return []
+    hashes = {s.kind: text_hash(s.title, s.body_markdown) for s in section_model.objects.filter(version=current)}
+    taken = set(translation_model.objects.filter(version=current).values_list("locale", flat=True))
+    added: list[str] = []
+    for locale in settings.STEWARD_GUIDELINE_LOCALES:
+        shipped_text = translation_for(locale)
+        if shipped_text is None or locale in taken:
+            continue
+        translation = translation_model.objects.create(version=current, locale=locale, changelog=shipped_text.changelog,
+                                                       labels=dict(shipped_text.labels), updated_at=timezone.now())
+        section_translation_model.objects.bulk_create([
+            section_translation_model(translation=translation, kind=kind, title=title, body_markdown=body,
+                                      source_hash=hashes[kind])
+            for kind, (title, body) in shipped_text.sections.items()])
+        taken.add(locale)
+        added.append(locale)
+    return added
+
+
+def remove_translations(apps: Any) -> None:
+    """Undo install_translations: remove the starter version's translations nobody has changed."""
+    translation_model = apps.get_model("policy", "GuidelineTranslation")
+    for found in translation_model.objects.filter(version__major=1, version__minor=0, updated_by__isnull=True):
+        shipped_text = translation_for(found.locale)
+        if shipped_text is None:
+            continue
+        stored = {s.kind: (s.title, s.body_markdown) for s in found.sections.all()}
+        if stored == shipped_text.sections and found.labels == shipped_text.labels:
+            found.delete()

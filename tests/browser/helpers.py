@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from playwright.sync_api import BrowserContext, FilePayload, Page
 
 from steward.policy import services as policy_services
+from steward.policy import starter
 from steward.policy.models import GuidelineTranslation, GuidelineVersion
 from tests.conftest import TOTP_SECRET, png_bytes, totp_code
 
@@ -94,8 +95,10 @@ def ui(language: str, message: str) -> str:
 
 
 def starter_guidelines() -> GuidelineVersion:
-    """Version 1.0 as the data migration makes it: browser tests empty every table after each test."""
+    """Version 1.0 as the data migrations make it, with its shipped translations: browser tests empty
+    every table after each test."""
     importlib.import_module("steward.policy.migrations.0002_starter_code_of_conduct").create_starter(apps, None)
+    starter.install_translations(apps)
     return GuidelineVersion.objects.get(major=1, minor=0)
 
 

@@ -88,6 +88,11 @@ def translate_fully(version: GuidelineVersion, locale: str, by: User, marker: st
                                      by=by)
 
 
+def without_translation(version: GuidelineVersion, locale: str) -> None:
+    """Remove the translation the starter version ships with, for a language nobody has translated yet."""
+    GuidelineTranslation.objects.filter(version=version, locale=locale).delete()
+
+
 def snapshot() -> tuple[Any, ...]:
     """Everything the guidelines app stores, to prove a refused request changed nothing."""
     return (

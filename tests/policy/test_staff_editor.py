@@ -11,7 +11,7 @@ from steward.policy import services
 from steward.policy.models import GuidelineVersion, SectionKind, TranslationStatus
 from tests.conftest import login
 
-from .conftest import categories_text, characteristics_text, draft, enqueued, snapshot, today
+from .conftest import categories_text, characteristics_text, draft, enqueued, snapshot, today, without_translation
 
 
 def _draft_post(version: GuidelineVersion, **changes: str) -> dict[str, Any]:
@@ -125,6 +125,7 @@ def test_delete_draft_through_the_list(administrator, v1):
 
 
 def test_translation_status_table(administrator, v1):
+    without_translation(v1, "pt-BR")
     page = login(administrator).get(f"/staff/guidelines/{v1.pk}/translations/").content.decode()
     for locale in ("ar", "ja", "zh-TW", "pt-BR"):
         assert f'data-locale="{locale}"' in page
