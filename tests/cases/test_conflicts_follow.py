@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from steward.cases import services
 from steward.cases.models import Case, CaseConflict, Party
 from steward.core.roles import Role
 from steward.registry import services as registry
