@@ -132,6 +132,10 @@ class DeclareConflictForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class PossibleConflictForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("confirm", _("Confirm")), ("dismiss", _("Dismiss"))])
+
+
 PART_LABELS = {
     access.SUMMARY: _("Summary (priority, status, space, dates, timeline)"),
     access.REPORTS: _("Reports and messages with reporters"),

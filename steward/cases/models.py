@@ -141,14 +141,12 @@ class Case(models.Model):
 
     @classmethod
     def conflicted_q(cls, user: Any) -> Q:
-        """Cases where this staff member has a conflict: recorded or declared, one of their linked
-        accounts is a party, or a reporter wrote from their email address."""
-        condition = (Q(pk__in=CaseConflict.objects.filter(user_id=user.pk).values("case_id"))
-                     | Q(pk__in=Party.objects.filter(person__identities__staff_account__user_id=user.pk).values("case_id")))
-        if user.email:
-            index = crypto.blind_index(user.email, purpose="email")
-            condition |= Q(pk__in=cls.objects.filter(reports__contact_email_index=index).values("pk"))
-        return condition
+        """Cases where this staff member has a conflict: a confirmed (recorded, declared or confirmed by
+        a triager) one, or one of their linked accounts is a party. A reporter's unverified email
+        address matching theirs is only a possible conflict and hides nothing by itself."""
+        confirmed = CaseConflict.objects.filter(user_id=user.pk, status=CaseConflict.Status.CONFIRMED)
+        return (Q(pk__in=confirmed.values("case_id"))
+                | Q(pk__in=Party.objects.filter(person__identities__staff_account__user_id=user.pk).values("case_id")))
 
     @classmethod
     def consulted_q(cls, user: Any, kinds: Iterable[str]) -> Q:
@@ -244,19 +242,29 @@ class Triage(models.Model):
 
 
 class CaseConflict(models.Model):
-    """A staff member's conflict of interest on a case: the case is hidden from them for good.
+    """A staff member's conflict of interest on a case: once confirmed, the case is hidden from them for good.
 
-    Detected when Steward notices them among the parties (through an account they linked or the
-    reporter's email address), or declared by themselves.
+    Detected when Steward notices them among the parties (through an account they linked), or
+    declared by themselves; both are confirmed at once. A reporter's contact email matching a staff
+    address is unverified, so it only raises a possible conflict until a triager confirms it.
     """
 
     class Source(models.TextChoices):
         DETECTED = "detected", _("Detected")
         DECLARED = "declared", _("Declared")
+        REPORTER_EMAIL = "reporter_email", _("Reporter's email address")
+
+    class Status(models.TextChoices):
+        # An unverified reporter email matching a staff address: a triager confirms or dismisses it.
+        POSSIBLE = "possible", _("Possible")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="conflicts")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_conflicts")
     source = models.CharField(max_length=16, choices=Source.choices)
+    # Only a confirmed conflict hides the case; a possible one waits for a triager.
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
     reason_sealed = models.BinaryField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
 

@@ -154,8 +154,10 @@ def add_note(case: Case, *, by: User, body: str, ip: str | None = None) -> Note:
     return note
 
 
+@transaction.atomic
 def add_party(case: Case, *, system: str, handle: str, role: str, by: User | None = None,
               ip: str | None = None) -> Party:
+    """Record a person involved; one transaction with the conflict check it triggers."""
     if by is not None:
         access.require(by, "note", case)
     if role not in Party.Role.values:
@@ -172,6 +174,21 @@ def add_party(case: Case, *, system: str, handle: str, role: str, by: User | Non
     return party
 
 
+def _no_case(ids: Iterable[int]) -> str:
+    return _("No case %(refs)s.") % {"refs": ", ".join(f"C-{pk:05d}" for pk in sorted(ids))}
+
+
+def merge_cases_by_id(target: Case, case_ids: Iterable[int], *, by: User, ip: str | None = None) -> Case:
+    """Merge the cases with these ids into `target`. A case hidden from `by` by a conflict of interest
+    is answered exactly like one that does not exist, so the answer does not confirm it exists."""
+    wanted = set(case_ids)
+    sources = [c for c in Case.objects.filter(pk__in=wanted).order_by("pk") if not access.is_conflicted(by, c)]
+    missing = wanted - {c.pk for c in sources}
+    if missing:
+        raise DomainError(_no_case(missing))
+    return merge_cases(target, sources, by=by, ip=ip)
+
+
 @transaction.atomic
 def merge_cases(target: Case, sources: Iterable[Case], *, by: User, ip: str | None = None) -> Case:
     """Bring the reports, parties and threads of other cases about the same incident or person into one."""
@@ -185,6 +202,8 @@ def merge_cases(target: Case, sources: Iterable[Case], *, by: User, ip: str | No
     if not target.is_open:
         raise DomainError(_("A closed case cannot receive other cases; reopen it first."))
     for source in sources:
+        if access.is_conflicted(by, source):  # answered as for a case that does not exist
+            raise DomainError(_no_case([source.pk]))
         access.require(by, "merge", source)
         if source.merged_into_id:
             raise DomainError(_("Case %(ref)s was already merged.") % {"ref": source.reference})
@@ -192,6 +211,7 @@ def merge_cases(target: Case, sources: Iterable[Case], *, by: User, ip: str | No
         source.reports.update(case=target)  # type: ignore[attr-defined]
         for party in source.parties.all():
             Party.objects.get_or_create(case=target, person=party.person, role=party.role)
+        conflicts.carry_over(source, target, by=by, ip=ip)  # declared and confirmed conflicts follow the reports
         for note in source.notes.all():  # notes are sealed with the case key: reseal under the target's
 
             Note.objects.create(case=target, author=note.author, at=note.at, body_sealed=target.seal(note.body, "note"))
@@ -235,7 +255,12 @@ def split_report(case: Case, *, report_id: int, by: User, ip: str | None = None)
     record_event(case, "split_out", by, report=report.reference, target=new_case.reference)
     record_event(new_case, "split_from", by, report=report.reference, source=case.reference)
     audit.record(by, "case.split", case, ip=ip, detail={"report": report.pk, "new_case": new_case.pk})
-    conflicts.detect(new_case, by=by, ip=ip)  # the reporter of the moved report may be on staff
+    # Which report named which person is not recorded, so every party and every conflict of the
+    # case follows the report: the new case is never readable by someone who may not read this one.
+    Party.objects.bulk_create([Party(case=new_case, person_id=person, role=role)
+                               for person, role in case.parties.order_by("pk").values_list("person_id", "role")])
+    conflicts.carry_over(case, new_case, by=by, ip=ip)
+    conflicts.detect(new_case, by=by, ip=ip)  # recomputed: linked accounts, the moved report's reporter email
     return new_case
 
 

@@ -34,6 +34,10 @@ def describe(event: TimelineEvent) -> str:
         "safety_alert": _("Security notified of a possible safety threat"),
         "conflict": _("Conflict of interest recorded for %(staff)s (%(source)s)") % {
             "staff": data.get("staff", ""), "source": data.get("source", "")},
+        "possible_conflict": _("Possible conflict of interest noticed for %(staff)s (a reporter gave their email address)") % {
+            "staff": data.get("staff", "")},
+        "conflict_confirmed": _("Possible conflict of interest confirmed for %(staff)s") % {"staff": data.get("staff", "")},
+        "conflict_dismissed": _("Possible conflict of interest dismissed for %(staff)s") % {"staff": data.get("staff", "")},
         "consultation_requested": _("%(kind)s consultation requested from %(consultant)s") % {
             "kind": data.get("about", ""), "consultant": data.get("consultant", "")},
         "consultation_answered": _("%(kind)s consultation answered") % {"kind": data.get("about", "")},

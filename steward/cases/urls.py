@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:case_id>/merge/", views.merge, name="merge"),
     path("<int:case_id>/split/", views.split, name="split"),
     path("<int:case_id>/conflict/", views.declare_conflict, name="declare_conflict"),
+    path("<int:case_id>/conflicts/<int:conflict_id>/", views.resolve_conflict, name="resolve_conflict"),
     path("<int:case_id>/consultations/", views.consult, name="consult"),
     path("<int:case_id>/access/", views.access_history, name="access_history"),
 ]

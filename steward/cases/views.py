@@ -26,12 +26,13 @@ from .forms import (
     MergeForm,
     NoteForm,
     PartyForm,
+    PossibleConflictForm,
     QueueFilterForm,
     SplitForm,
     TransitionForm,
     TriageForm,
 )
-from .models import Case, Status
+from .models import Case, CaseConflict, Status
 from .triage import propose_priority
 
 PAGE_SIZE = 50
@@ -82,7 +83,10 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
         if access.PARTIES in parts else [],
         "triages": case.triages.select_related("by") if access.NOTES in parts else [],
         "consultations": consulted if full else consulted.filter(consultant=staff_user(request)),
-        "conflicts": case.conflicts.select_related("user") if full else [],  # type: ignore[attr-defined]
+        "conflicts": case.conflicts.filter(status=CaseConflict.Status.CONFIRMED)  # type: ignore[attr-defined]
+        .select_related("user") if full else [],
+        "possible_conflicts": case.conflicts.filter(status=CaseConflict.Status.POSSIBLE)  # type: ignore[attr-defined]
+        .select_related("user") if "resolve_conflict" in allowed else [],
         "assign_form": AssignForm(initial={"assignee": case.assignee_id},
                                   excluded=conflicts.conflicted_staff_ids(case) if "assign" in allowed else ()),
         "consultation_form": ConsultationForm(excluded=conflicts.conflicted_staff_ids(case)) if "consult" in allowed else None,
@@ -178,14 +182,8 @@ def party(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def merge(request: HttpRequest, case_id: int) -> HttpResponse:
-    def run(case: Case, data: dict) -> Case:
-        sources = list(Case.objects.filter(pk__in=data["cases"]))
-        missing = set(data["cases"]) - {c.pk for c in sources}
-        if missing:
-            raise DomainError(_("No case %(refs)s.") % {"refs": ", ".join(f"C-{pk:05d}" for pk in sorted(missing))})
-        return services.merge_cases(case, sources, by=staff_user(request), ip=client_ip(request))
-
-    return _post_action(request, case_id, "merge", MergeForm, run, _("Cases merged."))
+    return _post_action(request, case_id, "merge", MergeForm, lambda case, data: services.merge_cases_by_id(
+        case, data["cases"], by=staff_user(request), ip=client_ip(request)), _("Cases merged."))
 
 
 @login_required
@@ -208,6 +206,19 @@ def declare_conflict(request: HttpRequest, case_id: int) -> HttpResponse:
         return redirect("cases:detail", case.pk)
     messages.success(request, _("Your conflict of interest is recorded. The case is hidden from you from now on."))
     return redirect("cases:queue")
+
+
+@login_required
+@require_POST
+def resolve_conflict(request: HttpRequest, case_id: int, conflict_id: int) -> HttpResponse:
+    """A triager confirms or dismisses a possible conflict of interest."""
+    def run(case: Case, data: dict) -> object:
+        return conflicts.resolve_possible_conflict(case, conflict_id, by=staff_user(request),
+                                                   confirm=data["decision"] == "confirm", ip=client_ip(request))
+
+    done = (_("Conflict of interest confirmed: the case is now hidden from that staff member.")
+            if request.POST.get("decision") == "confirm" else _("Possible conflict of interest dismissed."))
+    return _post_action(request, case_id, "resolve_conflict", PossibleConflictForm, run, done)
 
 
 @login_required

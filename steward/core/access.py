@@ -83,8 +83,9 @@ def _rule(role: str, covers: Covers, *actions: str) -> Rule:
 # working-group members never open a case here.
 POLICY: list[Rule] = [
     # Triagers run intake and triage, so they see the whole queue and hold every tool.
+    # They also confirm or dismiss the possible conflicts an unverified reporter email raises.
     _rule(Role.TRIAGER, EVERY_CASE, "view", "triage", "assign", "transition", "note", "message", "merge", "split",
-          "evidence", "decide", "consult"),
+          "evidence", "decide", "consult", "resolve_conflict"),
     # Security is the on-call owner of P1 safety incidents.
     _rule(Role.CONSULTANT_SECURITY, P1_CASES, "view", "transition", "note", "message", "evidence", "consult"),
     # Decision makers read and judge the cases that reach them.

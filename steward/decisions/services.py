@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from steward.cases import conflicts
 from steward.cases import services as cases
 from steward.cases.models import Case, Party, Status
 from steward.core import access, audit, events
@@ -76,9 +77,13 @@ def record_decision(case: Case, *, by: User, outcome: str, reporter_summary: str
     return decision
 
 
-def history(people: list[Person], *, exclude_case: Case | None = None) -> list[Decision]:
-    """Earlier decisions about these people, for the ladder (the outcome and dates only)."""
-    decisions = Decision.objects.filter(subject__in=people).select_related("case").order_by("-decided_at")
+def history(people: list[Person], *, by: User, exclude_case: Case | None = None) -> list[Decision]:
+    """Earlier decisions about these people, for the ladder (the outcome and dates only).
+
+    A case hidden from `by` by a conflict of interest is left out entirely: its reference, its
+    outcome and its weight in the count are not theirs to see."""
+    decisions = (Decision.objects.filter(subject__in=people).exclude(case__in=conflicts.hidden_case_ids(by))
+                 .select_related("case").order_by("-decided_at"))
     if exclude_case is not None:
         decisions = decisions.exclude(case=exclude_case)
     return list(decisions)

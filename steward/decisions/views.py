@@ -46,5 +46,5 @@ def _record(request: HttpRequest, case: Case) -> HttpResponse:
             messages.success(request, _("Decision recorded."))
             return redirect("cases:detail", case.pk)
     context = {"case": case, "form": form, "ladder": Outcome.choices,
-               "history": services.history(list(form.people.values()), exclude_case=case)}
+               "history": services.history(list(form.people.values()), by=staff_user(request), exclude_case=case)}
     return render(request, "decisions/record.html", context, status=400 if form.errors else 200)

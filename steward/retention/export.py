@@ -9,6 +9,10 @@ What goes in, by how the person is connected (see docs/operator-guide.md, Retent
   they gave, the messages both ways and the names of the files they sent.
 A reporter party matched only by an account name gets the case facts, not report text:
 nothing proves which report of the case is theirs. Erased cases are listed as erased.
+
+A case hidden from the administrator by a conflict of interest is left out without a trace
+(another administrator answers for it), and every case that goes in gets an audited read, so
+the export shows in that case's access history.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from steward.cases import conflicts
 from steward.cases.models import Case, Party
 from steward.core import access, audit, crypto
 from steward.core.errors import DomainError
@@ -88,22 +93,29 @@ def export_person(*, by: User, system: str = "", handle: str = "", email: str = 
     if not (system and handle.strip()) and not email:
         raise DomainError(_("Give an account (system and name) or an email address."))
     person = find_person(system, handle)
+    hidden = conflicts.hidden_case_ids(by)
+    read: set[int] = set()  # the cases whose content goes into the document
     document: dict[str, Any] = {"generated_at": timezone.now().isoformat(), "person": None, "cases": [], "reports": []}
     if person is not None:
         identities = person.identities.select_related("data_key").order_by("pk")  # type: ignore[attr-defined]
-        parties = (Party.objects.filter(person=person).select_related("case", "case__data_key")
+        parties = (Party.objects.filter(person=person).exclude(case__in=hidden).select_related("case", "case__data_key")
                    .prefetch_related("case__decisions").order_by("case_id", "role"))
+        decisions = Decision.objects.filter(subject=person).exclude(case__in=hidden).order_by("pk")
         document["person"] = {
             "id": person.pk, "created_at": _iso(person.created_at),
             "accounts": [{"system": i.system, "handle": i.handle, "created_at": _iso(i.created_at)} for i in identities],
-            "decisions": [_decision(d, about_them=True) for d in Decision.objects.filter(subject=person).order_by("pk")],
+            "decisions": [_decision(d, about_them=True) for d in decisions],
         }
         document["cases"] = [_case(party) for party in parties]
+        read |= {party.case_id for party in parties} | {d.case_id for d in decisions}
     if email:
         reports = (Report.objects.filter(contact_email_index=crypto.blind_index(email, purpose="email"))
-                   .select_related("case", "case__data_key", "data_key").prefetch_related("messages", "evidence")
-                   .order_by("pk"))
+                   .exclude(case__in=hidden).select_related("case", "case__data_key", "data_key")
+                   .prefetch_related("messages", "evidence").order_by("pk"))
         document["reports"] = [_report(report) for report in reports]
+        read |= {report.case_id for report in reports}
+    for case in Case.objects.filter(pk__in=read).order_by("pk"):
+        audit.record(by, "case.export", case, ip=ip)  # a read of case content, in the case's access history
     audit.record(by, "person.export", person, ip=ip, detail={
         "by_account": bool(system and handle.strip()), "by_email": bool(email), "found_person": person is not None,
         "cases": len(document["cases"]), "reports": len(document["reports"])})

@@ -40,7 +40,7 @@ from django.test.utils import override_settings
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
-from steward.cases.models import Case, Consultation, Party, Status
+from steward.cases.models import Case, CaseConflict, Consultation, Party, Status
 from steward.core.roles import Role
 from steward.registry import services as registry
 from steward.registry.models import StaffAccount
@@ -89,6 +89,7 @@ class World:
     users: dict[str, User] = field(default_factory=dict)
     consultations: dict[str, int] = field(default_factory=dict)  # actor -> their consultation
     accounts: dict[str, int] = field(default_factory=dict)  # actor -> their linked account
+    possible_conflict: int = 0  # the handler's possible conflict (a reporter gave their address)
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,9 @@ TABLE: dict[str, Row] = {
     "staff/cases/<int:case_id>/conflict/": Row(
         "post", case_url("conflict/"), case_rows(WORKERS, CONSULTANTS, CONSULTANTS, {T}), ok=DONE,
         data=lambda w, who: {"reason": "I know the reporter."}),
+    "staff/cases/<int:case_id>/conflicts/<int:conflict_id>/": Row(
+        "post", lambda w, who: f"/staff/cases/{w.case.pk}/conflicts/{w.possible_conflict}/",
+        case_rows(set(), set(), set(), {T}), ok=DONE, data=lambda w, who: {"decision": "confirm"}),
     "staff/cases/<int:case_id>/consultations/": Row(
         "post", case_url("consultations/"), case_rows(WORKERS, set(), set(), {T}), ok=DONE,
         data=lambda w, who: {"kind": "legal", "consultant": w.users[f"{LEGAL}:{UNRELATED}"].pk, "parts": ["summary"],
@@ -350,6 +354,8 @@ def _build(media: Any) -> World:
                   neutral_account=StaffAccount.objects.create(
                       user=handler, identity=registry.identify("github", "hana-gh").identities.get()).pk,
                   media=media)
+    world.possible_conflict = CaseConflict.objects.create(case=case, user=handler, source=CaseConflict.Source.REPORTER_EMAIL,
+                                                          status=CaseConflict.Status.POSSIBLE).pk
     world.users["no_role"] = make_staff("nora")
     for role in ROLES:
         for relation in RELATIONS:

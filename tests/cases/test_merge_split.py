@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from steward.cases import services
-from steward.cases.models import Case, Note, Party, Priority, Status, TimelineEvent
+from steward.cases.models import Case, CaseConflict, Note, Party, Priority, Status, TimelineEvent
 from steward.core.errors import DomainError
 from steward.core.models import AuditEntry
 from steward.reports.models import Report
@@ -212,6 +212,21 @@ def test_a_missing_case_among_good_ones_merges_nothing(case, second_case, triage
     response = login(triager).post(f"/staff/cases/{case.pk}/merge/", {"cases": f"{second_case.reference}, C-999999"})
     assert flash(response) == ["No case C-999999."]
     assert snapshot() == before
+
+
+def test_a_hidden_case_is_answered_like_a_missing_one(case, second_case, triager):
+    CaseConflict.objects.create(case=second_case, user=triager, source=CaseConflict.Source.DECLARED)
+    before = snapshot()
+    hidden = login(triager).post(f"/staff/cases/{case.pk}/merge/", {"cases": second_case.reference})
+    missing = login(triager).post(f"/staff/cases/{case.pk}/merge/", {"cases": "C-99999"})
+    assert hidden.status_code == missing.status_code == 302
+    assert hidden["Location"] == missing["Location"] == f"/staff/cases/{case.pk}/"
+    assert flash(hidden) == [f"No case {second_case.reference}."]
+    assert flash(missing) == ["No case C-99999."]
+    assert snapshot() == before
+    # Called directly, the service answers the same too.
+    with pytest.raises(DomainError, match=f"No case {second_case.reference}."):
+        services.merge_cases(case, [second_case], by=triager)
 
 
 def test_merging_into_itself_through_the_form(case, triager):
