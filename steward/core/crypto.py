@@ -24,6 +24,7 @@ from django.utils import timezone
 from tink import aead, secret_key_access
 
 from .models import DataKey
+from .private_files import private_dir, write_private_text
 
 aead.register()
 
@@ -49,9 +50,8 @@ def kek_keyset_json() -> str:
         if not path.exists():
             if settings.PRODUCTION:
                 raise RuntimeError(f"The key-encryption key file {path} does not exist")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(generate_keyset_json())
-            path.chmod(0o600)
+            private_dir(path.parent, tighten=path.parent == Path(settings.VAR_DIR))
+            write_private_text(path, generate_keyset_json())
         keyset_json = path.read_text()
     return keyset_json
 
