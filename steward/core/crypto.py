@@ -250,8 +250,10 @@ def row_uuid_field() -> models.UUIDField:
 def rebind_rows(rows: Iterable[Any], *, key_of: Callable[[Any], Any], fields: dict[str, str], bind: bool = True) -> int:
     """For data migrations: seal each row's values again, bound to its row (``bind``) or not (going back).
 
-    Binding gives a row without one its ``row_uuid``. Rows whose data key was destroyed (erased cases)
-    stay as they are: nothing can open them either way. Returns how many rows were sealed again.
+    Binding gives a row without one its ``row_uuid``. A value already sealed as wanted is kept, so a
+    second run changes nothing; one that opens neither way raises `SealError`. Rows whose data key
+    was destroyed (erased cases) stay as they are: nothing can open them either way. Returns how
+    many rows were looked at.
     """
     done = 0
     for row in rows:
@@ -264,10 +266,15 @@ def rebind_rows(rows: Iterable[Any], *, key_of: Callable[[Any], Any], fields: di
             old, new = (None, row.row_uuid) if bind else (row.row_uuid, None)
             for column, field in fields.items():
                 blob = getattr(row, column)
-                if blob:
+                if not blob:
+                    continue
+                try:
                     plain = open_bytes(key, blob, field=field, row=old)
-                    setattr(row, column, seal_bytes(key, plain, field=field, row=new))
-                    changed.append(column)
+                except SealError:
+                    open_bytes(key, blob, field=field, row=new)  # already as wanted (a second run): keep it
+                    continue
+                setattr(row, column, seal_bytes(key, plain, field=field, row=new))
+                changed.append(column)
             done += 1
         if changed:
             row.save(update_fields=changed)

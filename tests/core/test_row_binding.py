@@ -18,13 +18,14 @@ from steward.cases import services as cases
 from steward.cases.models import Note, TimelineEvent, Triage
 from steward.core import crypto, mfa_secrets
 from steward.core.models import DataKey
+from steward.core.roles import Role
 from steward.decisions.models import Decision
 from steward.registry import services as registry
 from steward.registry.models import Identity
 from steward.reports import services as reports
 from steward.reports.models import Evidence, Message, Report
-from tests.cases.helpers import answers
 from steward.reports.uploads import CleanFile
+from tests.cases.helpers import answers, set_status
 from tests.conftest import TOTP_SECRET, login, make_staff, totp_code
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,8 +58,6 @@ def test_a_note_copied_into_another_note_of_the_case_does_not_open(case, triager
 
 
 def test_the_case_page_does_not_show_a_copied_note(case, triager):
-    from steward.core.roles import Role
-
     cases.add_note(case, by=triager, body="CANARY-note-4b1e only in the first note")
     second = cases.add_note(case, by=triager, body="Second note")
     copy_column(Note, "body_sealed", Note.objects.exclude(pk=second.pk).get(), second)
@@ -162,8 +161,8 @@ def test_the_migrations_seal_rows_written_the_old_way_again(file_report, triager
     note = cases.add_note(case, by=triager, body="x")
     message = reports.message_reporter(report, by=triager, body="x")
     identity = Identity.objects.get(person=registry.identify("github", "old-handle"))
-    cases.move_case(case, by=triager, to="awaiting_decision")
-    decision = decisions.record_decision(case, by=make_staff("dm", "decision_maker"), outcome=Outcome.NO_VIOLATION,
+    set_status(case, "awaiting_decision")
+    decision = decisions.record_decision(case, by=make_staff("dm", Role.DECISION_MAKER), outcome=Outcome.NO_VIOLATION,
                                          subject=None, ban_until=None, reporter_summary="x", rationale="x")
     evidence = Evidence.objects.get(report=report)
     Note.objects.filter(pk=note.pk).update(body_sealed=old_seal(case.data_key, "old note", "case.note"))
@@ -196,9 +195,26 @@ def test_the_migrations_seal_rows_written_the_old_way_again(file_report, triager
     assert crypto.unseal(case.data_key, raw, field="case.note") == "old note"
 
 
-def test_the_migration_gives_rows_without_one_an_identifier_of_their_own():
-    module = migration("cases", "fix_sealing_bind_rows")
-    assert "row_uuid" in {op.name for op in module.Migration.operations if hasattr(op, "name")}
+@pytest.mark.django_db(transaction=True)
+def test_the_cases_migration_runs_back_and_forth_on_real_tables(file_report, triager):
+    """Backwards: no row_uuid column, values sealed the old way; forwards: every row gets its own
+    identifier and its values open again."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    case = file_report()[0].case
+    notes = [cases.add_note(case, by=triager, body=f"note {n}") for n in range(3)]
+    previous = migration("cases", "fix_sealing_bind_rows").Migration.dependencies[0][1]
+    try:
+        call_command("migrate", "cases", previous, verbosity=0)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, body_sealed FROM cases_note ORDER BY id")
+            old = {pk: crypto.unseal(case.data_key, bytes(blob), field="case.note") for pk, blob in cursor.fetchall()}
+        assert old == {note.pk: f"note {n}" for n, note in enumerate(notes)}
+    finally:
+        call_command("migrate", verbosity=0)  # forwards again, to the latest state
+    assert [Note.objects.get(pk=note.pk).body for note in notes] == ["note 0", "note 1", "note 2"]
+    assert len(set(Note.objects.values_list("row_uuid", flat=True))) == 3
 
 
 def test_the_migration_skips_rows_of_erased_cases(case, triager):
