@@ -14,6 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from steward.core.private_files import private_dir, private_file
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("STEWARD_VAR_DIR", BASE_DIR / "var"))
 
@@ -143,7 +145,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    _sqlite = str(DATABASES["default"]["NAME"])
+    if _sqlite != ":memory:" and not _sqlite.startswith("file:"):
+        # Created 0600 in a 0700 directory; SQLite gives its -wal and -shm files the same mode.
+        private_dir(Path(_sqlite).parent, tighten=Path(_sqlite).parent == VAR_DIR)
+        for _file in (_sqlite, f"{_sqlite}-wal", f"{_sqlite}-shm"):
+            if _file == _sqlite or Path(_file).exists():
+                private_file(Path(_file))
     # WAL and a busy timeout let the web server and the worker share the file.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",

@@ -90,7 +90,8 @@ class Case(models.Model):
     language = models.CharField(max_length=16, blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_cases")
     data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
-    decision_summary_sealed = models.BinaryField(null=True, blank=True)
+    row_uuid = crypto.row_uuid_field()  # sealed values are bound to it (see core.crypto)
+    decision_summary_sealed = crypto.SealedField(null=True, blank=True)
     # Crypto-erasure: the case's and its reports' data keys are destroyed; what stays is not sensitive.
     erased_at = models.DateTimeField(null=True, blank=True)
     erasure_reason = models.CharField(max_length=20, choices=ErasureReason.choices, blank=True)
@@ -125,17 +126,18 @@ class Case(models.Model):
     def is_erased(self) -> bool:
         return self.erased_at is not None
 
-    def seal(self, value: str, field: str) -> bytes:
+    def seal(self, value: str, field: str) -> crypto.Pending:
+        """Seal with the case's key, for the row (this case, a note, a decision…) the value is saved in."""
         if self.erased_at is not None:
             raise DomainError(_("This case was erased: nothing can be added to it."))
-        return crypto.seal(self.data_key, value, field=f"case.{field}")
+        return crypto.pending(self.data_key, value, field=f"case.{field}")
 
-    def unseal(self, blob: bytes | memoryview | None, field: str) -> str:
-        return crypto.unseal(self.data_key, blob, field=f"case.{field}")
+    def unseal(self, blob: bytes | memoryview | None, field: str, *, row: models.Model) -> str:
+        return crypto.unseal(self.data_key, blob, field=f"case.{field}", row=row.row_uuid)  # type: ignore[attr-defined]
 
     @property
     def decision_summary(self) -> str:
-        return self.unseal(self.decision_summary_sealed, "decision_summary")
+        return self.unseal(self.decision_summary_sealed, "decision_summary", row=self)
 
     # Need to know: the facts `core.access` decides on (see the policy there).
 
@@ -182,19 +184,20 @@ class Party(models.Model):
 
 class TimelineEvent(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
+    row_uuid = crypto.row_uuid_field()
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=32)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Non-sensitive facts only (statuses, priorities, ids); free text goes in detail_sealed.
     data = models.JSONField(default=dict, blank=True)
-    detail_sealed = models.BinaryField(null=True, blank=True)
+    detail_sealed = crypto.SealedField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
 
     @property
     def detail(self) -> str:
-        return self.case.unseal(self.detail_sealed, "timeline")
+        return self.case.unseal(self.detail_sealed, "timeline", row=self)
 
     def describe(self) -> str:
         from .timeline import describe
@@ -206,39 +209,41 @@ class Note(models.Model):
     """Internal note: never shown to the reporter."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    row_uuid = crypto.row_uuid_field()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(default=timezone.now)
-    body_sealed = models.BinaryField()
+    body_sealed = crypto.SealedField()
 
     class Meta:
         ordering = ["at", "pk"]
 
     @property
     def body(self) -> str:
-        return self.case.unseal(self.body_sealed, "note")
+        return self.case.unseal(self.body_sealed, "note", row=self)
 
 
 class Triage(models.Model):
     """One triage decision, with the guided answers that led to it."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="triages")
+    row_uuid = crypto.row_uuid_field()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(default=timezone.now)
-    answers_sealed = models.BinaryField()
+    answers_sealed = crypto.SealedField()
     proposed = models.CharField(max_length=2, choices=Priority.choices)
     priority = models.CharField(max_length=2, choices=Priority.choices)
-    reason_sealed = models.BinaryField()
+    reason_sealed = crypto.SealedField()
 
     class Meta:
         ordering = ["at", "pk"]
 
     @property
     def reason(self) -> str:
-        return self.case.unseal(self.reason_sealed, "triage_reason")
+        return self.case.unseal(self.reason_sealed, "triage_reason", row=self)
 
     @property
     def answers(self) -> dict[str, object]:
-        return json.loads(self.case.unseal(self.answers_sealed, "triage_answers") or "{}")
+        return json.loads(self.case.unseal(self.answers_sealed, "triage_answers", row=self) or "{}")
 
 
 class CaseConflict(models.Model):
@@ -261,11 +266,12 @@ class CaseConflict(models.Model):
         DISMISSED = "dismissed", _("Dismissed")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="conflicts")
+    row_uuid = crypto.row_uuid_field()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_conflicts")
     source = models.CharField(max_length=16, choices=Source.choices)
     # Only a confirmed conflict hides the case; a possible one waits for a triager.
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
-    reason_sealed = models.BinaryField(null=True, blank=True)
+    reason_sealed = crypto.SealedField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -274,7 +280,7 @@ class CaseConflict(models.Model):
 
     @property
     def reason(self) -> str:
-        return self.case.unseal(self.reason_sealed, "conflict_reason")
+        return self.case.unseal(self.reason_sealed, "conflict_reason", row=self)
 
 
 class Consultation(models.Model):
@@ -295,6 +301,7 @@ class Consultation(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consultations")
+    row_uuid = crypto.row_uuid_field()
     consultant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consultations")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -305,8 +312,8 @@ class Consultation(models.Model):
     shares_evidence = models.BooleanField(default=False)
     shares_notes = models.BooleanField(default=False)
     shares_parties = models.BooleanField(default=False)
-    question_sealed = models.BinaryField()
-    answer_sealed = models.BinaryField(null=True, blank=True)
+    question_sealed = crypto.SealedField()
+    answer_sealed = crypto.SealedField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     answered_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -332,8 +339,8 @@ class Consultation(models.Model):
 
     @property
     def question(self) -> str:
-        return self.case.unseal(self.question_sealed, "consultation_question")
+        return self.case.unseal(self.question_sealed, "consultation_question", row=self)
 
     @property
     def answer(self) -> str:
-        return self.case.unseal(self.answer_sealed, "consultation_answer")
+        return self.case.unseal(self.answer_sealed, "consultation_answer", row=self)

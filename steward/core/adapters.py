@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -27,9 +26,8 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import audit, crypto
+from . import audit, mfa_secrets
 from .http import client_ip
-from .models import DataKey
 from .reauth import recently_authenticated
 
 
@@ -104,18 +102,11 @@ def _refuse(request: HttpRequest, provider: str, reason: str) -> None:
 
 class StaffMFAAdapter(DefaultMFAAdapter):
     """Second-factor secrets (the TOTP seed, recovery-code seed) are sealed like report content,
-    so a database dump cannot be used to mint sign-in codes."""
-
-    PREFIX = "steward-sealed:"
+    so a database dump cannot be used to mint sign-in codes; see `steward.core.mfa_secrets` for
+    how each is bound to the account and kind of its authenticator."""
 
     def encrypt(self, text: str) -> str:
-        key = crypto.shared_key(DataKey.Purpose.STAFF_SECRETS)
-        sealed = crypto.seal(key, text, field="mfa.secret")
-        return f"{self.PREFIX}{key.pk}:{base64.b64encode(sealed).decode()}"
+        return mfa_secrets.pending(text)
 
     def decrypt(self, encrypted_text: str) -> str:
-        if not encrypted_text.startswith(self.PREFIX):
-            return encrypted_text  # written before secrets were sealed
-        key_id, _, blob = encrypted_text.removeprefix(self.PREFIX).partition(":")
-        key = DataKey.objects.get(pk=int(key_id))
-        return crypto.unseal(key, base64.b64decode(blob), field="mfa.secret")
+        return mfa_secrets.open_secret(encrypted_text)

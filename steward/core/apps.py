@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Steward core"
 
     def ready(self) -> None:
-        from . import auth_events
+        from . import auth_events, mfa_secrets
 
         auth_events.connect()
+        mfa_secrets.connect()

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from allauth.account.internal.flows.login import get_authentication_records
-from allauth.account.signals import user_logged_in
+from allauth.account.signals import authentication_step_completed, user_logged_in
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_out, user_login_failed
@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from . import audit
 from .http import client_ip
 from .middleware import SESSION_LAST_SEEN, SESSION_LOGIN_AT
+from .reauth import on_authentication_step
 
 
 def _methods(request: HttpRequest, user: User) -> list[str]:
@@ -70,3 +71,4 @@ def connect() -> None:
     mfa_signals.authenticator_added.connect(on_mfa_added, dispatch_uid="steward_mfa_added")
     mfa_signals.authenticator_removed.connect(on_mfa_removed, dispatch_uid="steward_mfa_removed")
     mfa_signals.authenticator_reset.connect(on_mfa_reset, dispatch_uid="steward_mfa_reset")
+    authentication_step_completed.connect(on_authentication_step, dispatch_uid="steward_reauth_resubmit")

@@ -1,8 +1,20 @@
 """Envelope encryption with Tink: per-case data keys wrapped by a key-encryption key.
 
-Sealed values are AES-256-GCM ciphertexts bound (as associated data) to the data key
-and the field they belong to, so a ciphertext copied into another field or case fails
-to open instead of showing the wrong text.
+Sealed values are AES-256-GCM ciphertexts bound (as associated data) to the data key,
+the field and the row they belong to, so a ciphertext copied into another field, case
+or row fails to open (`SealError`) instead of showing the wrong text.
+
+Row binding. A row's primary key is not known before it is inserted, so every model
+holding sealed fields has ``row_uuid``: a random UUID given when the object is created,
+never changed, unique in its table. The associated data is ``"<key id>:<field>:<row_uuid>"``.
+A model's seal helper (``case.seal(text, "note")``, ``crypto.pending(key, text, field=…)``)
+returns a `Pending` value instead of bytes; the model's `SealedField` seals it for its own
+row when the row is saved (insert, ``save(update_fields=…)``, ``bulk_create``), so callers
+need not know the row. A `Pending` value never reaches the database any other way
+(``QuerySet.update`` and ``bulk_update`` refuse it) and never shows its text in a repr.
+Opening needs the row: ``case.unseal(blob, "note", row=note)``,
+``crypto.unseal(key, blob, field=…, row=row.row_uuid)``. Values alone under their key and
+field (an evidence file, bound to its random stored name) pass ``row=None``.
 """
 
 from __future__ import annotations
@@ -14,22 +26,31 @@ import json
 import os
 import secrets
 import threading
+import uuid
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import tink
 from django.conf import settings
+from django.db import models
 from django.utils import timezone
 from tink import aead, secret_key_access
 
 from .models import DataKey
+from .private_files import private_dir, write_private_text
 
 aead.register()
 
 
 class KeyDestroyed(Exception):
     """The data key was destroyed: the content it protected is gone for good."""
+
+
+class SealError(tink.TinkError):
+    """A sealed value did not open: it was sealed for another key, field or row, or it was altered."""
 
 
 @lru_cache(maxsize=1)
@@ -49,9 +70,8 @@ def kek_keyset_json() -> str:
         if not path.exists():
             if settings.PRODUCTION:
                 raise RuntimeError(f"The key-encryption key file {path} does not exist")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(generate_keyset_json())
-            path.chmod(0o600)
+            private_dir(path.parent, tighten=path.parent == Path(settings.VAR_DIR))
+            write_private_text(path, generate_keyset_json())
         keyset_json = path.read_text()
     return keyset_json
 
@@ -146,26 +166,119 @@ class _PrimitiveCache:
 _primitives = _PrimitiveCache()
 
 
-def _ad(key: DataKey, field: str) -> bytes:
-    return f"{key.pk}:{field}".encode()
+Row = uuid.UUID | str | None
 
 
-def seal_bytes(key: DataKey, value: bytes, *, field: str) -> bytes:
-    return _primitives.get(key).encrypt(value, _ad(key, field))
+def _ad(key: DataKey, field: str, row: Row) -> bytes:
+    return (f"{key.pk}:{field}" if row is None else f"{key.pk}:{field}:{row}").encode()
 
 
-def open_bytes(key: DataKey, blob: bytes | memoryview, *, field: str) -> bytes:
-    return _primitives.get(key).decrypt(bytes(blob), _ad(key, field))
+def seal_bytes(key: DataKey, value: bytes, *, field: str, row: Row = None) -> bytes:
+    return _primitives.get(key).encrypt(value, _ad(key, field, row))
 
 
-def seal(key: DataKey, value: str, *, field: str) -> bytes:
-    return seal_bytes(key, value.encode("utf-8"), field=field)
+def open_bytes(key: DataKey, blob: bytes | memoryview, *, field: str, row: Row = None) -> bytes:
+    primitive = _primitives.get(key)
+    try:
+        return primitive.decrypt(bytes(blob), _ad(key, field, row))
+    except tink.TinkError as error:
+        raise SealError(f"A sealed {field} did not open: it belongs to another row, field or key, or it was "
+                        f"altered ({error})") from None
 
 
-def unseal(key: DataKey, blob: bytes | memoryview | None, *, field: str) -> str:
+def seal(key: DataKey, value: str, *, field: str, row: Row = None) -> bytes:
+    return seal_bytes(key, value.encode("utf-8"), field=field, row=row)
+
+
+def unseal(key: DataKey, blob: bytes | memoryview | None, *, field: str, row: Row = None) -> str:
     if blob is None or len(blob) == 0:
         return ""
-    return open_bytes(key, blob, field=field).decode("utf-8")
+    return open_bytes(key, blob, field=field, row=row).decode("utf-8")
+
+
+class Pending:
+    """Text to seal for the row it is saved in; the row's `SealedField` seals it on save."""
+
+    __slots__ = ("field", "key", "value")
+
+    def __init__(self, key: DataKey, value: str, field: str) -> None:
+        if key.wrapped is None:
+            raise KeyDestroyed(key.pk)
+        self.key, self.value, self.field = key, value, field
+
+    def __repr__(self) -> str:
+        return f"<Pending sealed {self.field}>"  # never the text: reprs reach logs and error pages
+
+    def seal_for(self, row: Row) -> bytes:
+        return seal(self.key, self.value, field=self.field, row=row)
+
+
+def pending(key: DataKey, value: str, *, field: str) -> Pending:
+    """Seal ``value`` for whichever row it is assigned to (see the module docstring)."""
+    return Pending(key, value, field)
+
+
+class SealedField(models.BinaryField):
+    """A sealed column. A `Pending` value assigned to it is sealed for the row (its ``row_uuid``) on save.
+
+    Migrations see a plain BinaryField: the binding happens in Python only.
+    """
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = getattr(model_instance, self.attname)
+        if isinstance(value, Pending):
+            value = value.seal_for(model_instance.row_uuid)  # type: ignore[attr-defined]
+            setattr(model_instance, self.attname, value)
+        return value
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if isinstance(value, Pending):
+            raise TypeError(f"{self.name}: a pending sealed value is sealed for its row by Model.save() or "
+                            "bulk_create(), never by update() or bulk_update()")
+        return super().get_db_prep_value(value, connection, prepared)
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.BinaryField", args, kwargs
+
+
+def row_uuid_field() -> models.UUIDField:
+    """The stable random identifier sealed values of a row are bound to."""
+    return models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+
+def rebind_rows(rows: Iterable[Any], *, key_of: Callable[[Any], Any], fields: dict[str, str], bind: bool = True) -> int:
+    """For data migrations: seal each row's values again, bound to its row (``bind``) or not (going back).
+
+    Binding gives a row without one its ``row_uuid``. A value already sealed as wanted is kept, so a
+    second run changes nothing; one that opens neither way raises `SealError`. Rows whose data key
+    was destroyed (erased cases) stay as they are: nothing can open them either way. Returns how
+    many rows were looked at.
+    """
+    done = 0
+    for row in rows:
+        changed = []
+        if bind and row.row_uuid is None:
+            row.row_uuid = uuid.uuid4()
+            changed.append("row_uuid")
+        key = key_of(row)
+        if key.wrapped is not None:
+            old, new = (None, row.row_uuid) if bind else (row.row_uuid, None)
+            for column, field in fields.items():
+                blob = getattr(row, column)
+                if not blob:
+                    continue
+                try:
+                    plain = open_bytes(key, blob, field=field, row=old)
+                except SealError:
+                    open_bytes(key, blob, field=field, row=new)  # already as wanted (a second run): keep it
+                    continue
+                setattr(row, column, seal_bytes(key, plain, field=field, row=new))
+                changed.append(column)
+            done += 1
+        if changed:
+            row.save(update_fields=changed)
+    return done
 
 
 def destroy(key: DataKey) -> None:

@@ -1,13 +1,18 @@
-"""Re-authentication before sensitive staff actions (deciding, exporting, erasing).
+"""Re-authentication before sensitive staff actions (deciding, exporting, erasing, offboarding).
 
 `sensitive_action` wraps a staff view: the view runs only when the staff member
 proved who they are within the last ``ACCOUNT_REAUTHENTICATION_TIMEOUT`` seconds
 (env ``STEWARD_REAUTH_SECONDS``, default 300), either by logging in or by
-re-authenticating. Otherwise the request is suspended with allauth's
-re-authentication machinery: the person is sent to allauth's re-authentication page
-(password first, their second factor or passkey as alternatives) and, once they
-have confirmed, a suspended POST is replayed so they do not have to fill the form
-again. Nothing the view would have changed is changed before that.
+re-authenticating. Otherwise the person is sent to allauth's re-authentication page
+(password first, their second factor or passkey as alternatives) and nothing the
+view would have changed is changed.
+
+A submitted form is *not* suspended: allauth's own suspension keeps the whole POST
+(decision rationale, reporter summary, export look-ups…) in the session table, in
+the clear. Steward keeps nothing of it. The session only remembers that a form was
+refused, so that once the staff member has confirmed it is them they are back on the
+page they came from (the form itself, or the page holding it) with a message asking
+them to submit it again.
 
 Use it inside ``login_required``::
 
@@ -22,13 +27,20 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import get_adapter
 from allauth.account.internal.flows.login import get_authentication_records
-from allauth.account.internal.flows.reauthentication import suspend_request
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+
+# Set when a submitted form was refused for want of a recent sign-in; holds no form data.
+RESUBMIT_SESSION_KEY = "steward_reauth_resubmit"
 
 
 def reauth_window() -> int:
@@ -83,4 +95,27 @@ def _require_recent_authentication(request: HttpRequest, view: Callable[..., Htt
         # No way to prove identity again in this session (no password, no
         # authenticator): only a fresh login will do.
         return redirect_to_login(request.get_full_path())
-    return suspend_request(request, methods[0]["url"])
+    if request.method == "GET":
+        back = request.get_full_path()
+    else:
+        back = _page_of_the_form(request)
+        request.session[RESUBMIT_SESSION_KEY] = True
+        messages.info(request, _("Confirm it is you first. What you entered was not kept: you will be asked to "
+                                 "submit the form again."))
+    return HttpResponseRedirect(f"{methods[0]['url']}?{urlencode({REDIRECT_FIELD_NAME: back})}")
+
+
+def _page_of_the_form(request: HttpRequest) -> str:
+    """Where the refused form was: the page that posted it (same site only), else the URL it posted to."""
+    referer = request.headers.get("referer", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.path
+
+
+def on_authentication_step(sender: Any, request: HttpRequest, **kwargs: Any) -> None:
+    """After a re-authentication that followed a refused form, ask for the form again."""
+    if kwargs.get("reauthenticated") and request.session.pop(RESUBMIT_SESSION_KEY, False):
+        messages.info(request, _("Thank you, you confirmed it is you. Nothing was saved yet: submit the form again."))

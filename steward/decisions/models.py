@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from steward.cases.models import Case
+from steward.core import crypto
 from steward.registry.models import Person
 
 
@@ -44,6 +45,7 @@ class DecisionQuerySet(models.QuerySet["Decision"]):
 
 class Decision(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
+    row_uuid = crypto.row_uuid_field()
     # The ban record, in clear: who, what, until when.
     subject = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
@@ -52,8 +54,8 @@ class Decision(models.Model):
                                    related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
     # Sealed with the case key: gone when the case is erased.
-    reporter_summary_sealed = models.BinaryField()
-    rationale_sealed = models.BinaryField()
+    reporter_summary_sealed = crypto.SealedField()
+    rationale_sealed = crypto.SealedField()
 
     objects = DecisionQuerySet.as_manager()
 
@@ -88,8 +90,8 @@ class Decision(models.Model):
 
     @property
     def reporter_summary(self) -> str:
-        return self.case.unseal(self.reporter_summary_sealed, "decision.reporter_summary")
+        return self.case.unseal(self.reporter_summary_sealed, "decision.reporter_summary", row=self)
 
     @property
     def rationale(self) -> str:
-        return self.case.unseal(self.rationale_sealed, "decision.rationale")
+        return self.case.unseal(self.rationale_sealed, "decision.rationale", row=self)

@@ -234,7 +234,8 @@ class Subscriber(models.Model):
     """
 
     email_index = models.CharField(max_length=64, unique=True)
-    email_sealed = models.BinaryField()
+    row_uuid = crypto.row_uuid_field()  # the address is bound to it (see core.crypto)
+    email_sealed = crypto.SealedField()
     data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
     language = models.CharField(max_length=16, default=SOURCE_LANGUAGE)
     created_at = models.DateTimeField(default=timezone.now)
@@ -248,4 +249,4 @@ class Subscriber(models.Model):
 
     @property
     def email(self) -> str:
-        return crypto.unseal(self.data_key, self.email_sealed, field="subscriber.email")
+        return crypto.unseal(self.data_key, self.email_sealed, field="subscriber.email", row=self.row_uuid)

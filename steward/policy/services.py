@@ -480,7 +480,7 @@ def subscribe(email: str, *, language: str) -> Subscriber:
     if subscriber is None:
         key = _subscriber_key()
         subscriber = Subscriber.objects.create(email_index=index, data_key=key, language=language,
-                                               email_sealed=crypto.seal(key, email, field="subscriber.email"))
+                                               email_sealed=crypto.pending(key, email, field="subscriber.email"))
         audit.record(None, "guidelines.subscribe", subscriber, actor_kind="public")
     elif subscriber.confirmed_at is None:
         subscriber.language = language

@@ -35,7 +35,8 @@ class Identity(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identities")
     system = models.CharField(max_length=16, choices=System.choices)
-    handle_sealed = models.BinaryField()
+    row_uuid = crypto.row_uuid_field()  # the handle is bound to it (see core.crypto)
+    handle_sealed = crypto.SealedField()
     handle_index = models.CharField(max_length=64)
     data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -45,7 +46,7 @@ class Identity(models.Model):
 
     @property
     def handle(self) -> str:
-        return crypto.unseal(self.data_key, self.handle_sealed, field="identity.handle")
+        return crypto.unseal(self.data_key, self.handle_sealed, field="identity.handle", row=self.row_uuid)
 
     def __str__(self) -> str:
         return f"{self.get_system_display()} identity {self.pk}"

@@ -41,7 +41,7 @@ def identify(system: str, handle: str) -> Person:
     key = _registry_key()
     Identity.objects.create(
         person=person, system=system, handle_index=index, data_key=key,
-        handle_sealed=crypto.seal(key, handle, field="identity.handle"),
+        handle_sealed=crypto.pending(key, handle, field="identity.handle"),
     )
     return person
 

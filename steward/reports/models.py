@@ -41,28 +41,29 @@ class Report(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reports")
     data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
+    row_uuid = crypto.row_uuid_field()  # sealed values are bound to it (see core.crypto)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     received_at = models.DateTimeField(default=timezone.now)
     occurred_at = models.DateTimeField(null=True, blank=True)
-    occurred_approx_sealed = models.BinaryField(null=True, blank=True)
+    occurred_approx_sealed = crypto.SealedField(null=True, blank=True)
     space = models.ForeignKey(Space, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    location_sealed = models.BinaryField(null=True, blank=True)
-    narrative_sealed = models.BinaryField()
-    involved_sealed = models.BinaryField(null=True, blank=True)
-    witnesses_sealed = models.BinaryField(null=True, blank=True)
-    wishes_sealed = models.BinaryField(null=True, blank=True)
+    location_sealed = crypto.SealedField(null=True, blank=True)
+    narrative_sealed = crypto.SealedField()
+    involved_sealed = crypto.SealedField(null=True, blank=True)
+    witnesses_sealed = crypto.SealedField(null=True, blank=True)
+    wishes_sealed = crypto.SealedField(null=True, blank=True)
     # Slugs of the guideline categories the reporter chose (JSON list), sealed: they reveal what happened.
-    categories_sealed = models.BinaryField(null=True, blank=True)
+    categories_sealed = crypto.SealedField(null=True, blank=True)
     ongoing = models.CharField(max_length=8, choices=Ongoing.choices, default=Ongoing.UNKNOWN)
     danger_now = models.BooleanField(default=False)
     reporter_role = models.CharField(max_length=16, choices=ReporterRole.choices)
     consent_contact_reported = models.BooleanField(default=False)
     consent_name_to_reported = models.BooleanField(default=False)
     anonymous = models.BooleanField(default=True)
-    contact_name_sealed = models.BinaryField(null=True, blank=True)
-    contact_email_sealed = models.BinaryField(null=True, blank=True)
+    contact_name_sealed = crypto.SealedField(null=True, blank=True)
+    contact_email_sealed = crypto.SealedField(null=True, blank=True)
     contact_email_index = models.CharField(max_length=64, blank=True, db_index=True)
     preferred_language = models.CharField(max_length=16, blank=True)
     detected_language = models.CharField(max_length=16, blank=True)
@@ -89,7 +90,8 @@ class Report(models.Model):
         return ongoing_as_bool(self.ongoing)
 
     def _open(self, field: str) -> str:
-        return crypto.unseal(self.data_key, getattr(self, f"{field}_sealed"), field=f"report.{field}")
+        return crypto.unseal(self.data_key, getattr(self, f"{field}_sealed"), field=f"report.{field}",
+                             row=self.row_uuid)
 
     narrative = property(lambda self: self._open("narrative"))
     occurred_approx = property(lambda self: self._open("occurred_approx"))
@@ -121,10 +123,11 @@ class Message(models.Model):
         FROM_REPORTER = "from_reporter", _("From the reporter")
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
+    row_uuid = crypto.row_uuid_field()
     direction = models.CharField(max_length=16, choices=Direction.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(default=timezone.now)
-    body_sealed = models.BinaryField()
+    body_sealed = crypto.SealedField()
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -132,16 +135,17 @@ class Message(models.Model):
 
     @property
     def body(self) -> str:
-        return crypto.unseal(self.report.data_key, self.body_sealed, field="message.body")
+        return crypto.unseal(self.report.data_key, self.body_sealed, field="message.body", row=self.row_uuid)
 
 
 class Evidence(models.Model):
     """A file a reporter gave us. The bytes live encrypted on disk under `stored_name`."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence")
+    row_uuid = crypto.row_uuid_field()
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="files")
     stored_name = models.CharField(max_length=64, unique=True)
-    name_sealed = models.BinaryField()
+    name_sealed = crypto.SealedField()
     content_type = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(default=timezone.now)
@@ -151,4 +155,4 @@ class Evidence(models.Model):
 
     @property
     def name(self) -> str:
-        return crypto.unseal(self.report.data_key, self.name_sealed, field="evidence.name")
+        return crypto.unseal(self.report.data_key, self.name_sealed, field="evidence.name", row=self.row_uuid)

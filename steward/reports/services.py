@@ -118,8 +118,8 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
                            channel=intake.channel)
     key = crypto.new_data_key(DataKey.Purpose.REPORT)
 
-    def sealed(name: str, value: str) -> bytes | None:
-        return crypto.seal(key, value, field=f"report.{name}") if value else None
+    def sealed(name: str, value: str) -> crypto.Pending | None:
+        return crypto.pending(key, value, field=f"report.{name}") if value else None
 
     code, receipt_hash = receipts.issue()
     email = "" if intake.anonymous else intake.contact_email.strip()
@@ -127,7 +127,7 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
         case=case, data_key=key, channel=intake.channel, recorded_by=recorded_by,
         occurred_at=intake.occurred_at, occurred_approx_sealed=sealed("occurred_approx", intake.occurred_approx),
         space=intake.space, location_sealed=sealed("location", intake.location),
-        narrative_sealed=crypto.seal(key, intake.narrative, field="report.narrative"),
+        narrative_sealed=crypto.pending(key, intake.narrative, field="report.narrative"),
         involved_sealed=sealed("involved", intake.involved), witnesses_sealed=sealed("witnesses", intake.witnesses),
         wishes_sealed=sealed("wishes", intake.wishes),
         categories_sealed=sealed("categories", json.dumps(intake.categories) if intake.categories else ""),
@@ -159,7 +159,7 @@ def _attach(report: Report, files: list[uploads.CleanFile], stored: list[str], m
         stored.append(stored_name)
         Evidence.objects.create(
             report=report, message=message, stored_name=stored_name, content_type=clean.content_type,
-            size=len(clean.data), name_sealed=crypto.seal(report.data_key, clean.name, field="evidence.name"),
+            size=len(clean.data), name_sealed=crypto.pending(report.data_key, clean.name, field="evidence.name"),
         )
 
 
@@ -189,7 +189,7 @@ def reporter_reply(report: Report, *, body: str, files: list[uploads.CleanFile])
             case = Case.objects.select_for_update().get(pk=report.case_id)
             message = Message.objects.create(
                 report=report, direction=Message.Direction.FROM_REPORTER,
-                body_sealed=crypto.seal(report.data_key, body, field="message.body"),
+                body_sealed=crypto.pending(report.data_key, body, field="message.body"),
             )
             _attach(report, files, stored, message)
             if body.strip():
@@ -214,7 +214,7 @@ def message_reporter(report: Report, *, by: User, body: str, ip: str | None = No
     if not body.strip():
         raise DomainError(_("The message is empty."))
     message = Message.objects.create(report=report, direction=Message.Direction.TO_REPORTER, author=by,
-                                     body_sealed=crypto.seal(report.data_key, body, field="message.body"))
+                                     body_sealed=crypto.pending(report.data_key, body, field="message.body"))
     cases.record_event(report.case, "message_to_reporter", by, report=report.reference)
     audit.record(by, "report.message", report, ip=ip, detail={"message": message.pk})
     if report.contact_email_sealed:

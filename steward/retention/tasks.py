@@ -1,15 +1,18 @@
-"""The daily purge. Django's tasks have no scheduler: each run queues the next one for
-the following day (`run_after`), and `manage.py purge_expired --schedule` (run by
-`bin/run` and at every deployment) makes sure one is waiting. A run is idempotent, so a
-duplicate costs nothing; after one round duplicates disappear (a run only queues the
-next when none is waiting)."""
+"""The daily purge and the daily clean-up of expired sessions.
+
+Django's tasks have no scheduler: each run queues the next one for the following day
+(`run_after`), and `manage.py purge_expired --schedule` (run by `bin/run` and at every
+deployment) makes sure one of each is waiting. A run is idempotent, so a duplicate costs
+nothing; after one round duplicates disappear (a run only queues the next when none is
+waiting)."""
 
 from __future__ import annotations
 
 import datetime
+from importlib import import_module
 
 from django.conf import settings
-from django.tasks import TaskResultStatus, task, task_backends
+from django.tasks import Task, TaskResultStatus, task, task_backends
 from django.utils import timezone
 
 
@@ -24,6 +27,15 @@ def purge_expired_cases() -> int:
     return len(purged)
 
 
+@task()
+def clear_expired_sessions() -> None:
+    """Delete the sessions past their expiry (what ``manage.py clearsessions`` does)."""
+    try:
+        import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    finally:
+        ensure_sessions_cleared()
+
+
 def next_run(now: datetime.datetime | None = None) -> datetime.datetime:
     """The next purge time: tomorrow at STEWARD_RETENTION_PURGE_HOUR (server time zone)."""
     local = timezone.localtime(now or timezone.now())
@@ -31,18 +43,16 @@ def next_run(now: datetime.datetime | None = None) -> datetime.datetime:
     return datetime.datetime.combine(tomorrow, datetime.time(settings.STEWARD_RETENTION_PURGE_HOUR), tzinfo=local.tzinfo)
 
 
-def pending_run() -> bool:
-    """Whether a purge is already queued and waiting (not running)."""
-    backend = task_backends[purge_expired_cases.backend]
+def pending_run(daily: Task = purge_expired_cases) -> bool:
+    """Whether a run of this daily task is already queued and waiting (not running)."""
+    backend = task_backends[daily.backend]
     if backend.__class__.__module__.startswith("django_tasks_db"):
         from django_tasks_db.models import DBTaskResult
 
-        return DBTaskResult.objects.filter(task_path=purge_expired_cases.module_path,
-                                           status=TaskResultStatus.READY).exists()
+        return DBTaskResult.objects.filter(task_path=daily.module_path, status=TaskResultStatus.READY).exists()
     results = getattr(backend, "results", None)  # the dummy backend of the tests keeps them in memory
     if results is not None:
-        return any(r.task.module_path == purge_expired_cases.module_path and r.status == TaskResultStatus.READY
-                   for r in results)
+        return any(r.task.module_path == daily.module_path and r.status == TaskResultStatus.READY for r in results)
     return False
 
 
@@ -50,10 +60,19 @@ def can_schedule() -> bool:
     return bool(task_backends[purge_expired_cases.backend].supports_defer)
 
 
-def ensure_scheduled(now: datetime.datetime | None = None) -> datetime.datetime | None:
-    """Queue the next purge unless one is waiting; returns when it will run (None: nothing queued)."""
-    if not can_schedule() or pending_run():
+def _ensure(daily: Task, now: datetime.datetime | None) -> datetime.datetime | None:
+    if not can_schedule() or pending_run(daily):
         return None
     when = next_run(now)
-    purge_expired_cases.using(run_after=when).enqueue()
+    daily.using(run_after=when).enqueue()
     return when
+
+
+def ensure_scheduled(now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """Queue the next purge unless one is waiting; returns when it will run (None: nothing queued)."""
+    return _ensure(purge_expired_cases, now)
+
+
+def ensure_sessions_cleared(now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """Queue the next clean-up of expired sessions unless one is waiting."""
+    return _ensure(clear_expired_sessions, now)

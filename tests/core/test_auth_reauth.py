@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -27,11 +28,14 @@ def test_the_decorator_runs_the_view_for_a_recent_sign_in(triager):
     assert sensitive_action(lambda r: HttpResponse("ran"))(request).content == b"ran"
 
 
-def test_the_decorator_suspends_an_old_sign_in(triager):
+def test_the_decorator_sends_an_old_sign_in_to_confirm_first(triager):
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
     client = login(triager, at=time.time() - 301)
     request = RequestFactory().post("/x/")
     request.user = triager
     request.session = client.session
+    request._messages = FallbackStorage(request)
     response = sensitive_action(lambda r: HttpResponse("ran"))(request)
     assert response.status_code == 302
     assert response["Location"] == "/staff/accounts/reauthenticate/?next=%2Fx%2F"
@@ -86,7 +90,17 @@ def test_managing_second_factors_also_asks_after_the_window(triager):
     assert login(triager).get("/staff/accounts/2fa/recovery-codes/generate/").status_code == 200
 
 
-def test_an_old_sign_in_decides_only_after_confirming_and_the_decision_is_then_recorded(file_report):
+def _session_texts() -> list[str]:
+    """Every session row, raw and decoded (base64 + zlib + JSON undone), as text."""
+    from django.contrib.sessions.models import Session
+
+    texts = []
+    for row in Session.objects.all():
+        texts += [row.session_data, json.dumps(row.get_decoded(), ensure_ascii=False)]
+    return texts
+
+
+def test_an_old_sign_in_keeps_nothing_of_the_refused_decision_and_asks_for_it_again(file_report):
     from steward.cases.models import Party
     from steward.core.roles import Role
     from steward.decisions.models import Decision, Outcome
@@ -98,8 +112,9 @@ def test_an_old_sign_in_decides_only_after_confirming_and_the_decision_is_then_r
     report, _ = file_report(accounts=[Account("github", "mallory")])
     Case.objects.filter(pk=report.case.pk).update(status=Status.AWAITING_DECISION)
     url = f"/staff/cases/{report.case.pk}/decision/"
+    canary = "CANARY-rationale-7f3e9b"
     data = {"outcome": Outcome.WARNING, "subject": str(Party.objects.get(case=report.case, role=Party.Role.REPORTED).person.pk),
-            "reporter_summary": "A warning was given.", "rationale": "First time."}
+            "reporter_summary": "CANARY-summary-41c2", "rationale": canary}
     client = login(dora, at=time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT - 1)
     before = snapshot()
     response = client.post(url, data)
@@ -107,9 +122,39 @@ def test_an_old_sign_in_decides_only_after_confirming_and_the_decision_is_then_r
     assert response["Location"] == f"/staff/accounts/reauthenticate/?next={url.replace('/', '%2F')}"
     assert snapshot() == before
     assert not Decision.objects.exists()
+    texts = _session_texts()
+    assert texts and not any(canary in text or "CANARY-summary" in text for text in texts)
 
-    # Confirming the password replays the suspended decision: the form need not be filled again.
+    page = client.get(response["Location"])
+    assert "What you entered was not kept" in page.content.decode()
     confirmed = client.post(f"/staff/accounts/reauthenticate/?next={url}", {"password": PASSWORD, "next": url})
     assert confirmed.status_code == 302
-    assert confirmed["Location"] == f"/staff/cases/{report.case.pk}/"
+    assert confirmed["Location"] == url
+    assert not Decision.objects.exists()
+    assert not any("CANARY" in text for text in _session_texts())
+
+    form = client.get(url)
+    assert form.status_code == 200
+    assert "Nothing was saved yet: submit the form again." in form.content.decode()
+    assert "submit the form again" not in client.get(url).content.decode()  # said once
+    assert client.post(url, data).status_code == 302
     assert Decision.objects.get().outcome == Outcome.WARNING
+
+
+def test_a_refused_form_posted_from_another_page_comes_back_to_that_page(triager, awaiting_case):
+    client = login(triager, at=time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT - 1)
+    page = f"/staff/cases/{awaiting_case.pk}/"
+    response = client.post(f"/staff/cases/{awaiting_case.pk}/status/", {"to": "decided", "reason": "CANARY-why-93d1"},
+                           HTTP_REFERER=f"http://testserver{page}")
+    assert response["Location"] == f"/staff/accounts/reauthenticate/?next={page.replace('/', '%2F')}"
+    assert not any("CANARY" in text for text in _session_texts())
+    confirmed = client.post(f"/staff/accounts/2fa/reauthenticate/?next={page}", {"code": totp_code(), "next": page})
+    assert confirmed["Location"] == page
+    assert "submit the form again" in client.get(page).content.decode()
+
+
+def test_a_referer_from_another_site_is_not_followed(triager, awaiting_case):
+    client = login(triager, at=time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT - 1)
+    url = f"/staff/cases/{awaiting_case.pk}/status/"
+    response = client.post(url, {"to": "decided", "reason": "x"}, HTTP_REFERER="https://evil.example/staff/")
+    assert response["Location"] == f"/staff/accounts/reauthenticate/?next={url.replace('/', '%2F')}"

@@ -9,13 +9,17 @@ from steward.core.models import DataKey
 from tests.conftest import TOTP_SECRET, make_staff, totp_code
 
 
+def key_id(stored: str) -> str:
+    return stored.split(":")[1]
+
+
 def test_totp_secret_is_sealed_and_still_validates(db):
     user = make_staff("sealed-secret")
     Authenticator.objects.filter(user=user).delete()
     totp = TOTP.activate(user, TOTP_SECRET)
     stored = Authenticator.objects.get(pk=totp.instance.pk).data["secret"]
     assert TOTP_SECRET not in stored
-    assert stored.startswith("steward-sealed:")
+    assert stored.startswith(f"steward-bound:{key_id(stored)}:{user.pk}:totp:")
     assert DataKey.objects.filter(purpose=DataKey.Purpose.STAFF_SECRETS, wrapped__isnull=False).count() == 1
     assert TOTP(Authenticator.objects.get(pk=totp.instance.pk)).validate_code(totp_code())
 

@@ -179,7 +179,7 @@ def test_the_schedule_command(retention, db):
     assert out.getvalue().startswith("Next purge queued for ")
     out = StringIO()
     call_command("purge_expired", "--schedule", stdout=out)
-    assert out.getvalue().strip() == "A purge is already queued."
+    assert out.getvalue().splitlines()[0] == "A purge is already queued."
 
 
 def test_moving_a_case_closed_starts_its_clock(retention, make, triager):

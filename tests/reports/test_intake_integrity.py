@@ -91,7 +91,7 @@ def test_a_crash_half_way_leaves_no_report_case_key_or_file(monkeypatch, crash_p
         monkeypatch.setattr(services, "_attach", _raise_after(services._attach, when=lambda *a, **k: True))
     elif crash_point == "seal":  # after the case and its data key exist, while sealing the report
         monkeypatch.setattr(crypto, "seal", _raise_after(
-            crypto.seal, when=lambda key, value, *, field: field == "report.wishes"))
+            crypto.seal, when=lambda key, value, *, field, **_: field == "report.wishes"))
     else:  # the very last write of intake
         monkeypatch.setattr(audit, "record", _raise_after(
             audit.record, when=lambda actor, action, *a, **k: action == "report.submit"))

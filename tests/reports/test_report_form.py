@@ -115,7 +115,7 @@ def test_the_narrative_is_stored_as_ciphertext_only():
     assert NARRATIVE.encode() not in raw
     assert b"home address" not in raw
     report = Report.objects.get()
-    assert crypto.unseal(report.data_key, raw, field="report.narrative") == NARRATIVE
+    assert crypto.unseal(report.data_key, raw, field="report.narrative", row=report.row_uuid) == NARRATIVE
 
 
 @pytest.mark.parametrize(("narrative", "language"), [

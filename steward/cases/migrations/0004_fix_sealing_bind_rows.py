@@ -1,0 +1,80 @@
+"""Bind every sealed value to its row: each row gets a random ``row_uuid`` and its values are
+sealed again with it in their associated data (see steward.core.crypto). Reversible: going back
+seals them again without the row, then drops the column. Rows of erased cases (destroyed keys)
+are left as they are: nothing can open them either way."""
+
+import uuid
+
+from django.db import migrations, models
+
+from steward.core import crypto
+
+# model -> (path to its data key, {column: field name in the associated data})
+SEALED = {
+    "case": ("data_key", {
+        "decision_summary_sealed": "case.decision_summary",
+    }),
+    "timelineevent": ("case__data_key", {
+        "detail_sealed": "case.timeline",
+    }),
+    "note": ("case__data_key", {
+        "body_sealed": "case.note",
+    }),
+    "triage": ("case__data_key", {
+        "answers_sealed": "case.triage_answers",
+        "reason_sealed": "case.triage_reason",
+    }),
+    "caseconflict": ("case__data_key", {
+        "reason_sealed": "case.conflict_reason",
+    }),
+    "consultation": ("case__data_key", {
+        "question_sealed": "case.consultation_question",
+        "answer_sealed": "case.consultation_answer",
+    }),
+}
+
+
+def _key_getter(path):
+    def key_of(row):
+        for part in path.split("__"):
+            row = getattr(row, part)
+        return row
+    return key_of
+
+
+def _rebind(apps, bind):
+    for model_name, (key_path, fields) in SEALED.items():
+        model = apps.get_model("cases", model_name)
+        rows = model.objects.select_related(key_path).order_by("pk")
+        crypto.rebind_rows(rows.iterator(chunk_size=500), key_of=_key_getter(key_path), fields=fields, bind=bind)
+
+
+def bind_rows(apps, schema_editor):
+    _rebind(apps, bind=True)
+
+
+def unbind_rows(apps, schema_editor):
+    _rebind(apps, bind=False)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("cases", "0003_caseconflict_consultation"),
+        ("core", "0003_datakey_purposes"),
+    ]
+
+    operations = [
+        migrations.AddField("case", "row_uuid", models.UUIDField(null=True, editable=False)),
+        migrations.AddField("timelineevent", "row_uuid", models.UUIDField(null=True, editable=False)),
+        migrations.AddField("note", "row_uuid", models.UUIDField(null=True, editable=False)),
+        migrations.AddField("triage", "row_uuid", models.UUIDField(null=True, editable=False)),
+        migrations.AddField("caseconflict", "row_uuid", models.UUIDField(null=True, editable=False)),
+        migrations.AddField("consultation", "row_uuid", models.UUIDField(null=True, editable=False)),
+        migrations.RunPython(bind_rows, unbind_rows),
+        migrations.AlterField("case", "row_uuid", models.UUIDField(default=uuid.uuid4, unique=True, editable=False)),
+        migrations.AlterField("timelineevent", "row_uuid", models.UUIDField(default=uuid.uuid4, unique=True, editable=False)),
+        migrations.AlterField("note", "row_uuid", models.UUIDField(default=uuid.uuid4, unique=True, editable=False)),
+        migrations.AlterField("triage", "row_uuid", models.UUIDField(default=uuid.uuid4, unique=True, editable=False)),
+        migrations.AlterField("caseconflict", "row_uuid", models.UUIDField(default=uuid.uuid4, unique=True, editable=False)),
+        migrations.AlterField("consultation", "row_uuid", models.UUIDField(default=uuid.uuid4, unique=True, editable=False)),
+    ]

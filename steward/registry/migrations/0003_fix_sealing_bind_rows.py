@@ -1,0 +1,53 @@
+"""Bind every sealed value to its row: each row gets a random ``row_uuid`` and its values are
+sealed again with it in their associated data (see steward.core.crypto). Reversible: going back
+seals them again without the row, then drops the column. Rows of erased cases (destroyed keys)
+are left as they are: nothing can open them either way."""
+
+import uuid
+
+from django.db import migrations, models
+
+from steward.core import crypto
+
+# model -> (path to its data key, {column: field name in the associated data})
+SEALED = {
+    "identity": ("data_key", {
+        "handle_sealed": "identity.handle",
+    }),
+}
+
+
+def _key_getter(path):
+    def key_of(row):
+        for part in path.split("__"):
+            row = getattr(row, part)
+        return row
+    return key_of
+
+
+def _rebind(apps, bind):
+    for model_name, (key_path, fields) in SEALED.items():
+        model = apps.get_model("registry", model_name)
+        rows = model.objects.select_related(key_path).order_by("pk")
+        crypto.rebind_rows(rows.iterator(chunk_size=500), key_of=_key_getter(key_path), fields=fields, bind=bind)
+
+
+def bind_rows(apps, schema_editor):
+    _rebind(apps, bind=True)
+
+
+def unbind_rows(apps, schema_editor):
+    _rebind(apps, bind=False)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("registry", "0002_staffaccount"),
+        ("core", "0003_datakey_purposes"),
+    ]
+
+    operations = [
+        migrations.AddField("identity", "row_uuid", models.UUIDField(null=True, editable=False)),
+        migrations.RunPython(bind_rows, unbind_rows),
+        migrations.AlterField("identity", "row_uuid", models.UUIDField(default=uuid.uuid4, unique=True, editable=False)),
+    ]
