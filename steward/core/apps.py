@@ -7,6 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Steward core"
 
     def ready(self) -> None:
-        from . import auth_events
+        from . import auth_events, ratelimit  # noqa: F401  (ratelimit registers its system check)
 
         auth_events.connect()
