@@ -20,7 +20,7 @@ import pypdf
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat, floatformat
+from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -97,7 +97,8 @@ class Accepted:
 
 
 def _pixels_text(limit: int) -> str:
-    megapixels = limit / 1_000_000
+    megapixels: float = round(limit / 1_000_000, 3)
+    shown = number_format(int(megapixels) if megapixels.is_integer() else megapixels)
     width = math.isqrt(limit * 4 // 3)  # a 4:3 picture, the shape of most photos
     if width >= 1000:
         width -= width % 100
@@ -105,7 +106,7 @@ def _pixels_text(limit: int) -> str:
     return ngettext("%(megapixels)s megapixel (for example %(width)s × %(height)s pixels)",
                     "%(megapixels)s megapixels (for example %(width)s × %(height)s pixels)",
                     max(1, round(megapixels))) % {
-        "megapixels": floatformat(megapixels, -1), "width": number_format(width, force_grouping=True),
+        "megapixels": shown, "width": number_format(width, force_grouping=True),
         "height": number_format(height, force_grouping=True)}
 
 
