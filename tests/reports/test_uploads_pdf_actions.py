@@ -222,7 +222,7 @@ def test_actions_that_import_data_or_start_programs_are_refused(build):
 
 
 def web_address_where_no_action_belongs(writer: PdfWriter) -> None:
-    writer.pages[0][name("/PieceOfMind")] = action(writer, "/URI", URI=web_address("hidden"))
+    writer.pages[0][name("/Extra")] = action(writer, "/URI", URI=web_address("hidden"))
 
 
 def test_an_outward_action_left_anywhere_after_the_rewrite_gets_the_file_refused():
