@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from PIL import Image, ImageFile
 from pillow_heif import register_heif_opener
+from pillow_heif.as_plugin import HeifImageFile
 
 from steward.reports import uploads
 from steward.reports.models import Evidence
@@ -51,13 +52,15 @@ def gif_with_oversized_frame(width: int, height: int) -> bytes:
 def decoded(monkeypatch):
     """Records every image Pillow decodes (load() is where the pixels are unpacked)."""
     sizes: list[tuple[int, int]] = []
-    original = ImageFile.ImageFile.load
 
-    def load(self):
-        sizes.append(self.size)
-        return original(self)
+    def recording(original):
+        def load(self):
+            sizes.append(self.size)
+            return original(self)
+        return load
 
-    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    for reader in (ImageFile.ImageFile, HeifImageFile):  # pillow-heif decodes in a load() of its own
+        monkeypatch.setattr(reader, "load", recording(reader.load))
     return sizes
 
 
@@ -149,6 +152,11 @@ def test_a_phone_photo_over_the_pixel_limit_is_refused_from_its_header(settings,
     assert response.status_code == 400
     assert error_texts(response, "evidence")[0].startswith("“IMG_0421.heic” is 64 × 48 pixels.")
     assert decoded == []
+
+
+def test_a_phone_photo_within_the_limit_is_decoded_once_read(decoded):
+    assert submit(upload("IMG_0423.heic", heic_photo_with_location(), "image/heic")).status_code == 200
+    assert (64, 48) in decoded  # the recorder sees pillow-heif's decoding, so the refusal above means something
 
 
 def test_a_phone_photo_named_as_something_else_is_refused():
