@@ -146,6 +146,8 @@ def _clean_image(data: bytes, content_type: str) -> tuple[bytes, str]:
             if width * height > settings.STEWARD_EVIDENCE_MAX_PIXELS:
                 raise ImageTooLarge((width, height))
             original.load()
+            if original.size[0] * original.size[1] > settings.STEWARD_EVIDENCE_MAX_PIXELS:
+                raise ImageTooLarge(original.size)  # HEIF: the decoded picture may differ from its header
             image = original.convert("RGB") if fmt == "JPEG" and original.mode not in {"RGB", "L", "CMYK"} else original
             clean = Image.new(image.mode, image.size)
             if image.mode == "P":
