@@ -198,9 +198,14 @@ def _pdf_dictionaries(root: PdfObject) -> list[DictionaryObject]:
     return found
 
 
-def _action_kind(action: PdfObject) -> object:
-    resolved = action.get_object() if isinstance(action, IndirectObject) else action
-    return resolved.get("/S") if isinstance(resolved, DictionaryObject) else None
+def _resolved(value: object) -> object:
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _is_removed_action(value: object) -> bool:
+    """An action dictionary of any kind but going to a page of this document."""
+    action = _resolved(value)
+    return isinstance(action, DictionaryObject) and _resolved(action.get("/S")) not in PDF_KEPT_ACTIONS
 
 
 def _clean_pdf(data: bytes) -> bytes:
@@ -222,11 +227,11 @@ def _clean_pdf(data: bytes) -> bytes:
             found.pop(key, None)
         for key in PDF_AUTOMATIC_ACTION_KEYS:  # actions run on opening the file, a page or a field
             found.pop(key, None)
-        if "/A" in found and _action_kind(found["/A"]) not in PDF_KEPT_ACTIONS:  # a link, bookmark or field action
+        if _is_removed_action(found.get("/A")):  # a link, bookmark or field action
             found.pop("/A")
-        if found.get("/S") in PDF_KEPT_ACTIONS:
+        if _resolved(found.get("/S")) in PDF_KEPT_ACTIONS:
             found.pop("/Next", None)  # the chain of actions that would follow
-        if isinstance(found.get("/URI"), DictionaryObject):  # the catalog's base address for relative links
+        if isinstance(_resolved(found.get("/URI")), DictionaryObject):  # the catalog's base address for relative links
             found.pop("/URI")
         if "/Rect" in found and "/Subtype" in found and found["/Subtype"] not in PDF_KEEP_ANNOTATION_NAMES:
             for key in ("/T", "/M", "/CreationDate", "/NM"):  # a comment's author, dates and id
@@ -236,7 +241,7 @@ def _clean_pdf(data: bytes) -> bytes:
     writer.write(out)
     # The file as written, read back: no action that reaches out is left anywhere in it.
     for found in _pdf_dictionaries(pypdf.PdfReader(io.BytesIO(out.getvalue()), strict=False).trailer):
-        if found.get("/S") in PDF_OUTWARD_ACTIONS or any(key in found for key in PDF_AUTOMATIC_ACTION_KEYS):
+        if _resolved(found.get("/S")) in PDF_OUTWARD_ACTIONS or any(key in found for key in PDF_AUTOMATIC_ACTION_KEYS):
             raise UnsafePdf("action left")
     return out.getvalue()
 

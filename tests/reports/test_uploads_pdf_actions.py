@@ -106,8 +106,8 @@ def web_address_after_going_to_a_page(writer: PdfWriter) -> None:
     link(writer, 0, first)
 
 
-def base_address_for_links(writer: PdfWriter) -> None:
-    writer.root_object[name("/URI")] = DictionaryObject({name("/Base"): web_address("base-uri")})
+def base_address_for_links(writer: PdfWriter) -> None:  # held in an object of its own, as a reference
+    writer.root_object[name("/URI")] = writer._add_object(DictionaryObject({name("/Base"): web_address("base-uri")}))
 
 
 def hostile_pdf(*builders: Callable[[PdfWriter], None]) -> bytes:
@@ -139,7 +139,7 @@ def actions_in(content: bytes) -> set[str]:
         if dictionary.get("/S") in OUTWARD:
             found.add(str(dictionary["/S"]))
         found.update(key for key in ("/OpenAction", "/AA", "/Next") if key in dictionary)
-        if isinstance(dictionary.get("/URI"), DictionaryObject):
+        if isinstance(dictionary.get("/URI"), DictionaryObject | IndirectObject):
             found.add("/URI base")
     return found
 
