@@ -363,9 +363,12 @@ STEWARD_RETENTION_UNDECIDED_CLOSED_DAYS = env_int("STEWARD_RETENTION_UNDECIDED_C
 STEWARD_RETENTION_PURGE_HOUR = env_int("STEWARD_RETENTION_PURGE_HOUR", 3)
 STEWARD_EVIDENCE_MAX_BYTES = env_int("STEWARD_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 STEWARD_EVIDENCE_MAX_FILES = env_int("STEWARD_EVIDENCE_MAX_FILES", 5)
+# Width × height, read from an image's header before it is decoded; 50 MP takes a 48-megapixel phone photo.
+STEWARD_EVIDENCE_MAX_PIXELS = env_int("STEWARD_EVIDENCE_MAX_PIXELS", 50_000_000)
 # Anonymous endpoints: attempts allowed per client address per window.
 STEWARD_INTAKE_RATE = (env_int("STEWARD_INTAKE_RATE_COUNT", 10), env_int("STEWARD_INTAKE_RATE_SECONDS", 3600))
 STEWARD_FOLLOWUP_RATE = (env_int("STEWARD_FOLLOWUP_RATE_COUNT", 10), env_int("STEWARD_FOLLOWUP_RATE_SECONDS", 900))
+STEWARD_REPLY_RATE = (env_int("STEWARD_REPLY_RATE_COUNT", 20), env_int("STEWARD_REPLY_RATE_SECONDS", 3600))
 # Reverse proxies in front of Steward that append the client address to X-Forwarded-For.
 # 0: the header is ignored and REMOTE_ADDR is the client (steward.core.http.client_address).
 STEWARD_TRUSTED_PROXIES = env_int("STEWARD_TRUSTED_PROXIES", 0)

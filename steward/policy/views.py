@@ -91,8 +91,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST or None, initial={"language": language})
     if request.method == "POST":
         limit, window = settings.STEWARD_INTAKE_RATE
-        if not ratelimit.hit("guideline_subscribe", request, limit=limit, window=window):
-            return render(request, "reports/rate_limited.html", status=429)
+        attempt = ratelimit.reserve("guideline_subscribe", request, limit=limit, window=window)
+        if not attempt.allowed:
+            return ratelimit.please_wait(request, attempt, template="reports/rate_limited.html")
         if form.is_valid():
             try:
                 services.subscribe(form.cleaned_data["email"], language=form.cleaned_data["language"])

@@ -1,10 +1,16 @@
 """Evidence uploads: size-limited, type-checked by content, stripped of metadata,
-encrypted before they touch the disk. PDFs are rewritten without their metadata and refused
-when encrypted or when they hold scripts, launch actions or embedded files."""
+encrypted before they touch the disk. Images larger than a pixel limit are refused from their
+header, before anything is decoded; phone photos (HEIC/HEIF) are converted to JPEG. PDFs are
+rewritten without their metadata and without actions that reach out (links to the web or to
+other files, forms that send themselves, actions run on opening); they are refused when
+encrypted or when they hold scripts, launch actions or embedded files.
+
+`accepted()` states the accepted types and limits in one place, for the form and the errors."""
 
 from __future__ import annotations
 
 import io
+import math
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +21,24 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from django.utils.translation import ngettext
+from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL.GifImagePlugin import GifImageFile
+from PIL.JpegImagePlugin import JpegImageFile
+from PIL.PngImagePlugin import PngImageFile
+from PIL.WebPImagePlugin import WebPImageFile
+from pillow_heif import register_heif_opener
+from pillow_heif.as_plugin import HeifImageFile
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
 
 from steward.core import crypto
 from steward.core.models import DataKey
+
+# Only the primary picture of a HEIF file is read: no thumbnails, depth maps or auxiliary images.
+register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
 # Detected type -> file name endings that may carry it.
 ALLOWED = {
@@ -29,16 +46,77 @@ ALLOWED = {
     "image/jpeg": {".jpg", ".jpeg"},
     "image/gif": {".gif"},
     "image/webp": {".webp"},
+    "image/heic": {".heic", ".heif", ".hif"},
+    "image/heif": {".heif", ".heic", ".hif"},
     "application/pdf": {".pdf"},
     "text/plain": {".txt", ".log", ".md", ".eml"},
 }
-IMAGE_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
+# Each image type's reader: it reads the header (and so the size) first and decodes only on load().
+IMAGE_READERS: dict[str, type[ImageFile.ImageFile]] = {
+    "image/png": PngImageFile, "image/jpeg": JpegImageFile, "image/gif": GifImageFile, "image/webp": WebPImageFile,
+    "image/heic": HeifImageFile, "image/heif": HeifImageFile,
+}
+# The format an image is stored in: phone photos become JPEG, which every computer opens.
+IMAGE_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP",
+                 "image/heic": "JPEG", "image/heif": "JPEG"}
+STORED_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+STORED_SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
+# HEIF brands (ISO base media files) that the type detection does not name.
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 # PDF names that run code, open other programs or carry files inside the PDF: such a file is refused.
 PDF_ACTIVE_KEYS = {"/JS", "/JavaScript", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia", "/Launch", "/XFA"}
 PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/GoToE", "/ImportData", "/RichMediaExecute"}
 PDF_ACTIVE_TYPES = {"/EmbeddedFile", "/RichMedia"}
+# The only action kept: going to a page of the same document. Every other action is removed from links,
+# bookmarks and form fields, and actions that run by themselves (/OpenAction, /AA) are removed altogether.
+PDF_KEPT_ACTIONS = {"/GoTo"}
+PDF_AUTOMATIC_ACTION_KEYS = ("/OpenAction", "/AA")
+# Actions that reach outside the document; none may be left anywhere in a stored PDF.
+PDF_OUTWARD_ACTIONS = PDF_ACTIVE_ACTIONS | {"/URI", "/GoToR", "/SubmitForm", "/Thread", "/Sound", "/Movie", "/Rendition"}
 # Annotations whose author and dates are removed (form fields and links keep theirs: /T names a field there).
 PDF_KEEP_ANNOTATION_NAMES = {"/Widget", "/Link"}
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What the upload fields take, in words a reporter reads."""
+
+    types: str
+    max_bytes: int
+    max_size: str
+    max_files: int
+    max_pixels: int
+    pixels: str  # e.g. "50 megapixels (for example 8,100 × 6,075 pixels)"
+
+    @property
+    def summary(self) -> str:
+        return ngettext(
+            "You can attach %(files)d file of up to %(size)s: %(types)s. Images can have up to %(pixels)s.",
+            "You can attach up to %(files)d files, each up to %(size)s: %(types)s. Images can have up to %(pixels)s.",
+            self.max_files) % {"files": self.max_files, "size": self.max_size, "types": self.types, "pixels": self.pixels}
+
+
+def _pixels_text(limit: int) -> str:
+    megapixels: float = round(limit / 1_000_000, 3)
+    shown = number_format(int(megapixels) if megapixels.is_integer() else megapixels)
+    width = math.isqrt(limit * 4 // 3)  # a 4:3 picture, the shape of most photos
+    if width >= 1000:
+        width -= width % 100
+    height = width * 3 // 4
+    return ngettext("%(megapixels)s megapixel (for example %(width)s × %(height)s pixels)",
+                    "%(megapixels)s megapixels (for example %(width)s × %(height)s pixels)",
+                    max(1, round(megapixels))) % {
+        "megapixels": shown, "width": number_format(width, force_grouping=True),
+        "height": number_format(height, force_grouping=True)}
+
+
+def accepted() -> Accepted:
+    """The accepted types and limits, from the settings, in the current language."""
+    max_bytes, max_pixels = settings.STEWARD_EVIDENCE_MAX_BYTES, settings.STEWARD_EVIDENCE_MAX_PIXELS
+    return Accepted(
+        types=_("images (PNG, JPEG, GIF, WebP, and HEIC/HEIF phone photos), PDF or plain text"),
+        max_bytes=max_bytes, max_size=filesizeformat(max_bytes), max_files=settings.STEWARD_EVIDENCE_MAX_FILES,
+        max_pixels=max_pixels, pixels=_pixels_text(max_pixels))
 
 
 @dataclass
@@ -48,23 +126,52 @@ class CleanFile:
     data: bytes
 
 
-def _strip_image_metadata(data: bytes, content_type: str) -> bytes:
-    """Copy the pixels into a fresh image: EXIF (GPS position, camera serial), XMP and comments stay behind."""
+class ImageTooLarge(Exception):
+    """The image has more pixels than STEWARD_EVIDENCE_MAX_PIXELS; size is (width, height) when known."""
+
+    def __init__(self, size: tuple[int, int] | None = None) -> None:
+        super().__init__("too many pixels")
+        self.size = size
+
+
+def _clean_image(data: bytes, content_type: str) -> tuple[bytes, str]:
+    """Check the size from the header, then copy the pixels into a fresh image: EXIF (GPS position,
+    camera serial), XMP and comments stay behind. Returns the new file and its type."""
     fmt = IMAGE_FORMATS[content_type]
-    with Image.open(io.BytesIO(data)) as original:
-        original.load()
-        image = original.convert("RGB") if fmt == "JPEG" and original.mode not in {"RGB", "L", "CMYK"} else original
-        clean = Image.new(image.mode, image.size)
-        if image.mode == "P":
-            clean.putpalette(image.getpalette() or [])
-        clean.paste(image)
-        out = io.BytesIO()
-        clean.save(out, format=fmt)
-        return out.getvalue()
+    try:
+        # The reader is used directly rather than Image.open(), which warns about large images (an error
+        # under warnings-as-errors) before the size can be checked here against our own, lower limit.
+        with IMAGE_READERS[content_type](io.BytesIO(data)) as original:
+            width, height = original.size
+            if width * height > settings.STEWARD_EVIDENCE_MAX_PIXELS:
+                raise ImageTooLarge((width, height))
+            original.load()
+            if original.size[0] * original.size[1] > settings.STEWARD_EVIDENCE_MAX_PIXELS:
+                raise ImageTooLarge(original.size)  # HEIF: the decoded picture may differ from its header
+            image = original.convert("RGB") if fmt == "JPEG" and original.mode not in {"RGB", "L", "CMYK"} else original
+            clean = Image.new(image.mode, image.size)
+            if image.mode == "P":
+                clean.putpalette(image.getpalette() or [])
+            clean.paste(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # a frame larger than the header said
+        raise ImageTooLarge() from None
+    out = io.BytesIO()
+    clean.save(out, format=fmt, **({"quality": 90} if fmt == "JPEG" else {}))
+    return out.getvalue(), STORED_TYPES[fmt]
+
+
+def _too_large_message(name: str, size: tuple[int, int] | None) -> str:
+    allowed = accepted().pixels
+    if size is None:
+        return _("“%(name)s” is too large an image. Images can have up to %(allowed)s; please send a smaller copy.") % {
+            "name": name, "allowed": allowed}
+    return _("“%(name)s” is %(width)s × %(height)s pixels. Images can have up to %(allowed)s; please send a smaller "
+             "copy.") % {"name": name, "width": number_format(size[0], force_grouping=True),
+                         "height": number_format(size[1], force_grouping=True), "allowed": allowed}
 
 
 class UnsafePdf(Exception):
-    """The PDF is encrypted or holds scripts, launch actions or embedded files."""
+    """The PDF is encrypted, or holds scripts, launch actions, embedded files or actions that could not be removed."""
 
 
 def _pdf_dictionaries(root: PdfObject) -> list[DictionaryObject]:
@@ -91,9 +198,20 @@ def _pdf_dictionaries(root: PdfObject) -> list[DictionaryObject]:
     return found
 
 
+def _resolved(value: object) -> object:
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _is_removed_action(value: object) -> bool:
+    """An action dictionary of any kind but going to a page of this document."""
+    action = _resolved(value)
+    return isinstance(action, DictionaryObject) and _resolved(action.get("/S")) not in PDF_KEPT_ACTIONS
+
+
 def _clean_pdf(data: bytes) -> bytes:
     """Rewrite the PDF from its object tree without document information, XMP metadata, file identifiers,
-    earlier revisions or annotation authors; refuse one that could run anything when opened."""
+    earlier revisions, annotation authors or actions other than going to one of its own pages; refuse one
+    that could run anything when opened."""
     reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted:
         raise UnsafePdf("encrypted")
@@ -107,13 +225,39 @@ def _clean_pdf(data: bytes) -> bytes:
     for found in _pdf_dictionaries(writer.root_object):
         for key in ("/Metadata", "/PieceInfo", "/LastModified"):  # XMP packets and application data, on any object
             found.pop(key, None)
+        for key in PDF_AUTOMATIC_ACTION_KEYS:  # actions run on opening the file, a page or a field
+            found.pop(key, None)
+        if _is_removed_action(found.get("/A")):  # a link, bookmark or field action
+            found.pop("/A")
+        if _resolved(found.get("/S")) in PDF_KEPT_ACTIONS:
+            found.pop("/Next", None)  # the chain of actions that would follow
+        if isinstance(_resolved(found.get("/URI")), DictionaryObject):  # the catalog's base address for relative links
+            found.pop("/URI")
         if "/Rect" in found and "/Subtype" in found and found["/Subtype"] not in PDF_KEEP_ANNOTATION_NAMES:
             for key in ("/T", "/M", "/CreationDate", "/NM"):  # a comment's author, dates and id
                 found.pop(key, None)
     writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)  # what was cut off above
     out = io.BytesIO()
     writer.write(out)
+    # The file as written, read back: no action that reaches out is left anywhere in it.
+    for found in _pdf_dictionaries(pypdf.PdfReader(io.BytesIO(out.getvalue()), strict=False).trailer):
+        if _resolved(found.get("/S")) in PDF_OUTWARD_ACTIONS or any(key in found for key in PDF_AUTOMATIC_ACTION_KEYS):
+            raise UnsafePdf("action left")
     return out.getvalue()
+
+
+def _content_type(data: bytes) -> str:
+    """The type the content shows, whatever the name says; "" for none we know."""
+    kind = filetype.guess(data)
+    if kind is not None:
+        return kind.mime
+    if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
+        return "image/heif"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return ""
+    return "text/plain"
 
 
 def check(upload: UploadedFile) -> CleanFile:
@@ -126,26 +270,23 @@ def check(upload: UploadedFile) -> CleanFile:
     if not data:
         raise ValidationError(_("“%(name)s” is empty.") % {"name": name})
     suffix = Path(name).suffix.lower()
-    kind = filetype.guess(data)
-    if kind is None:
-        content_type = "text/plain"
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            content_type = ""
-    else:
-        content_type = kind.mime
+    content_type = _content_type(data)
     if content_type not in ALLOWED:
-        raise ValidationError(
-            _("“%(name)s” is not a type we accept. Send images (PNG, JPEG, GIF, WebP), PDF or plain text.") % {"name": name})
+        raise ValidationError(_("“%(name)s” is not a type we accept. Send %(types)s.") % {
+            "name": name, "types": accepted().types})
     if suffix not in ALLOWED[content_type]:
         raise ValidationError(_("“%(name)s” does not contain what its name says: its content is %(type)s.") % {
             "name": name, "type": content_type})
-    if content_type in IMAGE_FORMATS:
+    if content_type in IMAGE_READERS:
         try:
-            data = _strip_image_metadata(data, content_type)
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
+            data, stored_type = _clean_image(data, content_type)
+        except ImageTooLarge as error:
+            raise ValidationError(_too_large_message(name, error.size)) from None
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
             raise ValidationError(_("“%(name)s” could not be read as an image.") % {"name": name}) from None
+        if stored_type != content_type:  # a converted phone photo: the name says what it is now
+            name = Path(name).stem + STORED_SUFFIXES[stored_type]
+        content_type = stored_type
     elif content_type == "application/pdf":
         try:
             data = _clean_pdf(data)

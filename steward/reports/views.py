@@ -20,6 +20,7 @@ from .forms import CodeForm, ReplyForm, ReportForm, StaffMessageForm, StaffRepor
 from .models import Evidence, Report
 
 SESSION_KEY = "steward_follow_up_report"
+RATE_LIMITED = "reports/rate_limited.html"
 
 
 def promises() -> dict[str, int]:
@@ -27,12 +28,10 @@ def promises() -> dict[str, int]:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("intake", "STEWARD_INTAKE_RATE", counts=ratelimit.accepted, template=RATE_LIMITED)
 def report(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "reports/report_form.html", {"form": ReportForm(), **promises()})
-    limit, window = settings.STEWARD_INTAKE_RATE
-    if not ratelimit.hit("intake", request, limit=limit, window=window):
-        return render(request, "reports/rate_limited.html", status=429)
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "reports/report_form.html", {"form": form, **promises()}, status=400)
@@ -45,12 +44,10 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("follow_up", "STEWARD_FOLLOWUP_RATE", counts=ratelimit.refused, template=RATE_LIMITED)
 def follow_up(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
-    limit, window = settings.STEWARD_FOLLOWUP_RATE
     if request.method == "POST":
-        if ratelimit.is_limited("follow_up", request, limit=limit, window=window):
-            return render(request, "reports/rate_limited.html", status=429)
         found = services.find_report(request.POST.get("code", "")) if form.is_valid() else None
         if found is not None:
             request.session.cycle_key()
@@ -58,7 +55,6 @@ def follow_up(request: HttpRequest) -> HttpResponse:
             # A browser-session cookie: on a shared computer the thread is gone once the browser closes.
             request.session.set_expiry(0)
             return redirect("reports:follow_up_case")
-        ratelimit.hit("follow_up", request, limit=limit, window=window)
         form.add_error(None, _("We could not find a report with that code. Check the code and try again."))
         return render(request, "reports/follow_up.html", {"form": form}, status=400)
     return render(request, "reports/follow_up.html", {"form": form})
@@ -72,6 +68,7 @@ def _reporter_report(request: HttpRequest) -> Report | None:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("reply", "STEWARD_REPLY_RATE", counts=ratelimit.accepted, template=RATE_LIMITED)
 def follow_up_case(request: HttpRequest) -> HttpResponse:
     found = _reporter_report(request)
     if found is None:
