@@ -27,7 +27,7 @@ def url(case: Case) -> str:
 
 def test_the_triager_titles_a_case_from_its_page(case, triager):
     client = login(triager)
-    assert 'action="/staff/cases/%d/title/"' % case.pk in client.get(f"/staff/cases/{case.pk}/").content.decode()
+    assert f'action="/staff/cases/{case.pk}/title/"' in client.get(f"/staff/cases/{case.pk}/").content.decode()
 
     response = client.post(url(case), {"title": "  Insults in   code review "}, REMOTE_ADDR="198.51.100.4")
 
