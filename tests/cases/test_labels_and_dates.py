@@ -16,6 +16,14 @@ from tests.conftest import login, make_staff
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _language_and_zone_restored():
+    """A request in German leaves German active in this thread: later tests must start from English."""
+    yield
+    translation.deactivate()
+    timezone.deactivate()
+
+
 def text(response) -> str:
     """What a reader sees: the page without its tags and attributes."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
