@@ -12,11 +12,40 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from steward.core import access, audit
 from steward.core.models import AuditEntry
 
 from .models import Case
+
+# How the recorded actions on a case read to an auditor (the code stays beside it).
+ACTION_LABELS = {
+    "case.open": _("Case opened"),
+    "case.view": _("Case read"),
+    "case.triage": _("Triaged"),
+    "case.assign": _("Assignment changed"),
+    "case.status": _("Status changed"),
+    "case.note": _("Internal note added"),
+    "case.title": _("Title changed"),
+    "case.party": _("Person recorded"),
+    "case.merge": _("Cases merged"),
+    "case.split": _("Report split off"),
+    "case.conflict": _("Conflict of interest recorded"),
+    "case.consultation_request": _("Consultation requested"),
+    "case.consultation_answer": _("Consultation answered"),
+    "case.consultation_withdraw": _("Consultation withdrawn"),
+    "case.access_history": _("Access history read"),
+    "case.erase": _("Case erased"),
+    "decision.record": _("Decision recorded"),
+    "evidence.download": _("Evidence downloaded"),
+    "evidence.preview": _("Evidence previewed"),
+    "report.submit": _("Report filed"),
+    "report.follow_up": _("Reporter opened the follow-up page"),
+    "report.message": _("Message sent to the reporter"),
+    "report.reply": _("Reporter replied"),
+    "person.export": _("Included in an access-request export"),
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +54,11 @@ class AccessLine:
     who: str  # a staff username, "reporter" or "system"
     action: str
     ip: str | None
+
+    @property
+    def action_label(self) -> str:
+        found = ACTION_LABELS.get(self.action)
+        return str(found) if found is not None else self.action
 
 
 def access_history(case: Case, *, by: User, ip: str | None = None) -> list[AccessLine]:

@@ -18,6 +18,11 @@ from .triage import TriageAnswers
 YES_NO = [("no", _("No")), ("yes", _("Yes"))]
 
 
+def yes_no_initial(answer: bool | None) -> str | None:
+    """A stored yes/no answer as the form's initial choice; unanswered (None) pre-selects nothing."""
+    return None if answer is None else ("yes" if answer else "no")
+
+
 def _yes_no(label: StrOrPromise) -> forms.ChoiceField:
     return forms.ChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect)
 
@@ -77,6 +82,12 @@ class TransitionForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(label=_("Internal note"), max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TitleForm(forms.Form):
+    title = forms.CharField(label=_("Title"), required=False, max_length=120,
+                            help_text=_("A short neutral description for the queue, for example “Insults in code review”. "
+                                        "Do not copy the reporter's words or name anyone."))
 
 
 class MergeForm(forms.Form):

@@ -92,6 +92,8 @@ class Case(models.Model):
     data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
     row_uuid = crypto.row_uuid_field()  # sealed values are bound to it (see core.crypto)
     decision_summary_sealed = crypto.SealedField(null=True, blank=True)
+    # A short neutral title staff give the case (never the reporter's words unless someone types them), sealed.
+    title_sealed = crypto.SealedField(null=True, blank=True)
     # Crypto-erasure: the case's and its reports' data keys are destroyed; what stays is not sensitive.
     erased_at = models.DateTimeField(null=True, blank=True)
     erasure_reason = models.CharField(max_length=20, choices=ErasureReason.choices, blank=True)
@@ -139,6 +141,11 @@ class Case(models.Model):
     def decision_summary(self) -> str:
         return self.unseal(self.decision_summary_sealed, "decision_summary", row=self)
 
+    @property
+    def title(self) -> str:
+        """The staff-given title; empty when there is none or the case was erased."""
+        return "" if self.erased_at is not None else self.unseal(self.title_sealed, "title", row=self)
+
     # Need to know: the facts `core.access` decides on (see the policy there).
 
     @classmethod
@@ -163,6 +170,19 @@ class Case(models.Model):
             for consultation in Consultation.objects.filter(Consultation.granting_q(), case_id=self.pk, consultant_id=user.pk):
                 consulted[consultation.kind] = consulted.get(consultation.kind, frozenset()) | consultation.scope
         return access.StaffFacts(conflicted=conflicted, consulted=consulted)
+
+
+class CaseReading(models.Model):
+    """When a staff member last opened a case's page showing the reporters' messages.
+
+    A message from a reporter after that moment is unread for them (the queue marks it)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="readings")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    messages_seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_reading_unique")]
 
 
 class Party(models.Model):

@@ -4,23 +4,24 @@ writes, adds the timeline event, audits and enqueues notifications, in one trans
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import asdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from steward.core import access, audit, crypto, events
 from steward.core.errors import DomainError, InvalidTransition
 from steward.core.models import DataKey
+from steward.policy import services as policy
 from steward.registry import services as registry
 
 from . import conflicts, sla, tasks
-from .models import RANK, Case, Note, Party, Priority, Space, Status, TimelineEvent, Triage
+from .models import RANK, Case, CaseReading, Note, Party, Priority, Space, Status, TimelineEvent, Triage
 from .triage import TriageAnswers, propose_priority
 
 # Which status may follow which. Closing is possible from any open state (e.g. no violation).
@@ -59,10 +60,34 @@ def open_case(*, space: Space | None, danger: bool, ongoing: bool | None, langua
     return case
 
 
-def view_case(case: Case, *, by: User, ip: str | None) -> Case:
-    """Reading a case's content is itself audited."""
+# Timeline events that mean a reporter wrote to us (a message, files, or both).
+REPORTER_MESSAGE_EVENTS = ("message_from_reporter", "evidence_added")
+TITLE_MAX_LENGTH = 120
+
+
+def view_case(case: Case, *, by: User, ip: str | None, messages_shown: bool = False) -> Case:
+    """Reading a case's content is itself audited. Whoever is shown the reporters' messages has read them."""
     access.require(by, "view", case)
     audit.record(by, "case.view", case, ip=ip)
+    if messages_shown and access.REPORTS in access.parts(by, case):
+        CaseReading.objects.update_or_create(case=case, user=by, defaults={"messages_seen_at": timezone.now()})
+    return case
+
+
+@transaction.atomic
+def set_case_title(case: Case, *, by: User, title: str, ip: str | None = None) -> Case:
+    """Give the case a short neutral title for the queue (empty: untitled). Sealed with the case's key."""
+    access.require(by, "note", case)
+    case = Case.objects.select_for_update().select_related("data_key").get(pk=case.pk)
+    title = " ".join(title.split())
+    if len(title) > TITLE_MAX_LENGTH:
+        raise DomainError(_("The title is longer than %(limit)s characters.") % {"limit": TITLE_MAX_LENGTH})
+    if title == case.title:
+        return case
+    case.title_sealed = case.seal(title, "title") if title else None
+    case.save(update_fields=["title_sealed"])
+    record_event(case, "titled" if title else "untitled", by, title)
+    audit.record(by, "case.title", case, ip=ip)
     return case
 
 
@@ -273,7 +298,10 @@ def queue(by: User, *, status: str = "", priority: str = "", space: str = "", as
           overdue: bool = False, search: str = "") -> QuerySet[Case]:
     """The cases this person may see, most urgent first."""
     access.require(by, "queue")
-    cases = access.visible_cases(by, Case.objects.select_related("space", "assignee"))
+    seen = CaseReading.objects.filter(case_id=OuterRef("case_id"), user_id=by.pk, messages_seen_at__gte=OuterRef("at"))
+    unread = TimelineEvent.objects.filter(case_id=OuterRef("pk"), kind__in=REPORTER_MESSAGE_EVENTS).filter(~Exists(seen))
+    cases = access.visible_cases(by, Case.objects.select_related("space", "assignee", "data_key")).annotate(
+        unread_messages=Exists(unread))
     if status == "open" or not status:
         cases = cases.exclude(status=Status.CLOSED)
     elif status in Status.values:
@@ -296,6 +324,39 @@ def queue(by: User, *, status: str = "", priority: str = "", space: str = "", as
     if search := search.strip():
         cases = cases.filter(_search_filter(search))
     return cases.order_by("rank", "due_at", "pk")
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue: the case with what it is about, for this reader."""
+
+    case: Case
+    title: str
+    categories: list[str]
+    unread: bool
+
+
+def read_queue(by: User, cases: Sequence[Case], *, ip: str | None = None) -> list[QueueRow]:
+    """The queue page as this person may read it, audited once (which cases were listed, no content).
+
+    Titles are the case's own; the categories come from its reports, shown only to staff who may read
+    the whole case. A fixed number of queries, whatever the number of cases."""
+    access.require(by, "queue")
+    cases = list(cases)
+    prefetch_related_objects(cases, "reports__data_key")
+    slugs: dict[int, list[str]] = {}
+    for case in cases:
+        found: list[str] = []
+        if access.reads_listed_case(by, case):
+            for report in case.reports.all():  # type: ignore[attr-defined]
+                if report.data_key.wrapped is not None:
+                    found.extend(slug for slug in report.categories if slug not in found)
+        slugs[case.pk] = found
+    every = sorted({slug for found in slugs.values() for slug in found})
+    labels = dict(zip(every, policy.category_labels(every), strict=True)) if every else {}
+    audit.record(by, "case.queue", None, ip=ip, detail={"cases": [case.pk for case in cases]})
+    return [QueueRow(case=case, title=case.title, categories=[labels[slug] for slug in slugs[case.pk]],
+                     unread=bool(getattr(case, "unread_messages", False))) for case in cases]
 
 
 def _search_filter(term: str) -> Q:

@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from .models import CaseConflict, ErasureReason, Status
+
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from .models import TimelineEvent
+
+# Stored codes (statuses, sources, reasons, outcomes) and how they read. Apps above this one add
+# their own (decisions: outcomes) from their AppConfig.ready().
+_LABELS: dict[str, dict[str, StrOrPromise]] = {
+    "status": dict(Status.choices),
+    "source": dict(CaseConflict.Source.choices),
+    "reason": dict(ErasureReason.choices),
+}
+
+
+def register_labels(field: str, choices: Iterable[tuple[str, StrOrPromise]]) -> None:
+    _LABELS.setdefault(field, {}).update(choices)
+
+
+def label(field: str, value: object) -> str:
+    """The human label of a stored code; an unknown code as it is (never an error on old data)."""
+    if value is None:
+        return ""
+    found = _LABELS.get(field, {}).get(str(value))
+    return str(found) if found is not None else str(value)
 
 
 def describe(event: TimelineEvent) -> str:
@@ -19,8 +44,11 @@ def describe(event: TimelineEvent) -> str:
             "priority": data.get("priority", ""), "proposed": data.get("proposed", "")},
         "assigned": _("Assigned to %(assignee)s") % {"assignee": data.get("assignee", "")},
         "unassigned": _("Assignment removed"),
-        "status": _("Status changed from %(old)s to %(new)s") % {"old": data.get("old", ""), "new": data.get("new", "")},
+        "status": _("Status changed from “%(old)s” to “%(new)s”") % {
+            "old": label("status", data.get("old")), "new": label("status", data.get("new"))},
         "note": _("Internal note added"),
+        "titled": _("Title changed"),
+        "untitled": _("Title removed"),
         "message_to_reporter": _("Message sent to the reporter"),
         "message_from_reporter": _("The reporter sent a message"),
         "evidence_added": _("The reporter added %(count)s file(s)") % {"count": data.get("count", 0)},
@@ -33,7 +61,7 @@ def describe(event: TimelineEvent) -> str:
         "party_added": _("%(role)s recorded") % {"role": data.get("role", "")},
         "safety_alert": _("Security notified of a possible safety threat"),
         "conflict": _("Conflict of interest recorded for %(staff)s (%(source)s)") % {
-            "staff": data.get("staff", ""), "source": data.get("source", "")},
+            "staff": data.get("staff", ""), "source": label("source", data.get("source")).lower()},
         "possible_conflict": _("Possible conflict of interest noticed for %(staff)s (a reporter gave their email address)") % {
             "staff": data.get("staff", "")},
         "conflict_confirmed": _("Possible conflict of interest confirmed for %(staff)s") % {"staff": data.get("staff", "")},
@@ -43,7 +71,7 @@ def describe(event: TimelineEvent) -> str:
         "consultation_answered": _("%(kind)s consultation answered") % {"kind": data.get("about", "")},
         "consultation_withdrawn": _("%(kind)s consultation with %(consultant)s withdrawn") % {
             "kind": data.get("about", ""), "consultant": data.get("consultant", "")},
-        "decided": _("Decision recorded: %(outcome)s") % {"outcome": data.get("outcome", "")},
-        "erased": _("Case erased (%(reason)s)") % {"reason": data.get("reason", "")},
+        "decided": _("Decision recorded: %(outcome)s") % {"outcome": label("outcome", data.get("outcome"))},
+        "erased": _("Case erased (%(reason)s)") % {"reason": label("reason", data.get("reason"))},
     }
-    return texts.get(event.kind, event.kind)
+    return texts.get(event.kind, event.kind.replace("_", " ").capitalize())

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:case_id>/assign/", views.assign, name="assign"),
     path("<int:case_id>/status/", views.transition, name="transition"),
     path("<int:case_id>/notes/", views.note, name="note"),
+    path("<int:case_id>/title/", views.title, name="title"),
     path("<int:case_id>/parties/", views.party, name="party"),
     path("<int:case_id>/merge/", views.merge, name="merge"),
     path("<int:case_id>/split/", views.split, name="split"),

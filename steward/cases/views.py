@@ -29,8 +29,10 @@ from .forms import (
     PossibleConflictForm,
     QueueFilterForm,
     SplitForm,
+    TitleForm,
     TransitionForm,
     TriageForm,
+    yes_no_initial,
 )
 from .models import Case, CaseConflict, Status
 from .triage import propose_priority
@@ -50,9 +52,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         overdue=bool(data.get("overdue")), search=data.get("q", ""),
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = services.read_queue(staff_user(request), list(page.object_list), ip=client_ip(request))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "cases/queue.html", {"filters": filters, "page": page, "query": query.urlencode()})
+    return render(request, "cases/queue.html", {"filters": filters, "page": page, "rows": rows, "query": query.urlencode()})
 
 
 def _case(request: HttpRequest, case_id: int, action: str) -> Case:
@@ -64,7 +67,8 @@ def _case(request: HttpRequest, case_id: int, action: str) -> Case:
 @login_required
 @require_GET
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = services.view_case(_case(request, case_id, "view"), by=staff_user(request), ip=client_ip(request))
+    case = services.view_case(_case(request, case_id, "view"), by=staff_user(request), ip=client_ip(request),
+                              messages_shown=True)
     # A consulted staff member reads only the parts their consultation shares.
     parts = access.parts(request.user, case)
     full = access.reads_everything(request.user, case)
@@ -95,6 +99,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "transition_form": TransitionForm(),
         "allowed_moves": sorted(services.TRANSITIONS.get(case.status, set())),
         "note_form": NoteForm(),
+        "title_form": TitleForm(initial={"title": case.title}),
         "merge_form": MergeForm(),
         "party_form": PartyForm(),
         "can": {action: action in allowed
@@ -109,13 +114,18 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def triage(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case(request, case_id, "triage")
-    form = TriageForm(request.POST or None, initial={"danger": "yes" if case.danger else "no"})
+    # What the reporter already answered comes pre-filled; an unanswered question is left open.
+    initial = {"danger": yes_no_initial(case.danger), "ongoing": yes_no_initial(case.ongoing), "priority": case.priority}
+    data = request.POST.copy() if request.method == "POST" else None
+    form = TriageForm(data, initial=initial)
     if "propose" in request.POST:
         form.fields["priority"].required = False  # asking for a proposal comes before choosing
     proposal = None
-    if request.method == "POST" and form.is_valid():
+    if data is not None and form.is_valid():
         proposal = propose_priority(form.answers())
-        if "propose" not in request.POST:
+        if "propose" in request.POST:
+            data["priority"] = proposal.value  # the proposal is pre-selected; the triager may still choose another
+        else:
             try:
                 services.triage_case(case, by=staff_user(request), answers=form.answers(), priority=form.cleaned_data["priority"],
                                      reason=form.cleaned_data["reason"], ip=client_ip(request))
@@ -124,8 +134,14 @@ def triage(request: HttpRequest, case_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Case triaged."))
                 return redirect("cases:detail", case.pk)
+    # The triager reads what was reported (reading it is audited like the case page).
+    reports = []
+    if access.REPORTS in access.parts(request.user, case):
+        services.view_case(case, by=staff_user(request), ip=client_ip(request))
+        reports = list(case.reports.select_related("data_key", "space"))  # type: ignore[attr-defined]
     status = 400 if form.errors else 200
-    return render(request, "cases/triage.html", {"case": case, "form": form, "proposal": proposal}, status=status)
+    return render(request, "cases/triage.html", {"case": case, "form": form, "proposal": proposal, "reports": reports},
+                  status=status)
 
 
 def _post_action(request: HttpRequest, case_id: int, action: str, form_class: type,
@@ -169,6 +185,13 @@ def transition(request: HttpRequest, case_id: int) -> HttpResponse:
 def note(request: HttpRequest, case_id: int) -> HttpResponse:
     return _post_action(request, case_id, "note", NoteForm, lambda case, data: services.add_note(
         case, by=staff_user(request), body=data["body"], ip=client_ip(request)), _("Note added."))
+
+
+@login_required
+@require_POST
+def title(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _post_action(request, case_id, "note", TitleForm, lambda case, data: services.set_case_title(
+        case, by=staff_user(request), title=data["title"], ip=client_ip(request)), _("Title saved."))
 
 
 @login_required

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class DecisionsConfig(AppConfig):
     name = "steward.decisions"
     label = "decisions"
+
+    def ready(self) -> None:
+        from steward.cases import timeline
+
+        from .models import Outcome
+
+        timeline.register_labels("outcome", Outcome.choices)  # "Decision recorded: Warning", not "warning"

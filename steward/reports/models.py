@@ -156,3 +156,8 @@ class Evidence(models.Model):
     @property
     def name(self) -> str:
         return crypto.unseal(self.report.data_key, self.name_sealed, field="evidence.name", row=self.row_uuid)
+
+    @property
+    def is_image(self) -> bool:
+        """Images can be previewed on the case page, from a copy Steward re-encodes."""
+        return self.content_type in {"image/png", "image/jpeg", "image/gif", "image/webp"}

@@ -226,3 +226,17 @@ def evidence_for_staff(evidence: Evidence, *, by: User, ip: str | None) -> bytes
     access.require(by, "evidence", evidence.report.case)
     audit.record(by, "evidence.download", evidence, ip=ip)
     return uploads.load(evidence.report.data_key, evidence.stored_name)
+
+
+def evidence_preview_for_staff(evidence: Evidence, *, by: User, ip: str | None) -> tuple[bytes, str] | None:
+    """A re-encoded copy of an evidence image (bytes, content type), audited like a download;
+    None when the file is not an image that can be previewed."""
+    access.require(by, "evidence", evidence.report.case)
+    if not evidence.is_image or evidence.report.is_erased:
+        return None
+    try:
+        copy = uploads.preview(uploads.load(evidence.report.data_key, evidence.stored_name), evidence.content_type)
+    except uploads.NoPreview:
+        return None
+    audit.record(by, "evidence.preview", evidence, ip=ip)
+    return copy

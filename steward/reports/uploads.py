@@ -303,6 +303,43 @@ def check(upload: UploadedFile) -> CleanFile:
     return CleanFile(name=name, content_type=content_type, data=data)
 
 
+# Previews: no image with more pixels than this is decoded (intake refuses larger ones anyway);
+# the copy shown is scaled to fit this many pixels a side.
+PREVIEW_MAX_PIXELS = 40_000_000
+PREVIEW_MAX_SIDE = 1600
+
+
+class NoPreview(Exception):
+    """The file cannot be shown as an image preview."""
+
+
+def preview(data: bytes, content_type: str) -> tuple[bytes, str]:
+    """A fresh copy of an evidence image for showing inline: decoded with a pixel limit, its pixels
+    re-encoded (JPEG stays JPEG, everything else becomes PNG) with no metadata. Returns (bytes, type)."""
+    if content_type not in IMAGE_FORMATS:
+        raise NoPreview(content_type)
+    try:
+        with Image.open(io.BytesIO(data)) as original:
+            width, height = original.size
+            if width * height > PREVIEW_MAX_PIXELS:
+                raise NoPreview("too large")
+            original.seek(0)  # the first frame of an animation
+            original.draft("RGB", (PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))
+            jpeg = content_type == "image/jpeg"
+            alpha = original.mode in {"RGBA", "LA", "PA"} or "transparency" in original.info
+            image = original.convert("RGBA" if alpha and not jpeg else "RGB")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError, EOFError):
+        raise NoPreview("unreadable") from None
+    image.thumbnail((PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))
+    clean = Image.frombytes(image.mode, image.size, image.tobytes())  # pixels only: no EXIF, XMP, ICC or text chunks
+    out = io.BytesIO()
+    if jpeg:
+        clean.save(out, "JPEG", quality=85)
+        return out.getvalue(), "image/jpeg"
+    clean.save(out, "PNG")
+    return out.getvalue(), "image/png"
+
+
 def evidence_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "evidence"
     path.mkdir(parents=True, exist_ok=True)

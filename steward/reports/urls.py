@@ -12,4 +12,5 @@ urlpatterns = [
     path("staff/reports/new/", views.staff_record, name="staff_record"),
     path("staff/reports/<int:report_id>/message/", views.staff_message, name="staff_message"),
     path("staff/evidence/<int:evidence_id>/", views.staff_evidence, name="staff_evidence"),
+    path("staff/evidence/<int:evidence_id>/preview/", views.staff_evidence_preview, name="staff_evidence_preview"),
 ]

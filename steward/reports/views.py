@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -143,4 +143,20 @@ def staff_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(True, evidence.name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@login_required
+def staff_evidence_preview(request: HttpRequest, evidence_id: int) -> HttpResponse:
+    """An evidence image shown on the case page: never the original, always a copy Steward re-encoded."""
+    evidence = get_object_or_404(Evidence.objects.select_related("report__case", "report__data_key"), pk=evidence_id)
+    copy = services.evidence_preview_for_staff(evidence, by=staff_user(request), ip=client_ip(request))
+    if copy is None:
+        raise Http404
+    data, content_type = copy
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "no-store"
     return response

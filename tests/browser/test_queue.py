@@ -27,26 +27,38 @@ from .helpers import docs_screenshot, screenshot, staff_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, reset_sequences=True)]  # C-00001 onwards
 
-# narrative, space, priority (None: untriaged), status, assignee, days since opened, overdue
-CASES: list[tuple[str, str, str | None, str, str, int, bool]] = [
-    ("He said he knows where I live and posted a photo of my street.", "Matrix #general", "P1", "investigating", "hana", 0, False),
+# narrative, space, priority (None: untriaged), status, assignee, days since opened, overdue, categories, title
+CASES: list[tuple[str, str, str | None, str, str, int, bool, tuple[str, ...], str]] = [
+    ("He said he knows where I live and posted a photo of my street.", "Matrix #general", "P1", "investigating", "hana", 0, False,
+     ("threats-violence", "doxxing-privacy"), "Threat and home address posted in chat"),
     ("Alguien publicó mi dirección en el foro y me siguen escribiendo por privado.", "Community forum", "P1", "triaged", "omar", 1,
-     True),
-    ("A maintainer keeps closing my pull requests with insulting comments.", "steward/steward", None, "new", "", 0, False),
+     True, ("doxxing-privacy", "unwelcome-contact"), "Address published on the forum, unwanted private messages"),
+    ("A maintainer keeps closing my pull requests with insulting comments.", "steward/steward", None, "new", "", 0, False,
+     ("personal-attacks",), ""),
     ("Jemand hat in der Mailingliste wiederholt abfällige Witze über Frauen gemacht.", "dev mailing list", None, "new", "", 2,
-     True),
-    ("تعرضت لتعليقات مسيئة عن ديني خلال مكالمة المجتمع الأسبوعية.", "Matrix #general", None, "new", "", 0, False),
-    ("A speaker at the sprint touched me after I asked him to stop.", "PyCon sprint 2026", "P2", "investigating", "hana", 3, False),
+     True, ("discrimination", "harassment"), ""),
+    ("تعرضت لتعليقات مسيئة عن ديني خلال مكالمة المجتمع الأسبوعية.", "Matrix #general", None, "new", "", 0, False,
+     ("discrimination",), ""),
+    ("A speaker at the sprint touched me after I asked him to stop.", "PyCon sprint 2026", "P2", "investigating", "hana", 3, False,
+     ("sexual-misconduct", "unwelcome-contact"), "Unwanted touching at the sprint"),
     ("Un membre du comité de pilotage m'a humilié publiquement lors de la réunion.", "Community forum", "P2", "awaiting_decision",
-     "omar", 9, False),
-    ("Repeated sexual jokes in the release channel, ongoing since March.", "Matrix #general", "P2", "triaged", "hana", 2, True),
-    ("A reviewer mocks newcomers' English in code review.", "steward/steward", "P2", "investigating", "tara", 5, False),
-    ("Someone used a slur in an issue title; it was edited later.", "steward/steward", "P3", "triaged", "", 4, False),
-    ("Off-topic spam with insults in three forum threads.", "Community forum", "P3", "investigating", "omar", 6, False),
-    ("Rude reply to my bug report telling me to 'learn to code'.", "steward/steward", "P3", "decided", "hana", 12, False),
-    ("Heated argument about tabs and spaces that got personal.", "dev mailing list", "P3", "triaged", "", 3, False),
-    ("Someone called the project's logo ugly on social media.", "Community forum", "P4", "triaged", "", 7, False),
-    ("A message in the wrong channel, no conduct issue.", "Matrix #general", "P4", "awaiting_decision", "tara", 10, False),
+     "omar", 9, False, ("personal-attacks",), "Public humiliation by a steering committee member"),
+    ("Repeated sexual jokes in the release channel, ongoing since March.", "Matrix #general", "P2", "triaged", "hana", 2, True,
+     ("harassment", "sexual-misconduct"), "Repeated sexual jokes in the release channel"),
+    ("A reviewer mocks newcomers' English in code review.", "steward/steward", "P2", "investigating", "tara", 5, False,
+     ("discrimination", "personal-attacks"), "Newcomers mocked in code review"),
+    ("Someone used a slur in an issue title; it was edited later.", "steward/steward", "P3", "triaged", "", 4, False,
+     ("discrimination",), "Slur in an issue title"),
+    ("Off-topic spam with insults in three forum threads.", "Community forum", "P3", "investigating", "omar", 6, False,
+     ("trolling-disruption",), "Insulting spam in forum threads"),
+    ("Rude reply to my bug report telling me to 'learn to code'.", "steward/steward", "P3", "decided", "hana", 12, False,
+     ("personal-attacks",), "Rude reply to a bug report"),
+    ("Heated argument about tabs and spaces that got personal.", "dev mailing list", "P3", "triaged", "", 3, False,
+     ("personal-attacks",), "Personal argument on the mailing list"),
+    ("Someone called the project's logo ugly on social media.", "Community forum", "P4", "triaged", "", 7, False,
+     ("other",), "Criticism of the logo"),
+    ("A message in the wrong channel, no conduct issue.", "Matrix #general", "P4", "awaiting_decision", "tara", 10, False,
+     ("other",), "Message in the wrong channel"),
 ]
 
 
@@ -63,11 +75,11 @@ def build_queue() -> tuple[User, Case]:
         ("PyCon sprint 2026", Space.Kind.EVENT), ("dev mailing list", Space.Kind.MAILING_LIST))}
     tara, now = staff["tara"], timezone.now()
     showcase: Case | None = None
-    for index, (narrative, space, priority, status, assignee, age, overdue) in enumerate(CASES):
+    for index, (narrative, space, priority, status, assignee, age, overdue, categories, title) in enumerate(CASES):
         intake = report_services.Intake(
             narrative=narrative, reporter_role=Report.ReporterRole.AFFECTED, submission_token=f"queue-{index}",
             space=spaces[space], ongoing=Report.Ongoing.YES if priority in {"P1", "P2"} else Report.Ongoing.NO,
-            preferred_language="en")
+            preferred_language="en", categories=list(categories))
         if index == 5:  # the case shown on its own page gets the details a real one would have
             intake.involved = "The speaker of the packaging talk, a long-time core developer."
             intake.witnesses = "Two other sprint attendees sat at the same table."
@@ -76,6 +88,8 @@ def build_queue() -> tuple[User, Case]:
             intake.files = [CleanFile(name="sprint-chat.png", content_type="image/png", data=png_bytes())]
         report, _ = report_services.submit_report(intake)
         case = report.case
+        if title:
+            case = case_services.set_case_title(case, by=tara, title=title)
         if priority:
             case = case_services.triage_case(case, by=tara, answers=answers_for(priority), priority=priority,
                                              reason="Confirmed after reading the report.")
@@ -115,6 +129,22 @@ def test_queue_orders_cases_by_priority_and_marks_overdue(new_context: Callable[
     assert [order[p] for p in shown] == sorted(order[p] for p in shown), shown
     expect(page.locator("table.queue tbody tr.overdue")).to_have_count(3)
     expect(page.locator("table.queue tbody tr.overdue .badge.overdue").first).to_have_text("overdue")
+    # What each case is about: its title (or "Untitled") and the kinds of behaviour reported.
+    threat = rows.filter(has_text="Threat and home address posted in chat")
+    expect(threat).to_have_count(1)
+    expect(threat.locator(".case-categories")).to_have_text("Threats or violence, Doxxing and privacy violations")
+    expect(page.locator("table.queue .case-title.untitled")).to_have_count(3)
+    expect(page.locator("table.queue tr.unread")).to_have_count(1)  # the reporter's answer nobody has read yet
+    # Every column fits a 1280-px screen: neither the page nor the table scrolls sideways.
+    overflow = page.evaluate("""() => {
+        const wrap = document.querySelector('.table-wrap');
+        return {page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+                table: wrap.scrollWidth - wrap.clientWidth};
+    }""")
+    assert overflow == {"page": 0, "table": 0}, overflow
+    last_header = page.locator("table.queue thead th").last.bounding_box()
+    assert last_header is not None and last_header["x"] + last_header["width"] <= 1280
+    expect(page.locator("table.queue time").first).to_contain_text("UTC")
     screenshot(page, "staff-queue-15")
     docs_screenshot(page, "queue")
 
@@ -128,8 +158,22 @@ def test_queue_orders_cases_by_priority_and_marks_overdue(new_context: Callable[
 
     page.goto(f"/staff/cases/{showcase.pk}/")
     expect(page.get_by_role("heading", name=showcase.reference)).to_be_visible()
+    expect(page.locator(".evidence-preview")).to_have_count(1)
+    assert page.locator(".evidence-preview").evaluate("img => img.complete && img.naturalWidth") == 8
+    page.goto("/staff/cases/")
+    expect(page.locator("table.queue tr.unread")).to_have_count(0)  # opening the case read the reporter's message
+    page.goto(f"/staff/cases/{showcase.pk}/")
     expect(page.get_by_text("The second day, during the afternoon session.")).to_be_visible()
     expect(page.get_by_text("Spoke with one witness; her account matches the report.")).to_be_visible()
     expect(page.get_by_role("link", name="sprint-chat.png")).to_be_visible()
     screenshot(page, "staff-case-full")
     docs_screenshot(page, "case")
+
+    untriaged = Case.objects.filter(status=Status.NEW).order_by("pk").first()
+    assert untriaged is not None
+    page.goto(f"/staff/cases/{untriaged.pk}/triage/")
+    expect(page.get_by_text("A maintainer keeps closing my pull requests with insulting comments.")).to_be_visible()
+    expect(page.locator("input[name=ongoing][value=no]")).to_be_checked()  # the reporter said it has stopped
+    page.get_by_role("button", name="Propose a priority").click()
+    expect(page.locator("input[name=priority]:checked")).to_have_count(0)  # not every question is answered yet
+    screenshot(page, "staff-triage")

@@ -157,6 +157,9 @@ TABLE: dict[str, Row] = {
         data=lambda w, who: {"to": "closed", "reason": "Out of scope"}),
     "staff/cases/<int:case_id>/notes/": Row(
         "post", case_url("notes/"), case_rows(WORKERS, set(), set(), {T}), ok=DONE, data=lambda w, who: {"body": "A note"}),
+    "staff/cases/<int:case_id>/title/": Row(
+        "post", case_url("title/"), case_rows(WORKERS, set(), set(), {T}), ok=DONE,
+        data=lambda w, who: {"title": "Insults in code review"}),
     "staff/cases/<int:case_id>/parties/": Row(
         "post", case_url("parties/"), case_rows(WORKERS, set(), set(), {T}), ok=DONE,
         data=lambda w, who: {"role": "witness", "system": "github", "handle": "wendy"}),
@@ -191,6 +194,9 @@ TABLE: dict[str, Row] = {
         data=lambda w, who: {"body": "Could you tell us more?"}),
     "staff/evidence/<int:evidence_id>/": Row(
         "get", lambda w, who: f"/staff/evidence/{w.evidence_id}/", case_rows(WORKERS, CONSULTANTS, set(), {T})),
+    # The re-encoded preview of an image: exactly who may download the original.
+    "staff/evidence/<int:evidence_id>/preview/": Row(
+        "get", lambda w, who: f"/staff/evidence/{w.evidence_id}/preview/", case_rows(WORKERS, CONSULTANTS, set(), {T})),
     # Every staff member lists their own accounts; removing works on one's own account only.
     "staff/me/accounts/": Row("get", lambda w, who: "/staff/me/accounts/", each(set(ROLES)), conflicted=None, no_role=OK),
     "staff/me/accounts/<int:account_id>/remove/": Row(

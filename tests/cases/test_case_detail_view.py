@@ -317,3 +317,24 @@ def test_services_refuse_outsiders(case, unrelated):
     with pytest.raises(PermissionDenied):
         services.add_party(case, by=unrelated, system="github", handle="x", role="witness")
     assert snapshot() == before
+
+
+def test_erasing_sits_in_a_danger_zone_at_the_bottom_away_from_the_decision(case, triager):
+    decider = make_staff("dora", "decision_maker")
+    set_status(case, Status.AWAITING_DECISION)
+    services.add_note(case, by=triager, body="A note so the page has its lower sections.")
+
+    page = login(decider).get(url(case)).content.decode()
+
+    record = page.index(f'href="/staff/cases/{case.pk}/decision/"')
+    erase = page.index(f'href="/staff/cases/{case.pk}/erase/"')
+    zone = page.index('class="danger-zone"')
+    decisions_end = page.index("</section>", record)
+    assert record < decisions_end < zone < erase
+    assert page.index('id="timeline-title"') < zone  # after everything else on the page
+    assert page.count(f'href="/staff/cases/{case.pk}/erase/"') == 1
+
+
+def test_staff_who_may_not_erase_see_no_danger_zone(case, triager):
+    page = login(triager).get(url(case)).content.decode()
+    assert "danger-zone" not in page and "/erase/" not in page
