@@ -179,7 +179,7 @@ def test_the_migrations_seal_rows_written_the_old_way_again(file_report, triager
     uuids_before = set(Note.objects.values_list("row_uuid", flat=True))
 
     for app in ("cases", "reports", "registry", "decisions", "policy"):
-        migration(app, "fix_sealing_bind_rows").bind_rows(apps, None)
+        migration(app, "bind_rows").bind_rows(apps, None)
 
     assert Note.objects.get(pk=note.pk).body == "old note"
     assert Message.objects.get(pk=message.pk).body == "old message"
@@ -190,7 +190,7 @@ def test_the_migrations_seal_rows_written_the_old_way_again(file_report, triager
     assert set(Note.objects.values_list("row_uuid", flat=True)) == uuids_before  # existing identifiers kept
 
     # Going back seals them without the row again, as the earlier code reads them.
-    migration("cases", "fix_sealing_bind_rows").unbind_rows(apps, None)
+    migration("cases", "bind_rows").unbind_rows(apps, None)
     raw = Note.objects.values_list("body_sealed", flat=True).get(pk=note.pk)
     assert crypto.unseal(case.data_key, raw, field="case.note") == "old note"
 
@@ -204,7 +204,7 @@ def test_the_cases_migration_runs_back_and_forth_on_real_tables(file_report, tri
 
     case = file_report()[0].case
     notes = [cases.add_note(case, by=triager, body=f"note {n}") for n in range(3)]
-    previous = migration("cases", "fix_sealing_bind_rows").Migration.dependencies[0][1]
+    previous = migration("cases", "bind_rows").Migration.dependencies[0][1]
     try:
         call_command("migrate", "cases", previous, verbosity=0)
         with connection.cursor() as cursor:
@@ -220,7 +220,7 @@ def test_the_cases_migration_runs_back_and_forth_on_real_tables(file_report, tri
 def test_the_migration_skips_rows_of_erased_cases(case, triager):
     note = cases.add_note(case, by=triager, body="gone")
     crypto.destroy(case.data_key)
-    migration("cases", "fix_sealing_bind_rows").bind_rows(apps, None)  # nothing to open, nothing fails
+    migration("cases", "bind_rows").bind_rows(apps, None)  # nothing to open, nothing fails
     assert Note.objects.filter(pk=note.pk).exists()
 
 
@@ -231,12 +231,12 @@ def test_the_migration_binds_second_factor_secrets_sealed_the_old_way_or_in_the_
     Authenticator.objects.filter(user=sealed_old, type="totp").update(data={"secret": old})
     Authenticator.objects.filter(user=clear, type="totp").update(data={"secret": TOTP_SECRET})
 
-    migration("core", "fix_sealing_bind_mfa_secrets").bind_secrets(apps, None)
+    migration("core", "bind_mfa_secrets").bind_secrets(apps, None)
 
     for user in (sealed_old, clear):
         stored = Authenticator.objects.get(user=user, type="totp").data["secret"]
         assert stored.startswith(f"{mfa_secrets.BOUND}{key.pk}:{user.pk}:totp:")
         assert TOTP_SECRET not in stored
         assert TOTP(Authenticator.objects.get(user=user, type="totp")).validate_code(totp_code())
-    migration("core", "fix_sealing_bind_mfa_secrets").unbind_secrets(apps, None)
+    migration("core", "bind_mfa_secrets").unbind_secrets(apps, None)
     assert Authenticator.objects.get(user=clear, type="totp").data["secret"].startswith("steward-sealed:")

@@ -27,7 +27,7 @@ from tests.conftest import login, make_staff
 
 from .conftest import publish_v2, translate_fully
 
-MIGRATION = "0003_fix_guidelines_l10n_starter_translations"
+MIGRATION = "0003_starter_translations"
 LOCALES = list(settings.STEWARD_GUIDELINE_LOCALES)
 # Interface languages (settings.LANGUAGES) other than English, each reading one guideline locale.
 INTERFACE_LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]

@@ -59,7 +59,7 @@ def unbind_rows(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0003_caseconflict_consultation"),
+        ("cases", "0005_case_title_readings"),
         ("core", "0003_datakey_purposes"),
     ]
 

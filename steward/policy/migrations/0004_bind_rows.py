@@ -42,7 +42,7 @@ def unbind_rows(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("policy", "0002_starter_code_of_conduct"),
+        ("policy", "0003_starter_translations"),
         ("core", "0003_datakey_purposes"),
     ]
 

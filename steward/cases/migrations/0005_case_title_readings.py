@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0003_caseconflict_consultation'),
+        ("cases", "0004_possible_conflicts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
