@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "steward.reports",
     "steward.decisions",
     "steward.retention",
+    "steward.demo",
 ]
 
 MIDDLEWARE = [
