@@ -8,12 +8,14 @@ and leaves everything as it was.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -112,9 +114,41 @@ def translation_status(version: GuidelineVersion, locale: str) -> LocaleStatus:
     """complete: every section translated from the version's current text; outdated: a
     translation exists but was made for older text (an earlier version, or an edited
     section); missing: nothing usable."""
-    sources = {s.kind: s for s in version.sections.all()}  # type: ignore[attr-defined]
+    return translation_statuses_of([version], [locale])[version.pk][0]
+
+
+def translation_statuses(version: GuidelineVersion) -> list[LocaleStatus]:
+    """The version's status in every configured language, in the order of the settings."""
+    return translation_statuses_of([version])[version.pk]
+
+
+def translation_statuses_of(versions: Sequence[GuidelineVersion],
+                            wanted: Sequence[str] | None = None) -> dict[int, list[LocaleStatus]]:
+    """The status of each version in each language (every configured one unless `wanted`),
+    by version id, in four queries however many versions and languages there are."""
+    wanted = list(wanted if wanted is not None else locales.configured())
+    versions = list(versions)
+    sources: dict[int, dict[str, GuidelineSection]] = {version.pk: {} for version in versions}
+    for section in GuidelineSection.objects.filter(version__in=versions):
+        sources[section.version_id][section.kind] = section
+    made = {(t.version_id, t.locale): t for t in GuidelineTranslation.objects.filter(
+        version__in=versions, locale__in=wanted).select_related("version").prefetch_related("sections")}
+    # The translations of published versions that have any text, newest version first, per language:
+    # where a version's own translation is not usable, the reader gets the newest earlier one.
+    earlier: dict[str, list[GuidelineTranslation]] = {}
+    for candidate in (GuidelineTranslation.objects.filter(locale__in=wanted, version__status=GuidelineVersion.Status.PUBLISHED)
+                      .filter(Exists(SectionTranslation.objects.filter(translation=OuterRef("pk"))))
+                      .select_related("version").order_by("-version__major", "-version__minor")):
+        earlier.setdefault(candidate.locale, []).append(candidate)
+    return {version.pk: [_status(version, locale, sources[version.pk], made.get((version.pk, locale)),
+                                 earlier.get(locale, [])) for locale in wanted]
+            for version in versions}
+
+
+def _status(version: GuidelineVersion, locale: str, sources: dict[str, GuidelineSection],
+            found: GuidelineTranslation | None, earlier: list[GuidelineTranslation]) -> LocaleStatus:
     total = len(sources)
-    found = GuidelineTranslation.objects.filter(version=version, locale=locale).prefetch_related("sections").first()
+    older = next((c for c in earlier if c.version_id != version.pk and c.version.number < version.number), None)
     if found is not None:
         done = {s.kind: s for s in found.sections.all() if s.is_filled}  # type: ignore[attr-defined]
         stale = [kind for kind, t in done.items() if kind in sources and t.source_hash != sources[kind].source_hash]
@@ -123,29 +157,12 @@ def translation_status(version: GuidelineVersion, locale: str) -> LocaleStatus:
             return LocaleStatus(locale, TranslationStatus.COMPLETE, found, version, len(fresh), total)
         if stale:
             return LocaleStatus(locale, TranslationStatus.OUTDATED, found, version, len(fresh), total, stale)
-        older = _older_translation(version, locale)
         if older is not None:
             return LocaleStatus(locale, TranslationStatus.OUTDATED, found, older.version, len(fresh), total)
         return LocaleStatus(locale, TranslationStatus.MISSING, found, None, len(fresh), total)
-    older = _older_translation(version, locale)
     if older is not None:
         return LocaleStatus(locale, TranslationStatus.OUTDATED, None, older.version, 0, total)
     return LocaleStatus(locale, TranslationStatus.MISSING, None, None, 0, total)
-
-
-def _older_translation(version: GuidelineVersion, locale: str) -> GuidelineTranslation | None:
-    """The newest translation into `locale` of an earlier published version."""
-    earlier = (GuidelineTranslation.objects.select_related("version")
-               .filter(locale=locale, version__status=GuidelineVersion.Status.PUBLISHED)
-               .exclude(version=version).order_by("-version__major", "-version__minor"))
-    for candidate in earlier:
-        if candidate.version.number < version.number and candidate.sections.exists():  # type: ignore[attr-defined]
-            return candidate
-    return None
-
-
-def translation_statuses(version: GuidelineVersion) -> list[LocaleStatus]:
-    return [translation_status(version, locale) for locale in locales.configured()]
 
 
 # --- Drafts and publishing -----------------------------------------------------------------
