@@ -14,7 +14,7 @@ DEFAULT_ADDR = "127.0.0.1:8000"
 _ADDR = re.compile(r"^(?:(?P<host>\d{1,3}(?:\.\d{1,3}){3}|\[[a-fA-F0-9:]+\]|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*):)?"
                    r"(?P<port>\d+)$")
 # Listening on every interface: this machine reaches it on the loopback address.
-_EVERY_INTERFACE = {"0": "127.0.0.1", "0.0.0.0": "127.0.0.1", "[::]": "[::1]"}  # noqa: S104  (names it, binds nothing)
+_EVERY_INTERFACE = {"0": "127.0.0.1", "0.0.0.0": "127.0.0.1", "[::]": "[::1]"}  # noqa: S104  # nosec B104: names it, binds nothing
 
 
 def host_and_port(addr: str) -> tuple[str, str]:
