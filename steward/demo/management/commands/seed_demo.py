@@ -8,9 +8,9 @@ Every report, triage, assignment, note, message, merge, decision and status chan
 through the same service functions real work uses, acting as the demo staff, so the demo
 data is encrypted and audited exactly like real data, and every decided case has its
 recorded decision (a ban is a ban for retention and the registry too). The stories
-themselves are data, in `steward/demo/stories.py`. Only timestamps are moved into the past afterwards (received, opened,
-triaged, closed, due, decided, and the times of timeline entries, notes and messages), so the queue
-looks like a few weeks of work; the audit log keeps the real time of seeding, because its
+themselves are data, in `steward/demo/stories.py`. Only timestamps are moved into the past
+afterwards (received, opened, triaged, closed, due, decided, and the times of timeline
+entries, notes and messages), so the queue looks like a few weeks of work; the audit log keeps the real time of seeding, because its
 entries are hash-chained.
 
 Staff passwords are random, generated on the first run and written to
@@ -68,6 +68,8 @@ LOGINS_FILE = "demo-logins.txt"
 FOLLOW_UP_DEMOS = ("issue-harassment", "ikhtibarat")
 # Notifications about invented cases would only fill the worker's console: seeding skips them.
 NO_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
 @dataclass
 class Seeded:
     cases: dict[str, Case] = field(default_factory=dict)
