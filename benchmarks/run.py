@@ -1,7 +1,7 @@
 """`make bench`: every Steward benchmark, each against a baseline measured in the same run.
 
 Creates its own PostgreSQL databases (and server processes) and removes them afterwards.
-Options: --only intake|queue, --sqlite (also run the intake benchmark on SQLite).
+Options: --only intake|queue|guidelines, --sqlite (also run the intake benchmark on SQLite).
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from benchmarks import common, intake  # noqa: E402
 
-TEMPLATE_DB = "steward_bench"
-INTAKE_DB = "steward_bench_intake"
-QUEUE_DB = "steward_bench_queue"
+# BENCH_DB_PREFIX keeps two runs against one PostgreSQL server apart.
+TEMPLATE_DB = os.environ.get("BENCH_DB_PREFIX", "steward_bench")
+INTAKE_DB = f"{TEMPLATE_DB}_intake"
+QUEUE_DB = f"{TEMPLATE_DB}_queue"  # the queue and the guidelines benchmarks share it (their tables do not meet)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["intake", "queue"])
+    parser.add_argument("--only", choices=["intake", "queue", "guidelines"])
     parser.add_argument("--sqlite", action="store_true", help="also measure intake on SQLite")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -47,7 +48,7 @@ def main() -> int:
                 common.migrate(common.bench_env(sqlite_url, work / "sqlite", kek))
                 common.add_spaces(sqlite_url)
                 intake.run("SQLite", sqlite_url, work / "sqlite", kek, work, show_form_size=False)
-        if args.only in (None, "queue"):
+        if args.only in (None, "queue", "guidelines"):
             url = common.create_database(QUEUE_DB, template=TEMPLATE_DB)
             os.environ.update(common.bench_env(url, work / "queue", kek))
             # Static files are served from the finders here; there is no collectstatic folder.
@@ -55,11 +56,16 @@ def main() -> int:
             import django
 
             django.setup()
-            from benchmarks import staff_queue
-
-            staff_queue.run()
             from django.db import connections
 
+            if args.only in (None, "queue"):
+                from benchmarks import staff_queue
+
+                staff_queue.run()
+            if args.only in (None, "guidelines"):
+                from benchmarks import guidelines
+
+                guidelines.run()
             connections.close_all()
     finally:
         for name in (QUEUE_DB, INTAKE_DB, TEMPLATE_DB):

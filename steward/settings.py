@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from steward.core import devserver
 from steward.core.private_files import private_dir, private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -73,9 +74,15 @@ if PRODUCTION and not STEWARD_INDEX_KEY:
 if not (STEWARD_KEK or STEWARD_KEK_FILE):
     STEWARD_KEK_FILE = str(VAR_DIR / "dev-kek.json")  # created on first use, development only
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+# Where `make run` listens (bin/run); in development the links in emails and the printed logins follow it.
+STEWARD_ADDR = env_str("STEWARD_ADDR") or devserver.DEFAULT_ADDR
+try:
+    _dev_url, _dev_host = devserver.base_url(STEWARD_ADDR), devserver.allowed_host(STEWARD_ADDR)
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else list(dict.fromkeys(["127.0.0.1", "localhost", "testserver", _dev_host])))
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-STEWARD_BASE_URL = env_str("STEWARD_BASE_URL", "http://127.0.0.1:8000")
+STEWARD_BASE_URL = env_str("STEWARD_BASE_URL") or ("http://127.0.0.1:8000" if PRODUCTION else _dev_url)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -96,6 +103,7 @@ INSTALLED_APPS = [
     "steward.reports",
     "steward.decisions",
     "steward.retention",
+    "steward.demo",
 ]
 
 MIDDLEWARE = [

@@ -90,6 +90,19 @@ def withdraw_consultation(consultation: Consultation, *, by: User, ip: str | Non
     return consultation
 
 
+@transaction.atomic
+def read_list(by: User, *, ip: str | None = None) -> list[Consultation]:
+    """A consultant's list of their consultations. It shows each question, so reading it is a read
+    of every case listed: one audit entry per case, in that case's access history."""
+    access.require(by, "consultations")
+    found = open_for(by)
+    shown = {consultation.case_id: consultation.case for consultation in found}
+    with audit.deferred():
+        for case in shown.values():
+            audit.record(by, "case.view", case, ip=ip, detail={"page": "consultations"})
+    return found
+
+
 def open_for(user: User) -> list[Consultation]:
     """The consultations that still give this staff member access, for their list."""
     kinds = access.consultant_kinds(access.roles_of(user))

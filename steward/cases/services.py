@@ -142,23 +142,39 @@ def assign_case(case: Case, *, by: User, assignee: User | None, ip: str | None =
 
 
 @transaction.atomic
-def move_case(case: Case, *, by: User, to: str, reason: str = "", decision_summary: str = "",
-              ip: str | None = None) -> Case:
+def move_case(case: Case, *, by: User, to: str, reason: str = "", ip: str | None = None) -> Case:
     case = Case.objects.select_for_update().get(pk=case.pk)
-    # Deciding is its own permission (checked on the current status): record_decision() moves a case to "decided".
-    access.require(by, "decide" if to == Status.DECIDED else "transition", case)
+    access.require(by, "transition", case)
+    if to == Status.DECIDED:  # one way to "decided": recording the decision (decisions.services.record_decision)
+        raise DomainError(_("A case is decided only by recording the decision, on its decision page."))
+    _check_move(case, to)
+    if to == Status.TRIAGED:
+        raise DomainError(_("Use the triage form to triage a case."))
+    return _change_status(case, by=by, to=to, reason=reason, ip=ip)
+
+
+def decide_case(case: Case, *, by: User, decision_summary: str, ip: str | None = None) -> Case:
+    """Move a case to "decided". Only `decisions.services.record_decision` calls this, inside the
+    transaction in which it writes the Decision row, so no decided case is without its decision."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    access.require(by, "decide", case)
+    if not decision_summary.strip():
+        raise DomainError(_("Write the decision summary the reporter will see."))
+    _check_move(case, Status.DECIDED)
+    case.decision_summary_sealed = case.seal(decision_summary, "decision_summary")
+    return _change_status(case, by=by, to=Status.DECIDED, reason="", ip=ip)
+
+
+def _check_move(case: Case, to: str) -> None:
     if case.erased_at is not None:
         raise DomainError(_("This case was erased: its status can no longer change."))
     if to not in TRANSITIONS.get(case.status, set()):
         raise InvalidTransition(case.get_status_display(), Status(to).label if to in Status.values else to)
-    if to == Status.TRIAGED:
-        raise DomainError(_("Use the triage form to triage a case."))
-    if to == Status.DECIDED and not decision_summary.strip():
-        raise DomainError(_("Write the decision summary the reporter will see."))
+
+
+def _change_status(case: Case, *, by: User, to: str, reason: str, ip: str | None) -> Case:
     old = case.status
     case.status = to
-    if to == Status.DECIDED:
-        case.decision_summary_sealed = case.seal(decision_summary, "decision_summary")
     case.closed_at = timezone.now() if to == Status.CLOSED else None
     if to == Status.REOPENED:
         case.due_at = sla.due(case.priority, start=timezone.now())

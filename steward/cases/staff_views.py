@@ -27,8 +27,8 @@ from .models import Consultation
 @login_required
 @require_GET
 def my_consultations(request: HttpRequest) -> HttpResponse:
-    access.require(request.user, "consultations")
-    return render(request, "cases/consultations.html", {"consultations": consultations.open_for(staff_user(request))})
+    return render(request, "cases/consultations.html", {
+        "consultations": consultations.read_list(staff_user(request), ip=client_ip(request))})
 
 
 def _consultation(request: HttpRequest, consultation_id: int, action: str) -> Consultation:

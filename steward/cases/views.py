@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from steward.core import access
 from steward.core.errors import DomainError
 from steward.core.http import client_ip, staff_user
-from steward.core.reauth import sensitive_when
 
 from . import access_log, conflicts, consultations, services
 from .forms import (
@@ -34,7 +33,7 @@ from .forms import (
     TriageForm,
     yes_no_initial,
 )
-from .models import Case, CaseConflict, Status
+from .models import Case, CaseConflict
 from .triage import propose_priority
 
 PAGE_SIZE = 50
@@ -174,7 +173,6 @@ def assign(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@sensitive_when(lambda request: request.POST.get("to") == Status.DECIDED)
 def transition(request: HttpRequest, case_id: int) -> HttpResponse:
     return _post_action(request, case_id, "transition", TransitionForm, lambda case, data: services.move_case(
         case, by=staff_user(request), to=data["to"], reason=data["reason"], ip=client_ip(request)), _("Status changed."))

@@ -25,7 +25,6 @@ REPORTER_FACING = (
 STAFF_ONLY = (
     "steward/templates/reports/staff_",
     "steward/policy/templates/policy/staff/",
-    "steward/reports/management/",
 )
 
 

@@ -62,7 +62,7 @@ def record_decision(case: Case, *, by: User, outcome: str, reporter_summary: str
             "status": case.get_status_display()})
     _validate(case, outcome=outcome, subject=subject, ban_until=ban_until, reporter_summary=reporter_summary,
               rationale=rationale, today=timezone.localdate())
-    case = cases.move_case(case, by=by, to=Status.DECIDED, decision_summary=reporter_summary, ip=ip)
+    case = cases.decide_case(case, by=by, decision_summary=reporter_summary, ip=ip)
     decision = Decision.objects.create(
         case=case, subject=subject, outcome=outcome, ban_until=ban_until, decided_by=by,
         reporter_summary_sealed=case.seal(reporter_summary, "decision.reporter_summary"),

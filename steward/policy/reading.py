@@ -56,34 +56,38 @@ def labels_for(version: GuidelineVersion, locale: str) -> dict[str, str]:
     return dict(found.labels) if found else {}
 
 
-def categories(version: GuidelineVersion, locale: str = SOURCE_LANGUAGE) -> list[Item]:
-    labels = labels_for(version, locale)
+def categories(version: GuidelineVersion, locale: str = SOURCE_LANGUAGE,
+               labels: dict[str, str] | None = None) -> list[Item]:
+    labels = labels if labels is not None else labels_for(version, locale)
     return [Item(c.slug, labels.get(f"category:{c.slug}") or c.label,
                  labels.get(f"category:{c.slug}:description") or c.description)
             for c in version.categories.all()]  # type: ignore[attr-defined]
 
 
-def characteristics(version: GuidelineVersion, locale: str = SOURCE_LANGUAGE) -> list[Item]:
-    labels = labels_for(version, locale)
+def characteristics(version: GuidelineVersion, locale: str = SOURCE_LANGUAGE,
+                    labels: dict[str, str] | None = None) -> list[Item]:
+    labels = labels if labels is not None else labels_for(version, locale)
     return [Item(c.slug, labels.get(f"protected:{c.slug}") or c.label)
             for c in version.characteristics.all()]  # type: ignore[attr-defined]
 
 
-def build(version: GuidelineVersion, wanted: str) -> Document:
-    status = services.translation_status(version, wanted) if wanted != SOURCE_LANGUAGE else None
-    use_translation = status is not None and status.status == TranslationStatus.COMPLETE and status.translation
-    locale = wanted if use_translation else SOURCE_LANGUAGE
-    translated = ({s.kind: s for s in status.translation.sections.all()}  # type: ignore[union-attr]
-                  if use_translation and status else {})
-    items = {SectionKind.UNACCEPTABLE.value: categories(version, locale),
-             SectionKind.PROTECTED.value: characteristics(version, locale)}
+def build(version: GuidelineVersion, wanted: str, status: services.LocaleStatus | None = None) -> Document:
+    """The document in `wanted` (or English); `status` is the wanted language's, when the caller has it."""
+    if wanted != SOURCE_LANGUAGE and status is None:
+        status = services.translation_status(version, wanted)
+    elif wanted == SOURCE_LANGUAGE:
+        status = None
+    translation = status.translation if status is not None and status.status == TranslationStatus.COMPLETE else None
+    locale = wanted if translation is not None else SOURCE_LANGUAGE
+    translated = {s.kind: s for s in translation.sections.all()} if translation else {}  # type: ignore[attr-defined]
+    labels = dict(translation.labels) if translation else {}
+    items = {SectionKind.UNACCEPTABLE.value: categories(version, locale, labels),
+             SectionKind.PROTECTED.value: characteristics(version, locale, labels)}
     sections = []
     for source in version.sections_in_order():
         text = translated.get(source.kind, source)
         sections.append(Section(source.kind, text.title, markup.render(text.body_markdown), items.get(source.kind, [])))
-    changelog = version.changelog
-    if use_translation and status and status.translation and status.translation.changelog:
-        changelog = status.translation.changelog
+    changelog = translation.changelog if translation and translation.changelog else version.changelog
     outdated_from = None
     if status is not None and status.status == TranslationStatus.OUTDATED and status.made_for != version:
         outdated_from = status.made_for
@@ -94,12 +98,13 @@ def build(version: GuidelineVersion, wanted: str) -> Document:
 
 def changelog_entries(wanted: str) -> list[tuple[GuidelineVersion, str, bool]]:
     """(version, change log text, whether translated) for every published version, newest first."""
+    versions = list(GuidelineVersion.objects.published().newest_first())
+    statuses = services.translation_statuses_of(versions, [wanted]) if wanted != SOURCE_LANGUAGE else {}
     entries = []
-    for version in GuidelineVersion.objects.published().newest_first():
+    for version in versions:
         text, translated = version.changelog, False
-        if wanted != SOURCE_LANGUAGE:
-            status = services.translation_status(version, wanted)
-            if status.status == TranslationStatus.COMPLETE and status.translation and status.translation.changelog:
-                text, translated = status.translation.changelog, True
+        status = statuses[version.pk][0] if statuses else None
+        if status and status.status == TranslationStatus.COMPLETE and status.translation and status.translation.changelog:
+            text, translated = status.translation.changelog, True
         entries.append((version, text, translated))
     return entries

@@ -8,12 +8,14 @@ and leaves everything as it was.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -112,40 +114,78 @@ def translation_status(version: GuidelineVersion, locale: str) -> LocaleStatus:
     """complete: every section translated from the version's current text; outdated: a
     translation exists but was made for older text (an earlier version, or an edited
     section); missing: nothing usable."""
-    sources = {s.kind: s for s in version.sections.all()}  # type: ignore[attr-defined]
+    return translation_statuses_of([version], [locale])[version.pk][0]
+
+
+def translation_statuses(version: GuidelineVersion) -> list[LocaleStatus]:
+    """The version's status in every configured language, in the order of the settings."""
+    return translation_statuses_of([version])[version.pk]
+
+
+def translation_statuses_of(versions: Sequence[GuidelineVersion],
+                            wanted: Sequence[str] | None = None) -> dict[int, list[LocaleStatus]]:
+    """The status of each version in each language (every configured one unless `wanted`),
+    by version id, in five queries however many versions and languages there are.
+
+    Translated sections are read as (kind, source hash, filled) only: their text is not loaded.
+    Stored titles and bodies are stripped (save_translation), so an empty body is an unfilled one."""
+    wanted = list(wanted if wanted is not None else locales.configured())
+    versions = list(versions)
+    sources: dict[int, dict[str, str]] = {version.pk: {} for version in versions}  # kind → source hash
+    for section in GuidelineSection.objects.filter(version__in=versions):
+        sources[section.version_id][section.kind] = section.source_hash
+    made = {(t.version_id, t.locale): t for t in GuidelineTranslation.objects.filter(version__in=versions, locale__in=wanted)}
+    done: dict[int, dict[str, str]] = {}  # translation id → kind → source hash, for filled sections
+    for translation_id, kind, source_hash, title, has_body in (
+            SectionTranslation.objects.filter(translation__version__in=versions, translation__locale__in=wanted)
+            .annotate(has_body=Case(When(body_markdown="", then=Value(False)), default=Value(True)))
+            .values_list("translation_id", "kind", "source_hash", "title", "has_body")):
+        if title.strip() and has_body:
+            done.setdefault(translation_id, {})[kind] = source_hash
+    # Published translations that have any text, newest version first, per language: where a
+    # version's own translation is not usable, the reader gets the newest earlier one.
+    published = {v.pk: v for v in GuidelineVersion.objects.published()}
+    earlier: dict[str, list[tuple[tuple[int, int], int]]] = {}
+    for locale, version_id, major, minor in (
+            GuidelineTranslation.objects.filter(locale__in=wanted, version__status=GuidelineVersion.Status.PUBLISHED)
+            .filter(Exists(SectionTranslation.objects.filter(translation=OuterRef("pk"))))
+            .order_by("-version__major", "-version__minor")
+            .values_list("locale", "version_id", "version__major", "version__minor")):
+        earlier.setdefault(locale, []).append(((major, minor), version_id))
+
+    def older(version: GuidelineVersion, locale: str) -> GuidelineVersion | None:
+        below = (version.major, version.minor)
+        found = next((vid for number, vid in earlier.get(locale, []) if vid != version.pk and number < below), None)
+        return published.get(found) if found is not None else None
+
+    statuses: dict[int, list[LocaleStatus]] = {}
+    for version in versions:
+        statuses[version.pk] = []
+        for locale in wanted:
+            found = made.get((version.pk, locale))
+            filled = done.get(found.pk, {}) if found is not None else {}
+            statuses[version.pk].append(_status(version, locale, sources[version.pk], found, filled, older))
+    return statuses
+
+
+def _status(version: GuidelineVersion, locale: str, sources: dict[str, str], found: GuidelineTranslation | None,
+            filled: dict[str, str], older: Callable[[GuidelineVersion, str], GuidelineVersion | None]) -> LocaleStatus:
     total = len(sources)
-    found = GuidelineTranslation.objects.filter(version=version, locale=locale).prefetch_related("sections").first()
     if found is not None:
-        done = {s.kind: s for s in found.sections.all() if s.is_filled}  # type: ignore[attr-defined]
-        stale = [kind for kind, t in done.items() if kind in sources and t.source_hash != sources[kind].source_hash]
-        fresh = [kind for kind in done if kind in sources and kind not in stale]
+        stale = [kind for kind, made_from in filled.items() if kind in sources and made_from != sources[kind]]
+        fresh = [kind for kind in filled if kind in sources and kind not in stale]
         if total and len(fresh) == total:
             return LocaleStatus(locale, TranslationStatus.COMPLETE, found, version, len(fresh), total)
         if stale:
             return LocaleStatus(locale, TranslationStatus.OUTDATED, found, version, len(fresh), total, stale)
-        older = _older_translation(version, locale)
-        if older is not None:
-            return LocaleStatus(locale, TranslationStatus.OUTDATED, found, older.version, len(fresh), total)
+        earlier = older(version, locale)
+        if earlier is not None:
+            return LocaleStatus(locale, TranslationStatus.OUTDATED, found, earlier, len(fresh), total)
         return LocaleStatus(locale, TranslationStatus.MISSING, found, None, len(fresh), total)
-    older = _older_translation(version, locale)
-    if older is not None:
-        return LocaleStatus(locale, TranslationStatus.OUTDATED, None, older.version, 0, total)
+    earlier = older(version, locale)
+    if earlier is not None:
+        return LocaleStatus(locale, TranslationStatus.OUTDATED, None, earlier, 0, total)
     return LocaleStatus(locale, TranslationStatus.MISSING, None, None, 0, total)
-
-
-def _older_translation(version: GuidelineVersion, locale: str) -> GuidelineTranslation | None:
-    """The newest translation into `locale` of an earlier published version."""
-    earlier = (GuidelineTranslation.objects.select_related("version")
-               .filter(locale=locale, version__status=GuidelineVersion.Status.PUBLISHED)
-               .exclude(version=version).order_by("-version__major", "-version__minor"))
-    for candidate in earlier:
-        if candidate.version.number < version.number and candidate.sections.exists():  # type: ignore[attr-defined]
-            return candidate
-    return None
-
-
-def translation_statuses(version: GuidelineVersion) -> list[LocaleStatus]:
-    return [translation_status(version, locale) for locale in locales.configured()]
 
 
 # --- Drafts and publishing -----------------------------------------------------------------

@@ -31,12 +31,13 @@ from .models import SOURCE_LANGUAGE, GuidelineTranslation, GuidelineVersion, Ver
 # --- Public pages ----------------------------------------------------------------------------
 
 
-def _read(request: HttpRequest, version: GuidelineVersion, *, template: str = "policy/guidelines.html",
-          **extra: Any) -> HttpResponse:
+def _read(request: HttpRequest, version: GuidelineVersion, *, current: GuidelineVersion | None = None,
+          template: str = "policy/guidelines.html", **extra: Any) -> HttpResponse:
     wanted = locales.reader_locale(request)
-    document = reading.build(version, wanted)
-    current = services.current_version()
-    available = [status.locale for status in services.translation_statuses(version) if status.status == "complete"]
+    statuses = services.translation_statuses(version)  # once: the document and the language list both use them
+    document = reading.build(version, wanted, status=next((s for s in statuses if s.locale == wanted), None))
+    current = current or services.current_version()
+    available = [status.locale for status in statuses if status.status == "complete"]
     context = {
         "document": document,
         "version": version,
@@ -58,7 +59,7 @@ def guidelines(request: HttpRequest) -> HttpResponse:
     version = services.current_version()
     if version is None:
         raise Http404("no published guidelines")
-    return _read(request, version)
+    return _read(request, version, current=version)
 
 
 @require_GET
@@ -223,9 +224,10 @@ def staff_list(request: HttpRequest) -> HttpResponse:
                              % {"number": created.number})
             return redirect("policy:staff_edit", created.pk)
     versions = list(GuidelineVersion.objects.newest_first().select_related("published_by", "created_by"))
+    every_status = services.translation_statuses_of(versions)  # a few queries for every version and language
     rows = []
     for item in versions:
-        statuses = services.translation_statuses(item)
+        statuses = every_status[item.pk]
         rows.append({"version": item, "complete": sum(s.status == "complete" for s in statuses),
                      "outdated": sum(s.status == "outdated" for s in statuses), "total": len(statuses)})
     return render(request, "policy/staff/list.html", {

@@ -17,6 +17,7 @@ from steward.cases import services as case_services
 from steward.cases.models import Case, Priority, Space, Status
 from steward.cases.triage import TriageAnswers
 from steward.core.roles import Role
+from steward.decisions import services as decision_services
 from steward.reports import services as report_services
 from steward.reports.models import Report
 from steward.reports.services import Account
@@ -100,8 +101,10 @@ def build_queue() -> tuple[User, Case]:
         if status in {"awaiting_decision", "decided"}:
             case = case_services.move_case(case, by=tara, to="awaiting_decision")
         if status == "decided":
-            case = case_services.move_case(case, by=tara, to="decided",
-                                           decision_summary="A formal warning was given to the person you reported.")
+            decision_services.record_decision(
+                case, by=tara, outcome="warning", rationale="Confirmed by two witnesses.",
+                reporter_summary="A formal warning was given to the person you reported.")
+            case.refresh_from_db()
         opened = now - timedelta(days=age, hours=index)
         due = now - timedelta(hours=5 + index) if overdue else case.due_at
         Case.objects.filter(pk=case.pk).update(opened_at=opened, due_at=due)

@@ -25,6 +25,11 @@ def lawyer(db):
 
 
 @pytest.fixture
+def auditor(db):
+    return make_staff("audrey", Role.AUDITOR)
+
+
+@pytest.fixture
 def case_with_evidence(file_report):
     report, _ = file_report(files=[CleanFile(name="shot.png", content_type="image/png", data=png_bytes())])
     services.add_note(report.case, by=make_staff("tom", Role.TRIAGER), body="Internal: spoke with moderators.")
@@ -128,3 +133,34 @@ def test_the_consultants_list(case, triager, lawyer):
     assert response.status_code == 200
     assert case.reference in response.content.decode()
     assert login(triager).get("/staff/consultations/").status_code == 403
+
+
+def test_reading_the_consultants_list_is_audited_on_every_case_it_shows(file_report, triager, lawyer, auditor):
+    """The list shows each question: each read leaves one entry in each listed case's access history."""
+    first, second, withdrawn = (file_report(narrative=f"Report number {n} about insults in the chat.")[0].case
+                                for n in range(3))
+    ask(first, triager, lawyer, {"summary"})
+    ask(first, triager, lawyer, {"summary"}, kind="legal")  # two questions on one case: still one read of it
+    ask(second, triager, lawyer, {"summary"})
+    consultations.withdraw_consultation(ask(withdrawn, triager, lawyer, {"summary"}), by=triager)
+
+    def reads(case):
+        return list(AuditEntry.objects.filter(action="case.view", object_type="case", object_id=str(case.pk), actor=lawyer)
+                    .values_list("detail", "ip"))
+
+    client = login(lawyer)
+    page = client.get("/staff/consultations/", REMOTE_ADDR="198.51.100.9").content.decode()
+    assert first.reference in page and second.reference in page and withdrawn.reference not in page
+    assert reads(first) == reads(second) == [({"page": "consultations"}, "198.51.100.9")]
+    assert reads(withdrawn) == []
+    client.get("/staff/consultations/", REMOTE_ADDR="198.51.100.9")
+    assert len(reads(first)) == len(reads(second)) == 2  # one entry per read
+    history = login(auditor).get(f"/staff/cases/{first.pk}/access/").context["lines"]
+    assert [line.ip for line in history if line.who == "lena" and line.action == "case.view"] == ["198.51.100.9"] * 2
+
+
+def test_a_refused_consultants_list_audits_nothing(case, triager, lawyer):
+    ask(case, triager, lawyer, {"summary"})
+    before = AuditEntry.objects.count()
+    assert login(triager).get("/staff/consultations/").status_code == 403
+    assert AuditEntry.objects.count() == before

@@ -48,13 +48,16 @@ def awaiting_case(case):
     return case
 
 
-def test_deciding_through_the_status_form_needs_a_recent_sign_in(triager, awaiting_case):
+def test_the_status_form_never_decides_so_it_asks_for_no_sign_in(triager, awaiting_case):
+    """Deciding is the decision page's (re-authenticated) action; the status form refuses it outright."""
     client = login(triager, at=time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT - 1)
     response = client.post(f"/staff/cases/{awaiting_case.pk}/status/", {"to": "decided", "reason": "x"})
     assert response.status_code == 302
-    assert response["Location"].startswith("/staff/accounts/reauthenticate/?next=")
+    assert response["Location"] == f"/staff/cases/{awaiting_case.pk}/"
     awaiting_case.refresh_from_db()
     assert awaiting_case.status == Status.AWAITING_DECISION
+    decision_page = client.get(f"/staff/cases/{awaiting_case.pk}/decision/")
+    assert decision_page["Location"].startswith("/staff/accounts/reauthenticate/?next=")
 
 
 def test_other_status_changes_do_not(triager, awaiting_case):

@@ -1,4 +1,7 @@
-"""The invented organisation `manage.py seed_demo` loads: its spaces, staff and reports.
+"""The invented organisation `manage.py seed_demo` loads: its spaces, staff, reports and decisions.
+
+Data only: each story says what the reporter wrote and how far the team got with it (its
+status, handler, notes, decision); the command tells it through the services real work uses.
 
 Every person, account and address here is made up (example.org/.net/.com). The
 situations are the everyday material of code-of-conduct work, told without detail
@@ -11,6 +14,7 @@ from dataclasses import dataclass, field
 
 from steward.cases.models import Space
 from steward.core.roles import Role
+from steward.decisions.models import Outcome
 
 SPACES: dict[str, tuple[str, str, str]] = {
     # key: (name, kind, url)
@@ -36,6 +40,7 @@ STAFF: dict[str, tuple[str, str, str]] = {
 }
 TRIAGER = "amara"
 HANDLERS = ("jonas", "lucia")
+DECISION_MAKER = "priya"
 DECISION_MAKER_NAME = "Priya"
 
 
@@ -63,7 +68,7 @@ class Story:
     handler: int | None = None
     overdue: bool = False
     leader: bool = False  # staff or a community leader is involved (triage answer)
-    outcome: str = ""  # a DECISIONS key, for decided cases (and closed ones that were decided)
+    outcome: str = ""  # a DECISIONS key: decided cases, and closed ones that were decided first
     close_reason: str = ""
     reopen_reason: str = ""
     merge_into: str = ""
@@ -560,35 +565,66 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-# The decision summary the reporter reads, by outcome and language.
-DECISIONS: dict[str, dict[str, str]] = {
-    "warning": {
-        "en": "We found that the behaviour you reported broke our code of conduct. The person has received a formal "
-              "written warning; a further violation will lead to a temporary ban.",
-        "de": "Wir haben festgestellt, dass das gemeldete Verhalten gegen unseren Verhaltenskodex verstößt. Die Person "
-              "hat eine förmliche schriftliche Verwarnung erhalten; ein weiterer Verstoß führt zu einem befristeten Ausschluss.",
-        "ar": "وجدنا أن السلوك الذي أبلغت عنه يخالف مدونة قواعد السلوك. تلقى الشخص إنذارًا كتابيًا رسميًا، وأي مخالفة "
-              "أخرى ستؤدي إلى حظر مؤقت.",
-    },
-    "education": {
-        "en": "We found that the behaviour broke our code of conduct. The person has been warned, must complete our "
-              "community participation course, and will not speak at or mentor for our events until they have.",
-        "fr": "Nous avons constaté que ce comportement enfreint notre code de conduite. La personne a reçu un "
-              "avertissement, doit suivre notre formation sur la participation communautaire et ne pourra plus encadrer "
-              "de nouveaux venus d'ici là.",
-    },
-    "temporary_ban": {
-        "en": "We found a serious violation of our code of conduct. The person is suspended from all project spaces "
-              "for 90 days and must complete our code-of-conduct course before returning.",
-        "es": "Hemos constatado una infracción grave del código de conducta. La persona queda suspendida de todos los "
-              "espacios del proyecto durante 90 días y deberá completar nuestro curso sobre el código de conducta antes de volver.",
-    },
-    "permanent_ban": {
-        "en": "We found that the person threatened your safety. They are permanently banned from all project spaces "
-              "and events, and their accounts have been removed from every system we run.",
-        "fr": "Nous avons constaté que cette personne a menacé votre sécurité. Elle est exclue définitivement de tous "
-              "les espaces et événements du projet, et ses comptes ont été supprimés de tous nos systèmes.",
-    },
+@dataclass(frozen=True)
+class DecisionStory:
+    """A decision recorded by the decision maker: the ladder outcome, the reasons (internal,
+    English) and the summary the reporter reads, in their language."""
+
+    outcome: str  # an Outcome value; a ban applies to the case's (first) reported person
+    rationale: str
+    summary: dict[str, str]
+    ban_days: int | None = None  # a temporary ban's length, from the day the report arrived
+
+
+DECISIONS: dict[str, DecisionStory] = {
+    "warning": DecisionStory(
+        Outcome.WARNING,
+        "A first violation, confirmed by the record and a witness; no "
+        "earlier cases for this account. A written warning is the ladder's step.",
+        summary={
+            "en": "We found that the behaviour you reported broke our code of conduct. The person has received a formal "
+                  "written warning; a further violation will lead to a temporary ban.",
+            "de": "Wir haben festgestellt, dass das gemeldete Verhalten gegen unseren Verhaltenskodex verstößt. Die Person "
+                  "hat eine förmliche schriftliche Verwarnung erhalten; ein weiterer Verstoß führt zu einem befristeten Ausschluss.",
+            "ar": "وجدنا أن السلوك الذي أبلغت عنه يخالف مدونة قواعد السلوك. تلقى الشخص إنذارًا كتابيًا رسميًا، وأي مخالفة "
+                  "أخرى ستؤدي إلى حظر مؤقت.",
+        },
+    ),
+    "education": DecisionStory(
+        Outcome.WARNING,
+        "Confirmed in public; the person leads others, so the warning comes with the "
+        "participation course and a pause from mentoring or speaking until it is done.",
+        summary={
+            "en": "We found that the behaviour broke our code of conduct. The person has been warned, must complete our "
+                  "community participation course, and will not speak at or mentor for our events until they have.",
+            "fr": "Nous avons constaté que ce comportement enfreint notre code de conduite. La personne a reçu un "
+                  "avertissement, doit suivre notre formation sur la participation communautaire et ne pourra plus encadrer "
+                  "de nouveaux venus d'ici là.",
+        },
+    ),
+    "temporary_ban": DecisionStory(
+        Outcome.TEMPORARY_BAN,
+        "Repeated after two moderator warnings and aimed at several "
+        "members: a 90-day suspension with the course before returning.",
+        summary={
+            "en": "We found a serious violation of our code of conduct. The person is suspended from all project spaces "
+                  "for 90 days and must complete our code-of-conduct course before returning.",
+            "es": "Hemos constatado una infracción grave del código de conducta. La persona queda suspendida de todos los "
+                  "espacios del proyecto durante 90 días y deberá completar nuestro curso sobre el código de conducta antes de volver.",
+        },
+        ban_days=90,
+    ),
+    "permanent_ban": DecisionStory(
+        Outcome.PERMANENT_BAN,
+        "A threat to someone's safety, confirmed by moderators and witnesses: "
+        "the ladder's last step, in every space and at every event.",
+        summary={
+            "en": "We found that the person threatened your safety. They are permanently banned from all project spaces "
+                  "and events, and their accounts have been removed from every system we run.",
+            "fr": "Nous avons constaté que cette personne a menacé votre sécurité. Elle est exclue définitivement de tous "
+                  "les espaces et événements du projet, et ses comptes ont été supprimés de tous nos systèmes.",
+        },
+    ),
 }
 
 # Internal notes (English: the team's working language) for cases without their own.

@@ -14,12 +14,16 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
-from steward.cases.models import Case, Note, Party, Space, Triage
+from steward.cases.models import Case, Note, Party, Space, TimelineEvent, Triage
 from steward.core import audit
 from steward.core.models import AuditEntry
 from steward.core.roles import Role
-from steward.reports.management.demo_data import DECISIONS, MESSAGES, STORIES
+from steward.decisions.models import Decision, Outcome
+from steward.decisions.services import active_bans
+from steward.demo import logins as demo_logins
+from steward.demo.stories import DECISIONS, MESSAGES, STORIES
 from steward.reports.models import Message, Report
+from steward.retention.purge import keep_until
 
 
 @pytest.fixture
@@ -76,11 +80,50 @@ def test_loads_a_realistic_queue(var_dir: Any) -> None:
 
 
 @pytest.mark.django_db
+def test_every_decided_case_has_its_recorded_decision(var_dir: Any, settings: Any) -> None:
+    seed()
+    decided = [story for story in STORIES if story.outcome]
+    assert len(decided) == 10
+    for story in decided:
+        case = Case.objects.get(pk=_case_of(story.key))
+        decision = Decision.objects.get(case=case)
+        expected = DECISIONS[story.outcome]
+        assert decision.outcome == expected.outcome
+        assert decision.reporter_summary == case.decision_summary == expected.summary[story.lang]
+        assert decision.rationale == expected.rationale
+        assert decision.decided_by.username == "priya"
+        assert case.opened_at < decision.decided_at < timezone.now()
+        if decision.is_ban:  # the ban is on the reported person: the registry and retention see it
+            reported = Party.objects.filter(case=case, role=Party.Role.REPORTED).order_by("pk").first()
+            assert decision.subject == reported.person
+            assert decision in active_bans(reported.person)
+    assert not Case.objects.filter(status="decided", decisions__isnull=True).exists()
+    outcomes = Counter(DECISIONS[story.outcome].outcome for story in decided)
+    assert outcomes[Outcome.PERMANENT_BAN] == 2
+    assert Decision.objects.filter(outcome=Outcome.PERMANENT_BAN).count() == 2
+    assert Decision.objects.filter(outcome=Outcome.TEMPORARY_BAN, ban_until__gt=timezone.localdate()).count() == \
+        outcomes[Outcome.TEMPORARY_BAN] > 0
+    # Closed after a decision: kept for the decided period, not for the shorter undecided one.
+    for story in [s for s in decided if s.status == "closed"]:
+        case = Case.objects.get(pk=_case_of(story.key))
+        assert keep_until(case) == case.closed_at + timezone.timedelta(days=settings.STEWARD_RETENTION_RESOLVED_DAYS)
+    # The timeline says so too, and the audit log records each decision.
+    assert TimelineEvent.objects.filter(kind="decided").count() == 10
+    assert AuditEntry.objects.filter(action="decision.record").count() == 10
+
+
+def _case_of(key: str) -> int:
+    """The case a story's report opened (merged reports excepted)."""
+    story = next(s for s in STORIES if s.key == key)
+    return next(report.case_id for report in Report.objects.all() if report.narrative == story.narrative)
+
+
+@pytest.mark.django_db
 def test_passwords_are_random_private_and_printed_again(var_dir: Any) -> None:
     first = seed()
     logins = var_dir / "demo-logins.txt"
     assert stat.S_IMODE(logins.stat().st_mode) == 0o600
-    stored = dict(line.split("\t")[1:] for line in logins.read_text().splitlines() if line.startswith("login\t"))
+    stored = demo_logins.read(logins).passwords
     assert set(stored) == {"amara", "jonas", "lucia", "priya", "sam"}
     assert len(set(stored.values())) == 5
     for username, password in stored.items():
@@ -102,8 +145,7 @@ def test_rerun_without_the_logins_file_sets_new_passwords(var_dir: Any) -> None:
 
     output = seed()
 
-    stored = dict(line.split("\t")[1:] for line in (var_dir / "demo-logins.txt").read_text().splitlines()
-                  if line.startswith("login\t"))
+    stored = demo_logins.read(var_dir / "demo-logins.txt").passwords
     assert User.objects.get(username="amara").check_password(stored["amara"])
     assert stored["amara"] in output
     assert Case.objects.count() == 60
@@ -131,7 +173,8 @@ def test_refused_in_production(var_dir: Any, settings: Any) -> None:
 def test_no_report_text_in_the_database(var_dir: Any) -> None:
     seed()
     secrets = [STORIES[0].narrative[:40], next(s for s in STORIES if s.lang == "ar").narrative[:30],
-               MESSAGES["de"]["reply_a"][:40], DECISIONS["warning"]["en"][:40], STORIES[0].notes[0][:40],
+               MESSAGES["de"]["reply_a"][:40], DECISIONS["warning"].summary["en"][:40],
+               DECISIONS["permanent_ban"].rationale[:40], STORIES[0].notes[0][:40],
                "kbrandt-dev", "mei.lin@example.net", "general-chat-excerpt"]
     # Readable through the application...
     assert Report.objects.order_by("pk").first().narrative == STORIES[0].narrative
@@ -145,3 +188,47 @@ def test_no_report_text_in_the_database(var_dir: Any) -> None:
                     blob = bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
                     found += [(table, s) for s in secrets if s.encode() in blob]
     assert found == []
+
+
+@pytest.mark.django_db
+def test_the_logins_file_has_the_console_lines_with_the_real_address(var_dir: Any, settings: Any) -> None:
+    settings.STEWARD_BASE_URL = "http://127.0.0.1:9123"
+    first = seed()
+    kept = (var_dir / "demo-logins.txt").read_text().splitlines()
+    assert kept[0] == "Demo staff logins (development only), sign in at http://127.0.0.1:9123/staff/login/"
+    assert len(kept) == 1 + 5 + 2  # the heading, one line per staff member, the two reporter receipts
+    console = first.splitlines()
+    start = console.index(kept[0])
+    assert console[start:start + len(kept)] == kept
+    assert any(line.startswith("  amara   password ") and line.endswith(
+        "Amara Okafor, Triager: http://127.0.0.1:9123/staff/cases/ (the whole queue)") for line in kept)
+    assert sum("reporter follow-up at http://127.0.0.1:9123/follow-up/ " in line for line in kept) == 2
+    assert "8000" not in "\n".join(kept)
+
+    # A later start on another address changes nothing in the database and shows the new address in both.
+    settings.STEWARD_BASE_URL = "http://192.0.2.10:8080"
+    before = (Case.objects.count(), AuditEntry.objects.count(), list(User.objects.values_list("password", flat=True)))
+    second = seed()
+    assert (Case.objects.count(), AuditEntry.objects.count(), list(User.objects.values_list("password", flat=True))) == before
+    again = (var_dir / "demo-logins.txt").read_text().splitlines()
+    assert again == [line.replace("http://127.0.0.1:9123", "http://192.0.2.10:8080") for line in kept]
+    assert "\n".join(again) in second
+
+
+def test_logins_read_back_what_they_print(tmp_path: Any) -> None:
+    logins = demo_logins.Logins(passwords={"amara": "pw-A_1", "sam": "pw-S-2"},
+                                receipts={"issue-harassment": ("en", "ABCDE-FGHJK-MNPQR-STVWX-YZ012")})
+    path = tmp_path / "logins.txt"
+    demo_logins.write(path, logins, "http://[::1]:8000/")
+    assert demo_logins.read(path) == logins
+    lines = path.read_text().splitlines()
+    assert lines == demo_logins.lines(logins, "http://[::1]:8000")
+    assert "  jonas   password (not-on-file)" in lines[2]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_logins_kept_by_earlier_versions_are_still_read(tmp_path: Any) -> None:
+    path = tmp_path / "logins.txt"
+    path.write_text("login\tamara\tsecret-1\nreceipt\tikhtibarat\tar\tABCDE-FGHJK-MNPQR-STVWX-YZ012\n")
+    assert demo_logins.read(path) == demo_logins.Logins(
+        passwords={"amara": "secret-1"}, receipts={"ikhtibarat": ("ar", "ABCDE-FGHJK-MNPQR-STVWX-YZ012")})

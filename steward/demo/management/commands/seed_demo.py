@@ -4,20 +4,22 @@
 spaces, five staff members (one per role the demo needs) and sixty cases in every status
 and priority. After that it changes nothing and prints the staff logins again.
 
-Every report, triage, assignment, note, message, merge and status change goes through the
-same service functions real work uses, so the demo data is encrypted and audited exactly
-like real data. Only timestamps are moved into the past afterwards (received, opened,
-triaged, closed, due, and the times of timeline entries, notes and messages), so the queue
-looks like a few weeks of work; the audit log keeps the real time of seeding, because its
+Every report, triage, assignment, note, message, merge, decision and status change goes
+through the same service functions real work uses, acting as the demo staff, so the demo
+data is encrypted and audited exactly like real data, and every decided case has its
+recorded decision (a ban is a ban for retention and the registry too). The stories
+themselves are data, in `steward/demo/stories.py`. Only timestamps are moved into the past
+afterwards (received, opened, triaged, closed, due, decided, and the times of timeline
+entries, notes and messages), so the queue looks like a few weeks of work; the audit log keeps the real time of seeding, because its
 entries are hash-chained.
 
 Staff passwords are random, generated on the first run and written to
-`<var>/demo-logins.txt` (mode 600), never to the repository.
+`<var>/demo-logins.txt` (mode 600), never to the repository: the same lines the console shows,
+with links to the address the server listens on (STEWARD_BASE_URL, derived from STEWARD_ADDR).
 """
 
 from __future__ import annotations
 
-import os
 import random
 import secrets
 from collections import Counter
@@ -39,9 +41,15 @@ from steward.cases import services as cases
 from steward.cases import sla
 from steward.cases.models import Case, Note, Party, Space, Status, TimelineEvent, Triage
 from steward.cases.triage import TriageAnswers, propose_priority
-from steward.core.roles import Role
+from steward.decisions import services as decisions
+from steward.decisions.models import Decision, Outcome
 from steward.reports import services as reports
-from steward.reports.management.demo_data import (
+from steward.reports.models import Evidence, Message, Report
+from steward.reports.uploads import CleanFile
+
+from ... import logins as demo_logins
+from ...stories import (
+    DECISION_MAKER,
     DECISION_MAKER_NAME,
     DECISIONS,
     GENERIC_NOTES,
@@ -54,21 +62,12 @@ from steward.reports.management.demo_data import (
     TRIAGER,
     Story,
 )
-from steward.reports.models import Evidence, Message, Report
-from steward.reports.uploads import CleanFile
 
 LOGINS_FILE = "demo-logins.txt"
 # Reports whose receipt codes are kept, so the reporter's follow-up page can be tried.
 FOLLOW_UP_DEMOS = ("issue-harassment", "ikhtibarat")
 # Notifications about invented cases would only fill the worker's console: seeding skips them.
 NO_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-# What each demo role can open today.
-ROLE_PAGES: dict[str, str] = {
-    Role.TRIAGER: "/staff/cases/ (the whole queue)",
-    Role.CASE_HANDLER: "/staff/cases/ (cases assigned to them)",
-    Role.DECISION_MAKER: "/staff/cases/ (cases awaiting a decision: record it, or erase a case)",
-    Role.ADMINISTRATOR: "/staff/guidelines/ (the code of conduct)",
-}
 
 
 @dataclass
@@ -85,7 +84,7 @@ class Command(BaseCommand):
             raise CommandError("seed_demo loads invented cases and staff; it refuses to run when STEWARD_ENV=production.")
         path = Path(settings.VAR_DIR) / LOGINS_FILE
         if User.objects.filter(username__in=STAFF).exists():
-            self._print(self._refresh_logins(path), path)
+            self._show(self._refresh_logins(path), path)
             return
         if Case.objects.exists():
             self.stdout.write("This database already holds cases; demo data is only loaded into an empty one.")
@@ -93,22 +92,17 @@ class Command(BaseCommand):
         passwords = {username: secrets.token_urlsafe(12) for username in STAFF}
         with override_settings(TASKS=NO_TASKS), transaction.atomic():
             seeded = Seeder(timezone.now()).run(passwords)
-        logins = {"passwords": passwords, "receipts": seeded.receipts}
-        _write_logins(path, logins)
         self._summary()
-        self._print(logins, path)
+        self._show(demo_logins.Logins(passwords=passwords, receipts=seeded.receipts), path)
 
-    def _refresh_logins(self, path: Path) -> dict[str, Any]:
+    def _refresh_logins(self, path: Path) -> demo_logins.Logins:
         """The stored logins; a demo user whose password is not on file gets a new one."""
-        logins = _read_logins(path)
-        missing = [u for u in User.objects.filter(username__in=STAFF) if u.username not in logins["passwords"]]
-        for user in missing:
+        logins = demo_logins.read(path)
+        for user in User.objects.filter(username__in=STAFF).exclude(username__in=list(logins.passwords)):
             password = secrets.token_urlsafe(12)
             user.set_password(password)
             user.save(update_fields=["password"])
-            logins["passwords"][user.username] = password
-        if missing:
-            _write_logins(path, logins)
+            logins.passwords[user.username] = password
         return logins
 
     def _summary(self) -> None:
@@ -116,19 +110,16 @@ class Command(BaseCommand):
         statuses = Counter(all_cases.values_list("status", flat=True))
         priorities = Counter(p or "untriaged" for p in all_cases.values_list("priority", flat=True))
         self.stdout.write(f"Loaded demo data: {Space.objects.count()} spaces, {all_cases.count()} cases, "
-                          f"{Report.objects.count()} reports.")
+                          f"{Report.objects.count()} reports, {Decision.objects.count()} decisions.")
         self.stdout.write("  by status:   " + ", ".join(f"{s} {statuses[s]}" for s in Status.values))
         self.stdout.write("  by priority: " + ", ".join(f"{p} {priorities[p]}" for p in sorted(priorities)))
 
-    def _print(self, logins: dict[str, Any], path: Path) -> None:
-        base = settings.STEWARD_BASE_URL.rstrip("/")
+    def _show(self, logins: demo_logins.Logins, path: Path) -> None:
+        """Print the logins and keep the very same lines in the file (rewritten: the address may have changed)."""
+        demo_logins.write(path, logins, settings.STEWARD_BASE_URL)
         self.stdout.write("")
-        self.stdout.write(f"Demo staff logins (development only), sign in at {base}/staff/login/")
-        for username, (first, last, role) in STAFF.items():
-            password = logins["passwords"].get(username, "(not on file)")
-            self.stdout.write(f"  {username:<7} {password:<18} {first} {last}, {Role(role).label}: {ROLE_PAGES[role]}")
-        for key, (language, code) in logins["receipts"].items():
-            self.stdout.write(f"  reporter follow-up at {base}/follow-up/ ({language}): receipt code {code}  [{key}]")
+        for line in demo_logins.lines(logins, settings.STEWARD_BASE_URL):
+            self.stdout.write(line)
         self.stdout.write(f"These are kept in {_shown(path)} (readable only by you).")
         self.stdout.write("")
 
@@ -138,28 +129,6 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path(settings.BASE_DIR).resolve()))
     except ValueError:
         return str(path)
-
-
-def _write_logins(path: Path, logins: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"login\t{u}\t{p}" for u, p in logins["passwords"].items()]
-    lines += [f"receipt\t{key}\t{language}\t{code}" for key, (language, code) in logins["receipts"].items()]
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write("\n".join(lines) + "\n")
-    path.chmod(0o600)
-
-
-def _read_logins(path: Path) -> dict[str, Any]:
-    logins: dict[str, Any] = {"passwords": {}, "receipts": {}}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            parts = line.split("\t")
-            if parts[0] == "login" and len(parts) == 3:
-                logins["passwords"][parts[1]] = parts[2]
-            elif parts[0] == "receipt" and len(parts) == 4:
-                logins["receipts"][parts[1]] = (parts[2], parts[3])
-    return logins
 
 
 class Seeder:
@@ -250,10 +219,8 @@ class Seeder:
         if story.status == Status.AWAITING_DECISION:
             self._run(steps, opened, [case])
             return
-        summary = DECISIONS[story.outcome][story.lang]
-        decider = self.staff["priya"]  # deciding needs the decision maker's (or a triager's) permission
-        steps.append(("move", lambda: cases.move_case(case, by=decider, to=Status.DECIDED, decision_summary=summary,
-                                                      reason=f"Decided by {DECISION_MAKER_NAME}.")))
+        decider = self.staff[DECISION_MAKER]
+        steps.append(("decide", lambda: self._decide(case, story, decider)))
         steps.append(("message", lambda: reports.message_reporter(report, by=actor, body=texts["decided"])))
         if story.status == Status.CLOSED:
             steps.append(("close", lambda: cases.move_case(case, by=actor, to=Status.CLOSED, reason=story.close_reason)))
@@ -308,6 +275,19 @@ class Seeder:
         if story.contact:
             cases.add_party(case, system="email", handle=story.contact[1], role=Party.Role.REPORTER, by=handler)
 
+    def _decide(self, case: Case, story: Story, decider: User) -> Decision:
+        decision = DECISIONS[story.outcome]
+        subject = None
+        if decision.outcome in {Outcome.TEMPORARY_BAN, Outcome.PERMANENT_BAN}:
+            reported = Party.objects.filter(case=case, role=Party.Role.REPORTED).select_related("person").order_by("pk")
+            subject = reported[0].person
+        ban_until = None
+        if decision.ban_days:
+            arrived = timezone.localdate(self.now - timedelta(days=story.age_days))
+            ban_until = max(arrived + timedelta(days=decision.ban_days), timezone.localdate() + timedelta(days=1))
+        return decisions.record_decision(case, by=decider, outcome=decision.outcome, subject=subject, ban_until=ban_until,
+                                         reporter_summary=decision.summary[story.lang], rationale=decision.rationale)
+
     def _reply(self, report: Report, body: str) -> None:
         reports.reporter_view(report)
         reports.reporter_reply(report, body=body, files=[])
@@ -339,3 +319,4 @@ class Seeder:
         Message.objects.filter(report__case_id__in=ids, at__gte=since).update(at=at)
         Message.objects.filter(report__case_id__in=ids, read_at__gte=since).update(read_at=at)
         Evidence.objects.filter(report__case_id__in=ids, uploaded_at__gte=since).update(uploaded_at=at)
+        Decision.objects.filter(case_id__in=ids, decided_at__gte=since).update(decided_at=at)
