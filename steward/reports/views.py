@@ -21,6 +21,7 @@ from .forms import CodeForm, ReplyForm, ReportForm, StaffMessageForm, StaffRepor
 from .models import Evidence, Report
 
 SESSION_KEY = "steward_follow_up_report"
+HOLDS_PER_HOUR = 20  # corrected report forms per client address whose files are kept
 
 
 def promises() -> dict[str, int]:
@@ -35,8 +36,13 @@ def _posted_report_form(request: HttpRequest, form_class: type[ReportForm]) -> R
         services.release_files(token, request.POST.getlist("remove_file"))
     form = form_class(request.POST, request.FILES, kept=services.held_files(token))
     if not form.is_valid() and token and form.accepted_files:
-        services.hold_files(token, form.accepted_files)
-        form.held = services.held_files(token)
+        # Held files take disk space for a day: a client sending form after form full of files is not kept up with.
+        if ratelimit.hit("hold_files", request, limit=HOLDS_PER_HOUR, window=3600):
+            services.hold_files(token, form.accepted_files)
+            form.held = services.held_files(token)
+        else:
+            form.add_error("evidence", _("We could not keep your files this time. Please choose them again "
+                                         "before you send the form."))
     return form
 
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from steward.reports import services
+from steward.reports import services, views
 from steward.reports.models import Evidence, HeldUpload, Report
 from steward.retention.purge import purge_expired
 
@@ -207,3 +207,17 @@ def test_the_form_states_the_limits_and_types_before_a_file_is_chosen(settings):
         assert kind in text
     assert page.index("id_evidence_helptext") < page.index('type="file"')
     assert 'aria-describedby="id_evidence_helptext"' in page
+
+
+def test_a_client_sending_many_forms_full_of_files_is_told_to_attach_them_again(monkeypatch):
+    monkeypatch.setattr(views, "HOLDS_PER_HOUR", 1)
+    client = Client()
+    client.post("/report/", {**report_data(client, narrative=""), "evidence": png_upload("first.png")})
+    before = snapshot()
+
+    response = client.post("/report/", {**report_data(client, narrative=""), "evidence": png_upload("second.png")})
+
+    assert response.status_code == 400
+    assert attached(response) == []
+    assert "We could not keep your files this time. Please choose them again" in response.content.decode()
+    assert snapshot() == before
