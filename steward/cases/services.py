@@ -285,7 +285,7 @@ def split_report(case: Case, *, report_id: int, by: User, ip: str | None = None)
     report = reports.filter(pk=report_id).first()
     if report is None:
         raise DomainError(_("That report is not part of this case."))
-    new_case = Case(space=report.space, danger=report.danger_now, ongoing=report.ongoing_bool,
+    new_case = Case(space=report.space, danger=bool(report.danger_now), ongoing=report.ongoing_bool,
                     language=report.detected_language, data_key=crypto.new_data_key(DataKey.Purpose.CASE),
                     due_at=sla.due(case.priority, start=timezone.now()))
     new_case.set_priority(case.priority)

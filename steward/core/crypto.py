@@ -38,6 +38,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from tink import aead, secret_key_access
+from tink.proto import aes_gcm_pb2, tink_pb2
 
 from .models import DataKey
 from .private_files import private_dir, write_private_text
@@ -306,6 +307,30 @@ def keyed_hash(value: str, *, purpose: str) -> str:
 
 def blind_index(value: str, *, purpose: str) -> str:
     return keyed_hash(value.strip().casefold(), purpose=purpose)
+
+
+def _token_aead(token: str, purpose: str) -> aead.Aead:
+    """AES-256-GCM under a key derived (HMAC under the index key) from a token only a visitor's browser holds.
+
+    What it seals opens only for whoever presents the token again: a database dump, even with the
+    key-encryption key, does not open it. The derived key goes into a one-key Tink keyset."""
+    raw = hmac.new(_index_key(), f"token-key\x00{purpose}\x00{token}".encode(), hashlib.sha256).digest()
+    keyset = tink_pb2.Keyset(primary_key_id=1, key=[tink_pb2.Keyset.Key(
+        key_data=tink_pb2.KeyData(type_url="type.googleapis.com/google.crypto.tink.AesGcmKey",
+                                  value=aes_gcm_pb2.AesGcmKey(version=0, key_value=raw).SerializeToString(),
+                                  key_material_type=tink_pb2.KeyData.SYMMETRIC),
+        status=tink_pb2.ENABLED, key_id=1, output_prefix_type=tink_pb2.RAW)])
+    handle = tink.proto_keyset_format.parse(keyset.SerializeToString(), secret_key_access.TOKEN)
+    return handle.primitive(aead.Aead)
+
+
+def seal_for_token(token: str, value: bytes, *, purpose: str, field: str) -> bytes:
+    return _token_aead(token, purpose).encrypt(value, f"{purpose}:{field}".encode())
+
+
+def open_for_token(token: str, blob: bytes | memoryview, *, purpose: str, field: str) -> bytes:
+    """Raises tink.TinkError when the token (or the field) is not the one it was sealed for."""
+    return _token_aead(token, purpose).decrypt(bytes(blob), f"{purpose}:{field}".encode())
 
 
 def new_index_key() -> str:

@@ -6,8 +6,10 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from steward.cases.models import Space
@@ -17,7 +19,7 @@ from steward.policy import locales as policy_locales
 from steward.policy import services as policy
 from steward.registry.models import System
 
-from . import uploads
+from . import held, uploads
 from .models import Report
 from .services import Account, Intake
 
@@ -25,11 +27,38 @@ ACCOUNT_ROWS = 3
 YES_NO = [("no", _("No")), ("yes", _("Yes"))]
 
 
-def check_files(files: list[Any] | None) -> list[uploads.CleanFile]:
+def evidence_help() -> str:
+    """What a file input says before anyone chooses a file: the types accepted and the limits,
+    taken from the rules the upload check applies (uploads.ALLOWED and the evidence settings)."""
+    images = [uploads.IMAGE_FORMATS.get(kind) or kind.split("/", 1)[1].upper()
+              for kind in uploads.ALLOWED if kind.startswith("image/")]
+    text = sorted(uploads.ALLOWED.get("text/plain", set()))
+    count = settings.STEWARD_EVIDENCE_MAX_FILES
+    types = _("Accepted: images (%(images)s), PDF and plain text (%(text)s).") % {
+        "images": ", ".join(images), "text": ", ".join(text)}
+    limits = ngettext("One file, of at most %(size)s.", "Up to %(count)s files, each at most %(size)s.", count) % {
+        "count": count, "size": filesizeformat(settings.STEWARD_EVIDENCE_MAX_BYTES)}
+    return " ".join([str(types), limits, str(_("Information such as the location is removed from images."))])
+
+
+def check_files(files: list[Any] | None, *, already: int = 0) -> tuple[list[uploads.CleanFile], list[str]]:
+    """Each file checked on its own: the ones that pass, and a message for each that does not."""
     files = files or []
-    if len(files) > settings.STEWARD_EVIDENCE_MAX_FILES:
-        raise ValidationError(_("Send at most %(count)s files.") % {"count": settings.STEWARD_EVIDENCE_MAX_FILES})
-    return [uploads.check(upload) for upload in files]
+    limit = settings.STEWARD_EVIDENCE_MAX_FILES
+    if len(files) + already > limit:
+        if already:
+            message = ngettext("Send at most %(count)s files in all: %(held)s is already attached.",
+                               "Send at most %(count)s files in all: %(held)s are already attached.", already)
+        else:
+            message = str(_("Send at most %(count)s files."))
+        return [], [message % {"count": limit, "held": already}]
+    accepted, errors = [], []
+    for upload in files:
+        try:
+            accepted.append(uploads.check(upload))
+        except ValidationError as error:
+            errors.extend(error.messages)
+    return accepted, errors
 
 
 class ReportForm(forms.Form):
@@ -70,17 +99,14 @@ class ReportForm(forms.Form):
     )
     ongoing = forms.ChoiceField(label=_("Is it still happening?"), choices=Report.Ongoing.choices,
                                 initial=Report.Ongoing.UNKNOWN, widget=forms.RadioSelect)
-    danger_now = forms.ChoiceField(label=_("Is anyone in danger right now?"), choices=YES_NO, initial="no",
+    # Nothing is chosen in advance: an unanswered question is recorded as "not said", never as "no".
+    danger_now = forms.ChoiceField(label=_("Is anyone in danger right now?"), choices=YES_NO, required=False,
                                    widget=forms.RadioSelect)
     reporter_role = forms.ChoiceField(label=_("How were you involved?"), choices=Report.ReporterRole.choices,
-                                      widget=forms.RadioSelect,
-                                      error_messages={"required": _("Tell us whether it happened to you or you saw it.")})
+                                      required=False, widget=forms.RadioSelect)
     witnesses = forms.CharField(label=_("Did anyone else see or hear it?"), required=False, max_length=5000,
                                 widget=forms.Textarea(attrs={"rows": 2}))
-    evidence = MultipleFileField(
-        label=_("Screenshots or other files (optional)"), required=False,
-        help_text=_("Images, PDF or text files. Information such as the location is removed from images."),
-    )
+    evidence = MultipleFileField(label=_("Screenshots or other files (optional)"), required=False)
     wishes = forms.CharField(
         label=_("What would you like to happen? (optional)"), required=False, max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -99,10 +125,15 @@ class ReportForm(forms.Form):
     contact_email = forms.EmailField(label=_("Your email"), required=False,
                                      error_messages={"invalid": _("Enter a valid email address, like name@example.org.")})
     preferred_language = forms.ChoiceField(label=_("Language for our replies"), choices=settings.LANGUAGES)
-    submission = forms.CharField(widget=forms.HiddenInput)
+    submission = forms.CharField(widget=forms.HiddenInput, validators=[RegexValidator(
+        held.TOKEN_RE, _("This form is not one we handed out. Reload the page and fill it in again."))])
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kept: list[held.HeldFile] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Files kept from an earlier send of this same form: listed on it, sent with the report.
+        self.held = kept or []
+        self.accepted_files: list[uploads.CleanFile] = []
+        self.fields["evidence"].help_text = evidence_help()
         self.fields["space"].queryset = Space.objects.filter(active=True)  # type: ignore[attr-defined]
         self.fields["categories"].choices = policy.current_categories(policy_locales.match(get_language()))  # type: ignore[attr-defined]
         self.fields["preferred_language"].initial = get_language()
@@ -123,7 +154,11 @@ class ReportForm(forms.Form):
         return value
 
     def clean_evidence(self) -> list[uploads.CleanFile]:
-        return check_files(self.cleaned_data.get("evidence"))
+        # The files that pass are kept even when another one (or another question) needs correcting.
+        self.accepted_files, errors = check_files(self.cleaned_data.get("evidence"), already=len(self.held))
+        if errors:
+            raise ValidationError(errors)
+        return self.accepted_files
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -150,10 +185,11 @@ class ReportForm(forms.Form):
             for i in range(1, ACCOUNT_ROWS + 1) if data.get(f"account_system_{i}") and data.get(f"account_handle_{i}", "").strip()
         ]
         return Intake(
-            narrative=data["narrative"], reporter_role=data["reporter_role"], submission_token=data["submission"],
+            narrative=data["narrative"], reporter_role=data.get("reporter_role") or "", submission_token=data["submission"],
             occurred_at=occurred_at, occurred_approx=data.get("occurred_approx", ""), space=data.get("space"),
             location=data.get("location", ""), involved=data.get("involved", ""), accounts=accounts,
-            ongoing=data["ongoing"], danger_now=data["danger_now"] == "yes", witnesses=data.get("witnesses", ""),
+            ongoing=data["ongoing"], danger_now={"yes": True, "no": False}.get(data.get("danger_now") or ""),
+            witnesses=data.get("witnesses", ""),
             wishes=data.get("wishes", ""), consent_contact_reported=data["consent_contact_reported"] == "yes",
             consent_name_to_reported=data["consent_name_to_reported"] == "yes",
             anonymous=data["anonymous"] == "anonymous", contact_name=data.get("contact_name", ""),
@@ -194,8 +230,15 @@ class ReplyForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 5}))
     files = MultipleFileField(label=_("Add files (optional)"), required=False)  # type: ignore[assignment]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = evidence_help()
+
     def clean_files(self) -> list[uploads.CleanFile]:
-        return check_files(self.cleaned_data.get("files"))
+        accepted, errors = check_files(self.cleaned_data.get("files"))
+        if errors:
+            raise ValidationError(errors)
+        return accepted
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

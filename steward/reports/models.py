@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -56,9 +57,12 @@ class Report(models.Model):
     wishes_sealed = crypto.SealedField(null=True, blank=True)
     # Slugs of the guideline categories the reporter chose (JSON list), sealed: they reveal what happened.
     categories_sealed = crypto.SealedField(null=True, blank=True)
+    # The accounts the reporter named ([[system, handle], …] as JSON), sealed: shown back to them as they gave them.
+    accounts_sealed = crypto.SealedField(null=True, blank=True)
     ongoing = models.CharField(max_length=8, choices=Ongoing.choices, default=Ongoing.UNKNOWN)
-    danger_now = models.BooleanField(default=False)
-    reporter_role = models.CharField(max_length=16, choices=ReporterRole.choices)
+    # None: the reporter did not answer ("not said"); triage asks again.
+    danger_now = models.BooleanField(null=True, blank=True, default=None)
+    reporter_role = models.CharField(max_length=16, choices=ReporterRole.choices, blank=True)  # "": not said
     consent_contact_reported = models.BooleanField(default=False)
     consent_name_to_reported = models.BooleanField(default=False)
     anonymous = models.BooleanField(default=True)
@@ -111,6 +115,11 @@ class Report(models.Model):
     def category_labels(self) -> list[str]:
         return policy.category_labels(self.categories)
 
+    @property
+    def accounts(self) -> list[tuple[str, str]]:
+        text = self._open("accounts")
+        return [(str(system), str(handle)) for system, handle in json.loads(text)] if text else []
+
 
 class Message(models.Model):
     """The two-way thread between the people handling a case and one reporter.
@@ -161,3 +170,37 @@ class Evidence(models.Model):
     def is_image(self) -> bool:
         """Images can be previewed on the case page, from a copy Steward re-encodes."""
         return self.content_type in {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+class HeldUpload(models.Model):
+    """A file attached to a report form that came back for a correction, kept until the report is filed.
+
+    Sealed (name and bytes) under a key derived from the form's submission token, which only the
+    reporter's browser holds; deleted when the report is filed, when the reporter removes it, or
+    after `HOLD_FOR` when the form is never sent again."""
+
+    HOLD_FOR = timedelta(days=1)
+
+    submission_hash = models.CharField(max_length=64, db_index=True)
+    stored_name = models.CharField(max_length=64, unique=True)
+    name_sealed = models.BinaryField()
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    held_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["held_at", "pk"]
+
+
+class SubmissionReceipt(models.Model):
+    """The receipt code of a report just filed, sealed under a key derived from its form's submission token.
+
+    A form sent again (a reload, a retry on a slow network, a lost response) is answered with the same
+    code for `KEEP_FOR`; without the token, which only the reporter's browser holds, it cannot be opened."""
+
+    KEEP_FOR = timedelta(days=1)
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="+")
+    submission_hash = models.CharField(max_length=64, unique=True)
+    code_sealed = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)

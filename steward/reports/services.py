@@ -21,16 +21,20 @@ from steward.core import access, audit, crypto
 from steward.core.errors import DomainError
 from steward.core.models import DataKey
 
-from . import receipts, tasks, uploads
-from .models import Evidence, Message, Report, ongoing_as_bool
+from . import held, receipts, tasks, uploads
+from .models import Evidence, HeldUpload, Message, Report, SubmissionReceipt, ongoing_as_bool
 
 log = logging.getLogger(__name__)
 DetectorFactory.seed = 0  # language detection is deterministic
 
 
 class DuplicateSubmission(DomainError):
-    def __init__(self) -> None:
-        super().__init__(_("This report was already received. Use the receipt code you were given to follow it."))
+    """The same form was sent again. `code` is its receipt code while it can still be shown again, else None."""
+
+    def __init__(self, code: str | None = None, report: Report | None = None) -> None:
+        self.code, self.report = code, report
+        super().__init__(_("We had already received this report. Here is its receipt code again.") if code else
+                         _("This report was already received. Use the receipt code you were given to follow it."))
 
 
 @dataclass
@@ -53,7 +57,7 @@ class Intake:
     involved: str = ""
     accounts: list[Account] = field(default_factory=list)
     ongoing: str = Report.Ongoing.UNKNOWN
-    danger_now: bool = False
+    danger_now: bool | None = None  # None: not answered
     witnesses: str = ""
     wishes: str = ""
     consent_contact_reported: bool = False
@@ -85,36 +89,52 @@ def submission_hash(token: str) -> str:
 
 
 def submit_report(intake: Intake, *, recorded_by: User | None = None, ip: str | None = None) -> tuple[Report, str]:
-    """Store a report and open its case; return the report and its receipt code (shown once).
+    """Store a report and open its case; return the report and its receipt code.
 
     Everything happens in one transaction: a failure anywhere leaves no report, no case and
-    no file behind. Once this returns, the report is durably stored.
+    no file behind. Once this returns, the report is durably stored. The files held for this
+    form (sent before a correction) are attached with the new ones. The same form sent again
+    raises DuplicateSubmission carrying the same code, for `SubmissionReceipt.KEEP_FOR`.
     """
     if recorded_by is not None:
         access.require(recorded_by, "record_report")
+    token_hash = submission_hash(intake.submission_token)
+    kept = list(HeldUpload.objects.filter(submission_hash=token_hash, held_at__gte=_hold_cutoff()))
     stored: list[str] = []
     try:
         # The audit entries join the chain last, so intakes wait for each other only for the append and the commit.
         with transaction.atomic(), audit.deferred():
-            report, code = _store(intake, recorded_by, stored, ip)
+            report, code = _store(intake, recorded_by, stored, ip, kept)
+    except DuplicateSubmission:
+        uploads.discard(stored)
+        raise _duplicate(intake.submission_token, token_hash) from None
     except IntegrityError:
         uploads.discard(stored)
-        if Report.objects.filter(submission_hash=submission_hash(intake.submission_token)).exists():
-            raise DuplicateSubmission() from None
+        if Report.objects.filter(submission_hash=token_hash).exists():
+            raise _duplicate(intake.submission_token, token_hash) from None
         raise
     except BaseException:
         uploads.discard(stored)
         raise
+    held.discard([upload.stored_name for upload in kept])  # their rows went with the transaction
     return report, code
 
 
-def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str | None) -> tuple[Report, str]:
+def _duplicate(token: str, token_hash: str) -> DuplicateSubmission:
+    receipt = (SubmissionReceipt.objects.select_related("report").filter(
+        submission_hash=token_hash, created_at__gte=timezone.now() - SubmissionReceipt.KEEP_FOR).first())
+    code = held.open_code(token, receipt) if receipt else None
+    return DuplicateSubmission(code, receipt.report if code and receipt else None)
+
+
+def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str | None,
+           kept: list[HeldUpload]) -> tuple[Report, str]:
     token_hash = submission_hash(intake.submission_token)
     if Report.objects.filter(submission_hash=token_hash).exists():
         raise DuplicateSubmission()
     language = detect_language(intake.narrative)
     ongoing = ongoing_as_bool(intake.ongoing)
-    case = cases.open_case(space=intake.space, danger=intake.danger_now, ongoing=ongoing, language=language,
+    case = cases.open_case(space=intake.space, danger=bool(intake.danger_now), ongoing=ongoing, language=language,
                            channel=intake.channel)
     key = crypto.new_data_key(DataKey.Purpose.REPORT)
 
@@ -123,6 +143,7 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
 
     code, receipt_hash = receipts.issue()
     email = "" if intake.anonymous else intake.contact_email.strip()
+    accounts = json.dumps([[a.system, a.handle] for a in intake.accounts]) if intake.accounts else ""
     report = Report.objects.create(
         case=case, data_key=key, channel=intake.channel, recorded_by=recorded_by,
         occurred_at=intake.occurred_at, occurred_approx_sealed=sealed("occurred_approx", intake.occurred_approx),
@@ -131,6 +152,7 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
         involved_sealed=sealed("involved", intake.involved), witnesses_sealed=sealed("witnesses", intake.witnesses),
         wishes_sealed=sealed("wishes", intake.wishes),
         categories_sealed=sealed("categories", json.dumps(intake.categories) if intake.categories else ""),
+        accounts_sealed=sealed("accounts", accounts),
         ongoing=intake.ongoing, danger_now=intake.danger_now,
         reporter_role=intake.reporter_role, consent_contact_reported=intake.consent_contact_reported,
         consent_name_to_reported=intake.consent_name_to_reported and not intake.anonymous,
@@ -141,16 +163,73 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
         preferred_language=intake.preferred_language, detected_language=language,
         receipt_hash=receipt_hash, submission_hash=token_hash,
     )
+    SubmissionReceipt.objects.create(report=report, submission_hash=token_hash,
+                                     code_sealed=held.seal_code(intake.submission_token, token_hash, code))
     for account in intake.accounts:
         cases.add_party(case, system=account.system, handle=account.handle, role=Party.Role.REPORTED)
-    _attach(report, intake.files, stored)
+    loaded = [held.load(intake.submission_token, upload) for upload in kept]
+    files = [clean for clean in loaded if clean is not None] + list(intake.files)
+    _attach(report, files, stored)
+    HeldUpload.objects.filter(pk__in=[upload.pk for upload in kept]).delete()
     if email:  # a reporter writing from a staff member's address makes that staff member conflicted
         case_conflicts.detect(case)
     audit.record(recorded_by, "report.submit", report, ip=ip, actor_kind=None if recorded_by else "reporter",
-                 detail={"channel": intake.channel, "files": len(intake.files)})
+                 detail={"channel": intake.channel, "files": len(files)})
     if email:
         transaction.on_commit(lambda: tasks.acknowledge_report.enqueue(report.pk))
     return report, code
+
+
+def _hold_cutoff() -> datetime:
+    return timezone.now() - HeldUpload.HOLD_FOR
+
+
+def held_files(token: str | None) -> list[held.HeldFile]:
+    """The files kept for this form, as its re-display lists them (decrypted with the form's token)."""
+    if token is None:
+        return []
+    rows = HeldUpload.objects.filter(submission_hash=submission_hash(token), held_at__gte=_hold_cutoff())
+    return [held.describe(token, row) for row in rows]
+
+
+def hold_files(token: str, files: list[uploads.CleanFile]) -> None:
+    """Keep the files of a form that came back for a correction, sealed under the form's token.
+
+    Also the place where holds nobody came back for are cleared (with the daily purge as the backstop)."""
+    purge_held()
+    if not files:
+        return
+    token_hash = submission_hash(token)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            for clean in files:
+                written.append(held.write(token, token_hash, clean).stored_name)
+    except BaseException:
+        held.discard(written)
+        raise
+
+
+def release_files(token: str, ids: list[str]) -> None:
+    """The reporter removed files from the form before sending it: they are deleted, not sent."""
+    wanted = [int(value) for value in ids if value.isdigit()]
+    if not wanted:
+        return
+    with transaction.atomic():
+        rows = list(HeldUpload.objects.select_for_update().filter(submission_hash=submission_hash(token), pk__in=wanted))
+        HeldUpload.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    held.discard([row.stored_name for row in rows])
+
+
+def purge_held(now: datetime | None = None) -> int:
+    """Delete held files nobody came back for, and receipt codes past the time they may be shown again."""
+    now = now or timezone.now()
+    expired = list(HeldUpload.objects.filter(held_at__lt=now - HeldUpload.HOLD_FOR).values_list("pk", "stored_name"))
+    if expired:
+        HeldUpload.objects.filter(pk__in=[pk for pk, _name in expired]).delete()
+        held.discard([name for _pk, name in expired])
+    receipts_gone, _detail = SubmissionReceipt.objects.filter(created_at__lt=now - SubmissionReceipt.KEEP_FOR).delete()
+    return len(expired) + receipts_gone
 
 
 def _attach(report: Report, files: list[uploads.CleanFile], stored: list[str], message: Message | None = None) -> None:

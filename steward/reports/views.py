@@ -14,17 +14,37 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from steward.core import access, ratelimit
 from steward.core.errors import DomainError
 from steward.core.http import client_ip, staff_user
+from steward.registry.models import System
 
-from . import services
+from . import held, services
 from .forms import CodeForm, ReplyForm, ReportForm, StaffMessageForm, StaffReportForm
 from .models import Evidence, Report
 
 SESSION_KEY = "steward_follow_up_report"
 RATE_LIMITED = "reports/rate_limited.html"
+HOLDS_PER_HOUR = 20  # corrected report forms per client address whose files are kept
 
 
 def promises() -> dict[str, int]:
     return {"ack_hours": settings.STEWARD_ACK_HOURS, "response_days": settings.STEWARD_FIRST_RESPONSE_DAYS}
+
+
+def _posted_report_form(request: HttpRequest, form_class: type[ReportForm]) -> ReportForm:
+    """The sent report form with the files kept for it. Files the reporter ticked to remove go first;
+    when the form comes back for a correction, the new files that passed their checks are kept too."""
+    token = held.valid_token(request.POST.get("submission"))
+    if token:
+        services.release_files(token, request.POST.getlist("remove_file"))
+    form = form_class(request.POST, request.FILES, kept=services.held_files(token))
+    if not form.is_valid() and token and form.accepted_files:
+        # Held files take disk space for a day: a client sending form after form full of files is not kept up with.
+        if ratelimit.hit("hold_files", request, limit=HOLDS_PER_HOUR, window=3600):
+            services.hold_files(token, form.accepted_files)
+            form.held = services.held_files(token)
+        else:
+            form.add_error("evidence", _("We could not keep your files this time. Please choose them again "
+                                         "before you send the form."))
+    return form
 
 
 @require_http_methods(["GET", "POST"])
@@ -32,13 +52,17 @@ def promises() -> dict[str, int]:
 def report(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "reports/report_form.html", {"form": ReportForm(), **promises()})
-    form = ReportForm(request.POST, request.FILES)
+    form = _posted_report_form(request, ReportForm)
     if not form.is_valid():
         return render(request, "reports/report_form.html", {"form": form, **promises()}, status=400)
     try:
         saved, code = services.submit_report(form.intake())
     except services.DuplicateSubmission as error:
-        return render(request, "reports/duplicate.html", {"message": error.message}, status=409)
+        if error.code is None or error.report is None:
+            return render(request, "reports/duplicate.html", {"message": error.message}, status=409)
+        # The same form again (a reload, a retry, a lost response): the same answer as the first time.
+        return render(request, "reports/received.html",
+                      {"code": error.code, "danger": error.report.danger_now, "again": error.message, **promises()})
     # The code is rendered straight into this response: it is never stored, logged or put in a URL.
     return render(request, "reports/received.html", {"code": code, "danger": saved.danger_now, **promises()})
 
@@ -84,11 +108,16 @@ def follow_up_case(request: HttpRequest) -> HttpResponse:
             return redirect("reports:follow_up_case")
     services.reporter_view(found)
     case = found.case
+    systems = dict(System.choices)
     context = {
         "report": found,
         "case": case,
         "thread": found.messages.select_related("author").prefetch_related("files"),
         "handler": case.assignee.first_name if case.assignee and case.assignee.first_name else "",
+        # What the reporter sent in the first place, shown back to them only.
+        "sent_files": found.evidence.filter(message__isnull=True),
+        "sent_accounts": [(systems.get(system, system), handle) for system, handle in found.accounts],
+        "contact_email": settings.STEWARD_CONTACT_EMAIL,
         "form": form,
         **promises(),
     }
@@ -97,7 +126,16 @@ def follow_up_case(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def follow_up_leave(request: HttpRequest) -> HttpResponse:
+    """Forget the report on this device (the session), not the report: it stays with the people handling it."""
+    found = _reporter_report(request)
+    still_open = found is not None and not found.is_erased and found.case.is_open
     request.session.flush()
+    if still_open:
+        messages.info(request, _("You are signed out of your report on this device. Your report is still open: "
+                                 "signing out does not withdraw or close it. Enter your receipt code to open it again."))
+    else:
+        messages.info(request, _("You are signed out of your report on this device. Signing out does not change "
+                                 "your report. Enter your receipt code to open it again."))
     return redirect("reports:follow_up")
 
 
@@ -105,12 +143,18 @@ def follow_up_leave(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_record(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "record_report")
-    form = StaffReportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "GET":
+        return render(request, "reports/staff_record.html", {"form": StaffReportForm()})
+    form = _posted_report_form(request, StaffReportForm)
+    if form.is_valid():
         try:
             saved, code = services.submit_report(form.intake(), recorded_by=staff_user(request), ip=client_ip(request))
         except services.DuplicateSubmission as error:
-            form.add_error(None, str(error.message))
+            if error.code is None or error.report is None:
+                form.add_error(None, str(error.message))
+            else:  # the same form again: the same code as the first time
+                return render(request, "reports/staff_recorded.html",
+                              {"report": error.report, "code": error.code, "again": error.message})
         else:
             return render(request, "reports/staff_recorded.html", {"report": saved, "code": code})
     return render(request, "reports/staff_record.html", {"form": form}, status=400 if form.errors else 200)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from steward.cases.models import Case, ErasureReason, Status
 from steward.core.errors import DomainError
 from steward.decisions.models import Decision, Outcome
+from steward.reports import services as reports
 from steward.reports import uploads
 from steward.reports.models import Evidence
 
@@ -93,6 +94,7 @@ def purge_expired(*, now: datetime.datetime | None = None, dry_run: bool = False
         purged.append(Purged(reference=case.reference, outcomes=outcomes))
     if not dry_run:
         remove_orphan_files()
+        reports.purge_held(now)  # files of forms never sent again, receipt codes past their day
     return purged
 
 

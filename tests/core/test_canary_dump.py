@@ -27,6 +27,7 @@ from PIL import Image
 
 from steward.cases import services as cases
 from steward.cases.models import Party, Priority, Status
+from steward.core.crypto import new_token
 from steward.core.roles import Role
 from steward.decisions import services as decisions
 from steward.decisions.models import Outcome
@@ -41,7 +42,7 @@ pytestmark = pytest.mark.django_db(transaction=True)  # committed, so pg_dump's 
 FIELDS = ["narrative", "location", "involved", "witnesses", "wishes", "occurred_approx", "contact_name", "contact_email",
           "category", "account", "message_to", "message_from", "note", "triage_reason", "triage_answers", "party",
           "status_reason", "decision_summary", "decision_rationale", "file_name", "file_content", "image_name",
-          "image_exif", "reply_file_name", "reply_file_content"]
+          "image_exif", "reply_file_name", "reply_file_content", "held_file_name", "held_file_content"]
 
 
 @pytest.fixture
@@ -62,7 +63,9 @@ def jpeg_with_exif(text: str) -> bytes:
 
 
 def fill(canaries: dict[str, str]) -> Report:
-    """Put every canary where a reporter or staff member would put it, through the services."""
+    """Put every canary where a reporter or staff member would put it, through the services.
+
+    Adds the receipt code, the form's token and a held file's token to `canaries`: none may show either."""
     c = canaries
     triager = make_staff("tess", Role.TRIAGER)
     decider = make_staff("dina", Role.DECISION_MAKER)
@@ -76,7 +79,14 @@ def fill(canaries: dict[str, str]) -> Report:
         wishes=c["wishes"], anonymous=False, contact_name=c["contact_name"], contact_email=email,
         accounts=[reports.Account("github", c["account"])], categories=[c["category"]], files=[image, text_file],
     )
-    report, _ = reports.submit_report(intake)
+    report, code = reports.submit_report(intake)
+    # The receipt code is kept (sealed under the form's token) to be shown again: neither it nor the token may show.
+    c["receipt_code"], c["receipt_code_plain"], c["submission_token"] = code, code.replace("-", ""), intake.submission_token
+    # A form that came back for a correction and was never sent again: its file is held, sealed.
+    held_token = new_token()
+    reports.hold_files(held_token, [uploads.check(SimpleUploadedFile(
+        f"{c['held_file_name']}.txt", f"log: {c['held_file_content']}\n".encode()))])
+    c["held_token"] = held_token
     case = report.case
     reports.message_reporter(report, by=triager, body=c["message_to"])
     reply_file = uploads.check(SimpleUploadedFile(f"{c['reply_file_name']}.txt", c["reply_file_content"].encode()))
@@ -127,6 +137,7 @@ def check_the_canaries_are_really_there(canaries: dict[str, str], report: Report
     names = sorted(e.name for e in report.evidence.all())
     assert names == sorted([f"{canaries['image_name']}.jpg", f"{canaries['file_name']}.txt",
                             f"{canaries['reply_file_name']}.txt"])
+    assert [f.name for f in reports.held_files(canaries["held_token"])] == [f"{canaries['held_file_name']}.txt"]
     stored_image = next(e for e in report.evidence.all() if e.content_type == "image/jpeg")
     clear_image = uploads.load(report.data_key, stored_image.stored_name)
     assert canaries["image_exif"].encode() not in clear_image  # the EXIF was stripped before encryption
@@ -140,7 +151,7 @@ def test_media_folder_shows_no_canary(canaries):
     report = fill(canaries)
     check_the_canaries_are_really_there(canaries, report)
     files = media_files()
-    assert len(files) == 3
+    assert len(files) == 4  # three evidence files and one held for a form never sent again
     for path in files:
         assert_no_canary(str(path), path.read_bytes(), canaries)
 

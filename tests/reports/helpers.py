@@ -17,7 +17,7 @@ from pypdf import PdfWriter
 from steward.cases.models import Case, Party, TimelineEvent
 from steward.core.models import AuditEntry, DataKey
 from steward.registry.models import Identity, Person
-from steward.reports.models import Evidence, Message, Report
+from steward.reports.models import Evidence, HeldUpload, Message, Report, SubmissionReceipt
 from tests.conftest import png_bytes
 
 # Five groups of five Crockford base32 symbols (no I, L, O, U).
@@ -77,6 +77,12 @@ def stored_files() -> list[str]:
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
 
 
+def held_files() -> list[str]:
+    """Files kept (sealed) for report forms that came back for a correction."""
+    folder = Path(settings.MEDIA_ROOT) / "held"
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
 def snapshot() -> dict[str, Any]:
     """Everything a report submission could write, to prove a refused one wrote nothing."""
     return {
@@ -91,6 +97,9 @@ def snapshot() -> dict[str, Any]:
         "timeline": TimelineEvent.objects.count(),
         "audit": AuditEntry.objects.count(),
         "files": stored_files(),
+        "held_uploads": HeldUpload.objects.count(),
+        "held_files": held_files(),
+        "receipts": SubmissionReceipt.objects.count(),
         "tasks": len(default_task_backend.results),
     }
 

@@ -1,57 +1,101 @@
-"""Intake is all or nothing: a double submit stores one report, a crash half-way stores
-none and leaves no file behind, and anonymous intake is rate-limited."""
+"""Intake is all or nothing: a double submit stores one report (and is answered with the same
+receipt code for a day), a crash half-way stores none and leaves no file behind, and anonymous
+intake is rate-limited."""
 
 from __future__ import annotations
+
+import re
+from datetime import timedelta
 
 import pytest
 from django.db.models import QuerySet
 from django.test import Client
+from django.utils import timezone
 
 from steward.core import audit, crypto
-from steward.reports import services
-from steward.reports.models import Report
+from steward.reports import held, services
+from steward.reports.models import Report, SubmissionReceipt
 
 from .helpers import enqueued, png_upload, report_data, snapshot, stored_files, text_upload
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_second_submit_of_the_same_form_is_refused_and_stores_nothing(django_capture_on_commit_callbacks):
+def received_code(response) -> str:
+    match = re.search(r'<p class="code" id="receipt-code" translate="no">([^<]+)</p>', response.content.decode())
+    assert match, response.content.decode()[:3000]
+    return match.group(1)
+
+
+def test_a_second_submit_of_the_same_form_shows_the_same_code_and_stores_nothing(django_capture_on_commit_callbacks):
+    """A reload, a retry on a slow network or a lost response: the reporter gets their code, not a dead end."""
     client = Client()
     data = report_data(client, anonymous="contact", contact_email="rosa@example.org")
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post("/report/", {**data, "evidence": png_upload()})
     assert first.status_code == 200
+    code = received_code(first)
     before = snapshot()
     assert len(before["files"]) == 1
 
     with django_capture_on_commit_callbacks(execute=True):
         second = client.post("/report/", {**data, "evidence": png_upload()})
 
-    assert second.status_code == 409
-    assert "This report was already received. Use the receipt code you were given to follow it." in second.content.decode()
-    assert "code" not in second.context or not second.context.get("code")
+    assert second.status_code == 200
+    assert received_code(second) == code
+    assert "We had already received this report. Here is its receipt code again." in second.content.decode()
     assert snapshot() == before
     assert len(enqueued("acknowledge_report")) == 1
+    assert services.find_report(code) == Report.objects.get()
 
 
-def test_the_same_token_through_the_service_raises_duplicate_submission():
-    intake = services.Intake(narrative="Once is enough, thank you.", reporter_role="witness", submission_token="same")
-    services.submit_report(intake)
-    before = snapshot()
-
-    with pytest.raises(services.DuplicateSubmission):
-        services.submit_report(services.Intake(narrative="Once is enough.", reporter_role="witness",
-                                               submission_token="same"))
-
-    assert snapshot() == before
-
-
-def test_a_race_past_the_duplicate_check_is_still_refused(monkeypatch):
-    """Two requests with one token can both pass the first check; the unique hash stops the second."""
+def test_after_a_day_a_second_submit_is_still_refused_but_the_code_is_gone(settings):
     client = Client()
     data = report_data(client)
     assert client.post("/report/", data).status_code == 200
+    SubmissionReceipt.objects.update(created_at=timezone.now() - SubmissionReceipt.KEEP_FOR - timedelta(minutes=1))
+    before = snapshot()
+
+    response = client.post("/report/", data)
+
+    assert response.status_code == 409
+    assert "This report was already received. Use the receipt code you were given to follow it." in response.content.decode()
+    assert not response.context.get("code")
+    assert snapshot() == before
+
+
+def test_the_kept_code_opens_only_with_the_form_token():
+    intake = services.Intake(narrative="Once is enough, thank you.", reporter_role="witness",
+                             submission_token="only-the-browser-knows-this")
+    report, code = services.submit_report(intake)
+    receipt = SubmissionReceipt.objects.get(report=report)
+
+    assert code.encode() not in bytes(receipt.code_sealed)
+    assert receipt.submission_hash == report.submission_hash  # a keyed hash, never the token itself
+    assert "only-the-browser-knows-this" not in receipt.submission_hash
+    assert held.open_code("only-the-browser-knows-this", receipt) == code
+    assert held.open_code("someone-else-s-token-guess", receipt) is None
+
+
+def test_the_same_token_through_the_service_raises_duplicate_submission_with_the_code():
+    intake = services.Intake(narrative="Once is enough, thank you.", reporter_role="witness", submission_token="same")
+    report, code = services.submit_report(intake)
+    before = snapshot()
+
+    with pytest.raises(services.DuplicateSubmission) as raised:
+        services.submit_report(services.Intake(narrative="Once is enough.", reporter_role="witness",
+                                               submission_token="same"))
+
+    assert (raised.value.code, raised.value.report) == (code, report)
+    assert snapshot() == before
+
+
+def test_a_race_past_the_duplicate_check_is_still_refused_and_answered_with_the_code(monkeypatch):
+    """Two requests with one token can both pass the first check; the unique hash stops the second."""
+    client = Client()
+    data = report_data(client)
+    first = client.post("/report/", data)
+    assert first.status_code == 200
     before = snapshot()
     original = QuerySet.exists
     skipped: list[bool] = []
@@ -66,8 +110,8 @@ def test_a_race_past_the_duplicate_check_is_still_refused(monkeypatch):
     response = client.post("/report/", {**data, "evidence": png_upload()})
 
     assert skipped == [True]
-    assert response.status_code == 409
-    assert "This report was already received." in response.content.decode()
+    assert response.status_code == 200
+    assert received_code(response) == received_code(first)
     assert snapshot() == before
 
 

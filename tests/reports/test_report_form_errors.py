@@ -44,11 +44,10 @@ CASES = [
                  "Give the account name, or clear the system.", id="system-without-handle"),
     pytest.param({"account_system_1": "myspace", "account_handle_1": "x"}, "account_system_1", "System",
                  "Select a valid choice", id="unknown-system"),
-    pytest.param({"reporter_role": None}, "reporter_role", "How were you involved?",
-                 "Tell us whether it happened to you or you saw it.", id="no-role"),
     pytest.param({"narrative": "x" * 20001}, "narrative", "What happened?", "at most 20000 characters",
                  id="narrative-too-long"),
     pytest.param({"submission": None}, "submission", "Submission", "This field is required.", id="no-token"),
+    pytest.param({"submission": "x"}, "submission", "Submission", "This form is not one we handed out.", id="bad-token"),
 ]
 
 

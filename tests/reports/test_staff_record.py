@@ -97,17 +97,43 @@ def test_bad_input_is_refused_and_nothing_stored(triager):
     assert snapshot() == before
 
 
-def test_a_double_submit_is_refused_with_a_clear_message(triager):
+def test_a_double_submit_shows_the_same_code_and_stores_nothing(triager):
     client = login(triager)
     data = staff_data(client)
-    assert client.post(URL, data).status_code == 200
+    first = client.post(URL, data)
+    assert first.status_code == 200
     before = snapshot()
 
     response = client.post(URL, data)
 
-    assert response.status_code == 400
-    assert "This report was already received." in response.content.decode()
+    assert response.status_code == 200
+    assert response.context["code"] == first.context["code"]
+    assert "We had already received this report. Here is its receipt code again." in response.content.decode()
     assert snapshot() == before
+
+
+def test_the_recording_form_chooses_no_answer_about_danger_in_advance(triager):
+    client = login(triager)
+    page = client.get(URL).content.decode()
+    assert 'name="danger_now" value="no" required' not in page
+    assert not [tag for tag in page.split("<input")[1:] if 'name="danger_now"' in tag and "checked" in tag]
+
+    data = staff_data(client)
+    del data["danger_now"]
+    assert client.post(URL, data).status_code == 200
+    assert Report.objects.get().danger_now is None
+
+
+def test_files_are_kept_when_the_recording_form_comes_back_for_a_correction(triager):
+    client = login(triager)
+    data = staff_data(client)
+
+    first = client.post(URL, {**data, "narrative": "", "evidence": png_upload("call-notes.png")})
+
+    assert first.status_code == 400
+    assert "Attached: call-notes.png" in first.content.decode()
+    assert client.post(URL, data).status_code == 200
+    assert [e.name for e in Evidence.objects.all()] == ["call-notes.png"]
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page():
