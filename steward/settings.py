@@ -369,10 +369,12 @@ ALLAUTH_TRUSTED_PROXY_COUNT = STEWARD_TRUSTED_PROXIES  # the sign-in lock-out co
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused page (403, 404) is one line with its path, never a traceback.
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals_on_one_line"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Request bodies never reach the logs; Django's request logger prints only the path.
-    "filters": {"no_template_context": {"()": "steward.core.reporting.NoTemplateContext"}},
+    "filters": {"no_template_context": {"()": "steward.core.reporting.NoTemplateContext"},
+                "refusals_on_one_line": {"()": "steward.core.reporting.RefusalsOnOneLine"}},
     "loggers": {
         "django.security.DisallowedHost": {"handlers": [], "propagate": False},
         # At DEBUG this logger would print whole template contexts (receipt codes, report text).
