@@ -123,13 +123,12 @@ class StaffMFAMiddleware:
         if not (user.is_authenticated and user.is_staff):
             return self.get_response(request)
         if self.gated(request.path):
-            if not has_second_factor(user):
-                if not signed_in_through_trusted_sso(request, user):
-                    return HttpResponseRedirect(reverse("mfa_activate_totp"))
-            elif not session_passed_second_factor(request, user):
+            step = second_factor_step(request, user)
+            if step == "set_up":
+                return HttpResponseRedirect(reverse("mfa_activate_totp"))
+            if step == "prove":
                 return redirect_to_login(request.get_full_path(), login_url=reverse("mfa_reauthenticate"))
-            elif (request.session.get(SESSION_RECOVERY_CODES_UNSAVED) == str(user.pk)
-                  and request.path != reverse("staff:recovery_codes_saved")):
+            if step == "save_codes" and request.path != reverse("staff:recovery_codes_saved"):
                 return HttpResponseRedirect(reverse("mfa_view_recovery_codes"))
             return self.get_response(request)
         enrolling = request.method == "POST" and request.path.startswith(self.open_paths()[0]) and not has_second_factor(user)
@@ -141,6 +140,18 @@ class StaffMFAMiddleware:
             if Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).exists():
                 request.session[SESSION_RECOVERY_CODES_UNSAVED] = str(user.pk)
         return response
+
+
+def second_factor_step(request: HttpRequest, user: Any) -> str | None:
+    """What a signed-in staff member must do before staff pages open: "set_up" a second factor,
+    "prove" the one they hold in this session, "save_codes" (confirm the recovery codes), or None."""
+    if not has_second_factor(user):
+        return None if signed_in_through_trusted_sso(request, user) else "set_up"
+    if not session_passed_second_factor(request, user):
+        return "prove"
+    if request.session.get(SESSION_RECOVERY_CODES_UNSAVED) == str(user.pk):
+        return "save_codes"
+    return None
 
 
 def has_second_factor(user: Any) -> bool:

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from . import access
+from .middleware import second_factor_step
 
 
 @dataclass(frozen=True)
@@ -46,10 +48,13 @@ def is_active_staff(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
 
 
-def staff_pages(user: Any) -> list[Page]:
-    """The staff pages this user may open, in navigation order (none for visitors)."""
+def staff_pages(user: Any, request: HttpRequest | None = None) -> list[Page]:
+    """The staff pages this user may open, in navigation order (none for visitors). While the
+    session still has a second-factor step to take (`request` given), only sign-in security."""
     if not is_active_staff(user):
         return []
+    if request is not None and second_factor_step(request, user) is not None:
+        return [page for page in STAFF_PAGES if page.url_name == "mfa_index"]
     allowed = access.usable(user)
     return [page for page in STAFF_PAGES if page.action is None or page.action in allowed]
 

@@ -54,6 +54,9 @@ def test_signing_in_with_a_password_only_leads_to_the_setup_page(newcomer):
     assert "Set up your second factor" in text
     assert "<svg" in text  # the QR code is inline, so img-src 'self' does not block it
     assert "/staff/accounts/2fa/webauthn/add/" in text  # passkeys and security keys are offered too
+    nav = text.split('<nav aria-label="Staff">', 1)[1].split("</nav>", 1)[0]
+    assert 'href="/staff/cases/"' not in nav  # no page opens before the setup: the navigation offers none
+    assert 'href="/staff/accounts/2fa/"' in nav
 
 
 def test_setting_up_the_app_opens_staff_pages_and_offers_recovery_codes(newcomer, django_capture_on_commit_callbacks):

@@ -31,7 +31,7 @@ def staff_navigation(context: Any) -> list[dict[str, Any]]:
     user = context.get("user") or getattr(request, "user", None)
     path = getattr(request, "path", "")
     pages = []
-    for page in navigation.staff_pages(user):
+    for page in navigation.staff_pages(user, request):
         url = page.url
         pages.append({"url": url, "label": page.label, "current": path.startswith(url)})
     return pages
