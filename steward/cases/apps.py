@@ -17,3 +17,4 @@ class CasesConfig(AppConfig):
 
         events.subscribe("staff.account_linked", account_linked)
         events.subscribe("staff.offboarding", staffing.hand_on_work)
+        events.subscribe("staff.roles_changed", staffing.roles_changed)

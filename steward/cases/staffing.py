@@ -1,6 +1,6 @@
-"""A staff member's open work when they are offboarded (`steward.staff.services.offboard_staff`
-publishes ``staff.offboarding``): their open cases go to the new assignee (or back to the
-triage queue) and their open consultations are withdrawn, in the offboarding's transaction."""
+"""A staff member's open work when they leave or lose a role (`steward.staff.services` publishes
+``staff.offboarding`` and ``staff.roles_changed``): their open cases go to the new assignee (or
+back to the triage queue) and their open consultations are withdrawn, in the same transaction."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from steward.core import audit
+from steward.core import access, audit
 from steward.core.errors import DomainError
 
 from . import consultations, services, tasks
@@ -20,27 +21,52 @@ from .models import Case, Consultation, Status
 
 def hand_on_work(*, member: User, by: User, reassign_to: User | None, ip: str | None = None,
                  **extra: Any) -> dict[str, list[int]]:
+    """Offboarding: every open case of `member` to `reassign_to` (None: the triage queue), every
+    open consultation withdrawn."""
+    cases = _move_cases(member, by=by, to=reassign_to, ip=ip, why={"offboarded": member.pk})
+    withdrawn = _withdraw(Consultation.objects.filter(Consultation.granting_q(), consultant=member), by=by, ip=ip,
+                          why={"offboarded": member.pk})
+    return {"cases": cases, "consultations": withdrawn}
+
+
+def roles_changed(*, member: User, by: User, before: list[str], after: list[str], ip: str | None = None,
+                  **extra: Any) -> dict[str, list[int]]:
+    """A role taken away takes its work with it: open cases go back to the triage queue when the
+    person may no longer be assigned, consultations are withdrawn when their consultant role went."""
+    why = {"roles_changed": member.pk}
+    cases: list[int] = []
+    if not set(after) & access.ASSIGNABLE_ROLES:
+        cases = _move_cases(member, by=by, to=None, ip=ip, why=why)
+    lost = [kind for kind, role in access.CONSULTANT_ROLES.items() if role in before and role not in after]
+    withdrawn = _withdraw(Consultation.objects.filter(Consultation.granting_q(), consultant=member, kind__in=lost),
+                          by=by, ip=ip, why=why) if lost else []
+    return {"cases_returned": cases, "consultations_withdrawn": withdrawn}
+
+
+def _move_cases(member: User, *, by: User, to: User | None, ip: str | None, why: dict[str, int]) -> list[int]:
     cases = list(Case.objects.select_for_update().select_related("data_key").filter(assignee=member)
                  .exclude(status=Status.CLOSED).order_by("pk"))
-    if reassign_to is not None:
-        conflicted = Case.objects.filter(Case.conflicted_q(reassign_to), pk__in=[c.pk for c in cases]).order_by("pk")
+    if to is not None:
+        conflicted = Case.objects.filter(Case.conflicted_q(to), pk__in=[c.pk for c in cases]).order_by("pk")
         if conflicted:
             raise DomainError(_("%(name)s has a conflict of interest on %(refs)s; choose someone else.") % {
-                "name": services.staff_name(reassign_to), "refs": ", ".join(c.reference for c in conflicted)})
+                "name": services.staff_name(to), "refs": ", ".join(c.reference for c in conflicted)})
     for case in cases:
-        case.assignee = reassign_to  # type: ignore[assignment]
+        case.assignee = to  # type: ignore[assignment]
         case.save(update_fields=["assignee"])
-        if reassign_to is None:
+        if to is None:
             services.record_event(case, "unassigned", by)
         else:
-            services.record_event(case, "assigned", by, assignee=services.staff_name(reassign_to))
+            services.record_event(case, "assigned", by, assignee=services.staff_name(to))
             transaction.on_commit(partial(tasks.notify_assignee.enqueue, case.pk, "assigned"))
-        audit.record(by, "case.assign", case, ip=ip, detail={"assignee": reassign_to.pk if reassign_to else None,
-                                                              "offboarded": member.pk})
-    withdrawn = list(Consultation.objects.filter(Consultation.granting_q(), consultant=member)
-                     .select_related("case__data_key", "consultant"))
+        audit.record(by, "case.assign", case, ip=ip, detail={"assignee": to.pk if to else None, **why})
+    return [case.pk for case in cases]
+
+
+def _withdraw(open_consultations: QuerySet[Consultation], *, by: User, ip: str | None, why: dict[str, int]) -> list[int]:
+    withdrawn = list(open_consultations.select_related("case__data_key", "consultant"))
     for consultation in withdrawn:
         consultations._withdraw(consultation, by)
         audit.record(by, "case.consultation_withdraw", consultation.case, ip=ip,
-                     detail={"consultation": consultation.pk, "offboarded": member.pk})
-    return {"cases": [c.pk for c in cases], "consultations": [c.pk for c in withdrawn]}
+                     detail={"consultation": consultation.pk, **why})
+    return [consultation.pk for consultation in withdrawn]

@@ -10,7 +10,9 @@ administrators removing each other at the same moment cannot both succeed.
 
 Offboarding hands the person's open work on through the ``staff.offboarding`` event (the cases
 app answers it: reassigns their open cases, withdraws their consultations) inside the same
-transaction, so a refusal there (a conflicted new assignee) leaves everything as it was.
+transaction, so a refusal there (a conflicted new assignee) leaves everything as it was. A role
+change publishes ``staff.roles_changed``: work the person may no longer do goes back (open cases
+to the triage queue when they may no longer be assigned, consultations of a consultant role taken away).
 """
 
 from __future__ import annotations
@@ -145,7 +147,10 @@ def change_roles(member: User, *, by: User, roles: Iterable[str], ip: str | None
             raise StaffError("roles", _("Steward needs at least one administrator."))
     member.groups.set([Group.objects.get_or_create(name=role)[0] for role in after])
     access.forget_roles(member)
-    audit.record(by, "staff.roles_changed", member, ip=ip, detail={"before": before, "after": after})
+    detail: dict[str, Any] = {"before": before, "after": after}
+    for result in events.publish("staff.roles_changed", member=member, by=by, before=before, after=after, ip=ip):
+        detail.update({key: values for key, values in (result or {}).items() if values})
+    audit.record(by, "staff.roles_changed", member, ip=ip, detail=detail)
     return before, after
 
 

@@ -71,3 +71,22 @@ def test_the_staff_page_lists_roles(handler, administrator):
     assert "hana" in page and "Case handler" in page
     assert f'action="/staff/people/{handler.pk}/offboard/"' in page
     assert f'action="/staff/people/{administrator.pk}/offboard/"' not in page
+
+
+def test_a_role_taken_away_takes_its_work_back(assigned_case, handler, triager, administrator):
+    lawyer = make_staff("lena", Role.CONSULTANT_LEGAL, Role.CONSULTANT_HR)
+    legal = consultations.request_consultation(assigned_case, by=triager, consultant=lawyer, kind="legal",
+                                               parts={"summary"}, question="Exposure?")
+    hr = consultations.request_consultation(assigned_case, by=triager, consultant=lawyer, kind="hr",
+                                            parts={"summary"}, question="Workplace?")
+    staff_services.change_roles(handler, by=administrator, roles=[Role.TRIAGER])  # may still be assigned
+    assert Case.objects.get(pk=assigned_case.pk).assignee == handler
+    staff_services.change_roles(handler, by=administrator, roles=[Role.AUDITOR])
+    assert Case.objects.get(pk=assigned_case.pk).assignee is None  # back to the triage queue
+    staff_services.change_roles(lawyer, by=administrator, roles=[Role.CONSULTANT_HR])
+    assert Consultation.objects.get(pk=legal.pk).status == "withdrawn"
+    assert Consultation.objects.get(pk=hr.pk).status != "withdrawn"
+    details = [e.detail for e in AuditEntry.objects.filter(action="staff.roles_changed").order_by("pk")]
+    assert details[1] == {"before": ["triager"], "after": ["auditor"], "cases_returned": [assigned_case.pk]}
+    assert details[2] == {"before": ["consultant_hr", "consultant_legal"], "after": ["consultant_hr"],
+                          "consultations_withdrawn": [legal.pk]}
