@@ -144,7 +144,15 @@ class StaffMFAMiddleware:
 
 def second_factor_step(request: HttpRequest, user: Any) -> str | None:
     """What a signed-in staff member must do before staff pages open: "set_up" a second factor,
-    "prove" the one they hold in this session, "save_codes" (confirm the recovery codes), or None."""
+    "prove" the one they hold in this session, "save_codes" (confirm the recovery codes), or None.
+    Read once per request (the middleware and the navigation both ask)."""
+    cached: dict[Any, str | None] = request.__dict__.setdefault("_steward_second_factor_step", {})
+    if user.pk not in cached:
+        cached[user.pk] = _second_factor_step(request, user)
+    return cached[user.pk]
+
+
+def _second_factor_step(request: HttpRequest, user: Any) -> str | None:
     if not has_second_factor(user):
         return None if signed_in_through_trusted_sso(request, user) else "set_up"
     if not session_passed_second_factor(request, user):
