@@ -16,8 +16,10 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Refused: say what the staff member can use instead (their navigation), never what was refused."""
-    pages = navigation.staff_pages(request.user, request)
-    roles = ", ".join(sorted(str(Role(name).label) for name in access.roles_of(request.user) if name in Role.values))
+    user = getattr(request, "user", None)
+    pages = navigation.staff_pages(user, request) if user is not None else []
+    held = access.roles_of(user) if user is not None else frozenset()
+    roles = ", ".join(sorted(str(Role(name).label) for name in held if name in Role.values))
     context = {**ERROR_CONTEXT, "pages": pages, "roles": roles,
                "layout": "staff/base.html" if pages else "base.html"}
     return render(request, "errors/403.html", context, status=403)
