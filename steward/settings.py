@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "steward.core",
     "steward.registry",
     "steward.policy",
+    "steward.staff",
     "steward.cases",
     "steward.reports",
     "steward.decisions",
@@ -201,10 +202,10 @@ AUTHENTICATION_BACKENDS = [
 # (deciding, exporting, erasing): see steward.core.reauth.sensitive_action.
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("STEWARD_REAUTH_SECONDS", 300)
 LOGIN_URL = "staff:login"  # /staff/login/, which sends the visitor on to allauth's /staff/accounts/login/
-LOGIN_REDIRECT_URL = "cases:queue"
+LOGIN_REDIRECT_URL = "staff:home"  # the first page the staff member's roles open
 LOGOUT_REDIRECT_URL = "account_login"
 
-# Staff accounts (django-allauth). Administrators create them (manage.py create_staff);
+# Staff accounts (django-allauth). Administrators invite them (/staff/people/ or manage.py create_staff);
 # nobody signs up. Staff sign in with username and password, then a second factor.
 ACCOUNT_ADAPTER = "steward.core.adapters.StaffAccountAdapter"
 SOCIALACCOUNT_ADAPTER = "steward.core.adapters.StaffSocialAccountAdapter"
@@ -230,6 +231,8 @@ ACCOUNT_RATE_LIMITS = {  # nosec B105  # rate limits for the password actions, n
     "reauthenticate": "10/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# The setup page keeps one sealed secret per setup instead of a new one on every reload.
+MFA_FORMS = {"activate_totp": "steward.core.mfa_setup.StaffActivateTOTPForm"}
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION  # passkeys on http://127.0.0.1 in development
 MFA_TOTP_ISSUER = env_str("STEWARD_ORGANISATION_NAME", "Example Open Source Foundation")
@@ -385,10 +388,12 @@ ALLAUTH_TRUSTED_PROXY_COUNT = STEWARD_TRUSTED_PROXIES  # the sign-in lock-out co
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused page (403, 404) is one line with its path, never a traceback.
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals_on_one_line"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Request bodies never reach the logs; Django's request logger prints only the path.
-    "filters": {"no_template_context": {"()": "steward.core.reporting.NoTemplateContext"}},
+    "filters": {"no_template_context": {"()": "steward.core.reporting.NoTemplateContext"},
+                "refusals_on_one_line": {"()": "steward.core.reporting.RefusalsOnOneLine"}},
     "loggers": {
         "django.security.DisallowedHost": {"handlers": [], "propagate": False},
         # At DEBUG this logger would print whole template contexts (receipt codes, report text).

@@ -10,9 +10,11 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from steward.core import events
 
-        from . import conflicts
+        from . import conflicts, staffing
 
         def account_linked(*, account: Any, ip: str | None = None, **_: Any) -> None:
             conflicts.detect_for_staff(account.user, ip=ip)
 
         events.subscribe("staff.account_linked", account_linked)
+        events.subscribe("staff.offboarding", staffing.hand_on_work)
+        events.subscribe("staff.roles_changed", staffing.roles_changed)

@@ -183,15 +183,6 @@ class StaffAccountForm(forms.Form):
     handle = forms.CharField(label=_("Account name"), max_length=200)
 
 
-class OffboardForm(forms.Form):
-    reassign_to = StaffChoiceField(label=_("Hand open cases to"), queryset=None, required=False,  # type: ignore[arg-type]
-                                   empty_label=_("Nobody (back to the triage queue)"))
-
-    def __init__(self, *args: Any, leaving: int | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["reassign_to"].queryset = assignable_staff().exclude(pk=leaving)  # type: ignore[attr-defined]
-
-
 class CaseLookupForm(forms.Form):
     case = forms.CharField(label=_("Case reference"), max_length=20, help_text=_("For example C-00012."))
 

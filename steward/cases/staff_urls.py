@@ -10,7 +10,5 @@ urlpatterns = [
     path("consultations/<int:consultation_id>/withdraw/", staff_views.withdraw, name="withdraw"),
     path("me/accounts/", staff_views.my_accounts, name="accounts"),
     path("me/accounts/<int:account_id>/remove/", staff_views.remove_account, name="remove_account"),
-    path("people/", staff_views.people, name="people"),
-    path("people/<int:user_id>/offboard/", staff_views.offboard, name="offboard"),
     path("access/", staff_views.access_lookup, name="access"),
 ]

@@ -1,5 +1,5 @@
 """Staff pages that are not about one case: a consultant's consultations, one's own accounts on
-community systems, the staff list with offboarding, and the auditors' way into access histories."""
+community systems, and the auditors' way into access histories."""
 
 from __future__ import annotations
 
@@ -15,12 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from steward.core import access
 from steward.core.errors import DomainError
 from steward.core.http import client_ip, staff_user
-from steward.core.reauth import sensitive_action
 from steward.registry import services as registry
 from steward.registry.models import StaffAccount
 
-from . import consultations, staffing
-from .forms import AnswerForm, CaseLookupForm, OffboardForm, StaffAccountForm, assignable_staff
+from . import consultations
+from .forms import AnswerForm, CaseLookupForm, StaffAccountForm
 from .models import Consultation
 
 
@@ -37,7 +36,7 @@ def _consultation(request: HttpRequest, consultation_id: int, action: str) -> Co
     return consultation
 
 
-def _flash_errors(request: HttpRequest, form: AnswerForm | OffboardForm) -> None:
+def _flash_errors(request: HttpRequest, form: AnswerForm) -> None:
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, str(error))
@@ -109,34 +108,6 @@ def remove_account(request: HttpRequest, account_id: int) -> HttpResponse:
     registry.unlink_staff_account(account, by=user, ip=client_ip(request))
     messages.success(request, _("Account removed."))
     return redirect("staffing:accounts")
-
-
-@login_required
-@require_GET
-def people(request: HttpRequest) -> HttpResponse:
-    access.require(request.user, "manage_staff")
-    return render(request, "staff/people.html", {"members": staffing.staff_members(), "assignable": list(assignable_staff())})
-
-
-@login_required
-@sensitive_action
-@require_POST
-def offboard(request: HttpRequest, user_id: int) -> HttpResponse:
-    access.require(request.user, "manage_staff")
-    leaving = get_object_or_404(User, pk=user_id, is_staff=True)
-    form = OffboardForm(request.POST, leaving=leaving.pk)
-    if not form.is_valid():
-        _flash_errors(request, form)
-    else:
-        try:
-            cases = staffing.offboard_staff(leaving, by=staff_user(request), reassign_to=form.cleaned_data["reassign_to"],
-                                            ip=client_ip(request))
-        except DomainError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("%(name)s was offboarded; %(count)s open case(s) handed on.") % {
-                "name": leaving.get_username(), "count": len(cases)})
-    return redirect("staffing:people")
 
 
 @login_required

@@ -1,11 +1,15 @@
-"""Staff coming and going: offboarding hands their work on and ends their access at once."""
+"""A staff member's open work when they leave or lose a role (`steward.staff.services` publishes
+``staff.offboarding`` and ``staff.roles_changed``): their open cases go to the new assignee (or
+back to the triage queue) and their open consultations are withdrawn, in the same transaction."""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from steward.core import access, audit
@@ -15,54 +19,54 @@ from . import consultations, services, tasks
 from .models import Case, Consultation, Status
 
 
-def staff_members() -> list[User]:
-    return list(User.objects.filter(is_staff=True).prefetch_related("groups").order_by("-is_active", "first_name", "username"))
+def hand_on_work(*, member: User, by: User, reassign_to: User | None, ip: str | None = None,
+                 **extra: Any) -> dict[str, list[int]]:
+    """Offboarding: every open case of `member` to `reassign_to` (None: the triage queue), every
+    open consultation withdrawn."""
+    cases = _move_cases(member, by=by, to=reassign_to, ip=ip, why={"offboarded": member.pk})
+    withdrawn = _withdraw(Consultation.objects.filter(Consultation.granting_q(), consultant=member), by=by, ip=ip,
+                          why={"offboarded": member.pk})
+    return {"cases": cases, "consultations": withdrawn}
 
 
-@transaction.atomic
-def offboard_staff(user: User, *, by: User, reassign_to: User | None, ip: str | None = None) -> list[Case]:
-    """Deactivate a staff member, remove their roles, hand their open cases to `reassign_to`
-    (or back to the triage queue when None) and withdraw their open consultations.
+def roles_changed(*, member: User, by: User, before: list[str], after: list[str], ip: str | None = None,
+                  **extra: Any) -> dict[str, list[int]]:
+    """A role taken away takes its work with it: open cases go back to the triage queue when the
+    person may no longer be assigned, consultations are withdrawn when their consultant role went."""
+    why = {"roles_changed": member.pk}
+    cases: list[int] = []
+    if not set(after) & access.ASSIGNABLE_ROLES:
+        cases = _move_cases(member, by=by, to=None, ip=ip, why=why)
+    lost = [kind for kind, role in access.CONSULTANT_ROLES.items() if role in before and role not in after]
+    withdrawn = _withdraw(Consultation.objects.filter(Consultation.granting_q(), consultant=member, kind__in=lost),
+                          by=by, ip=ip, why=why) if lost else []
+    return {"cases_returned": cases, "consultations_withdrawn": withdrawn}
 
-    Their next request is refused: Django does not authenticate an inactive account."""
-    access.require(by, "manage_staff")
-    name = services.staff_name(user)
-    if user.pk == by.pk:
-        raise DomainError(_("You cannot offboard yourself."))
-    if not user.is_active:
-        raise DomainError(_("%(name)s was already offboarded.") % {"name": name})
-    user = User.objects.select_for_update().get(pk=user.pk)
-    cases = list(Case.objects.select_for_update().select_related("data_key").filter(assignee=user)
+
+def _move_cases(member: User, *, by: User, to: User | None, ip: str | None, why: dict[str, int]) -> list[int]:
+    cases = list(Case.objects.select_for_update().select_related("data_key").filter(assignee=member)
                  .exclude(status=Status.CLOSED).order_by("pk"))
-    if reassign_to is not None:
-        target = services.staff_name(reassign_to)
-        if reassign_to.pk == user.pk or not reassign_to.is_active or not access.may_be_assigned(reassign_to):
-            raise DomainError(_("%(name)s cannot be assigned cases.") % {"name": target})
-        conflicted = Case.objects.filter(Case.conflicted_q(reassign_to), pk__in=[c.pk for c in cases]).order_by("pk")
+    if to is not None:
+        conflicted = Case.objects.filter(Case.conflicted_q(to), pk__in=[c.pk for c in cases]).order_by("pk")
         if conflicted:
             raise DomainError(_("%(name)s has a conflict of interest on %(refs)s; choose someone else.") % {
-                "name": target, "refs": ", ".join(c.reference for c in conflicted)})
+                "name": services.staff_name(to), "refs": ", ".join(c.reference for c in conflicted)})
     for case in cases:
-        case.assignee = reassign_to  # type: ignore[assignment]
+        case.assignee = to  # type: ignore[assignment]
         case.save(update_fields=["assignee"])
-        if reassign_to is None:
+        if to is None:
             services.record_event(case, "unassigned", by)
         else:
-            services.record_event(case, "assigned", by, assignee=services.staff_name(reassign_to))
+            services.record_event(case, "assigned", by, assignee=services.staff_name(to))
             transaction.on_commit(partial(tasks.notify_assignee.enqueue, case.pk, "assigned"))
-        audit.record(by, "case.assign", case, ip=ip, detail={"assignee": reassign_to.pk if reassign_to else None,
-                                                              "offboarded": user.pk})
-    withdrawn = list(Consultation.objects.filter(Consultation.granting_q(), consultant=user)
-                     .select_related("case__data_key", "consultant"))
+        audit.record(by, "case.assign", case, ip=ip, detail={"assignee": to.pk if to else None, **why})
+    return [case.pk for case in cases]
+
+
+def _withdraw(open_consultations: QuerySet[Consultation], *, by: User, ip: str | None, why: dict[str, int]) -> list[int]:
+    withdrawn = list(open_consultations.select_related("case__data_key", "consultant"))
     for consultation in withdrawn:
         consultations._withdraw(consultation, by)
         audit.record(by, "case.consultation_withdraw", consultation.case, ip=ip,
-                     detail={"consultation": consultation.pk, "offboarded": user.pk})
-    roles = sorted(user.groups.values_list("name", flat=True))
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    user.groups.clear()
-    audit.record(by, "staff.offboard", user, ip=ip, detail={
-        "roles": roles, "cases": [c.pk for c in cases], "reassigned_to": reassign_to.pk if reassign_to else None,
-        "consultations": [c.pk for c in withdrawn]})
-    return cases
+                     detail={"consultation": consultation.pk, **why})
+    return [consultation.pk for consultation in withdrawn]

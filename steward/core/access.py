@@ -163,6 +163,12 @@ def roles_of(user: User) -> frozenset[str]:
     return cached
 
 
+def forget_roles(user: object) -> None:
+    """Drop the cached roles of a user object after their roles changed."""
+    if hasattr(user, "_steward_roles"):
+        del user._steward_roles  # type: ignore[attr-defined]
+
+
 def facts(user: AuthUser, case: CaseLike) -> StaffFacts:
     """The facts for this user and case, looked up once per case object (that is, per request)."""
     cache: dict[int, StaffFacts] | None = getattr(case, "_steward_facts", None)
@@ -303,3 +309,9 @@ def sees_all_cases(user: User) -> bool:
 
 def may_be_assigned(user: User) -> bool:
     return bool(roles_of(user) & ASSIGNABLE_ROLES)
+
+
+def usable(user: User) -> frozenset[str]:
+    """The actions not about one case that this user's roles allow: what their navigation offers."""
+    roles = roles_of(user)
+    return frozenset(action for action, allowed in GLOBAL_ACTIONS.items() if roles & allowed)

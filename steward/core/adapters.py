@@ -4,6 +4,8 @@
 - Single sign-on (OpenID Connect) only signs in people who already have an active staff
   account: the identity provider's *verified* address must match exactly one of them.
   Unknown people are refused and the refusal is audited; nobody is created.
+- Signing in with a password alone, before a second factor is set up, does not say "signed in":
+  the message says to set up a second factor, which every staff page waits for.
 - A login counts as recent for allauth's own re-authentication checks (managing second
   factors) exactly as it does for Steward's sensitive actions (``steward.core.reauth``).
 """
@@ -26,8 +28,9 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import audit, mfa_secrets
+from . import audit, mfa_secrets, navigation
 from .http import client_ip
+from .middleware import has_second_factor, signed_in_through_trusted_sso
 from .reauth import recently_authenticated
 
 
@@ -49,6 +52,19 @@ class StaffAccountAdapter(DefaultAccountAdapter):
             audit.record(None, "staff.login_locked", target, ip=client_ip(request), keep_ip=True,
                          actor_kind="visitor", detail={"account_known": target is not None})
             raise
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        return navigation.landing_url(request.user)  # an administrator has no queue to land on
+
+    def add_message(self, request: HttpRequest, level: int, message_template: str | None = None,
+                    message_context: dict[str, Any] | None = None, extra_tags: str = "",
+                    message: str | None = None) -> None:
+        user = (message_context or {}).get("user")
+        if message_template == "account/messages/logged_in.txt" and _second_factor_missing(request, user):
+            # Not signed in yet as far as the person is concerned: no staff page opens before a second factor.
+            level, message_template = messages.WARNING, None
+            message = _("Password accepted. Set up a second factor to finish signing in.")
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
 
 
 class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
@@ -83,6 +99,11 @@ def staff_for_verified_addresses(sociallogin: SocialLogin) -> User | None:
         query |= Q(emailaddress__email__iexact=address, emailaddress__verified=True)
     matches = list(User.objects.filter(query, is_active=True, is_staff=True).distinct()[:2])
     return matches[0] if len(matches) == 1 else None
+
+
+def _second_factor_missing(request: HttpRequest, user: Any) -> bool:
+    return (isinstance(user, User) and user.is_staff and not has_second_factor(user)
+            and not signed_in_through_trusted_sso(request, user))
 
 
 def _staff_named(username: str) -> User | None:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-Handler = Callable[..., None]
+Handler = Callable[..., Any]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 
 
@@ -19,6 +19,6 @@ def subscribe(event: str, handler: Handler) -> None:
         _handlers[event].append(handler)
 
 
-def publish(event: str, **payload: Any) -> None:
-    for handler in _handlers.get(event, []):
-        handler(**payload)
+def publish(event: str, **payload: Any) -> list[Any]:
+    """Run every handler of `event`; returns what they returned (most return None)."""
+    return [handler(**payload) for handler in _handlers.get(event, [])]

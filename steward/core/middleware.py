@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .mfa_setup import forget_pending_secret
+
 
 class NoStoreMiddleware:
     """Pages of Steward may show report content: browsers and proxies must not keep them."""
@@ -30,6 +32,8 @@ class NoStoreMiddleware:
 SESSION_LOGIN_AT = "steward_login_at"
 SESSION_LAST_SEEN = "steward_last_seen"
 SESSION_MFA_ENROLLED = "steward_mfa_enrolled_user"
+# Set when enrolling made recovery codes, until the staff member confirms they saved them.
+SESSION_RECOVERY_CODES_UNSAVED = "steward_recovery_codes_unsaved"
 # Activity is written to the session at most this often (seconds), not on every request.
 LAST_SEEN_RESOLUTION = 60
 
@@ -90,7 +94,8 @@ class StaffMFAMiddleware:
     member may only use the second-factor pages, re-authentication and sign-out until they
     set one up: every other staff URL sends them to the setup page. Holding one, a session
     that has not proved it (it cannot happen through allauth's login, which asks for it) is
-    sent to confirm it first. Public pages are not staff pages and stay open.
+    sent to confirm it first. Having just set one up, they are kept on the recovery-codes
+    page until they confirm they saved the codes. Public pages are not staff pages and stay open.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -118,18 +123,43 @@ class StaffMFAMiddleware:
         if not (user.is_authenticated and user.is_staff):
             return self.get_response(request)
         if self.gated(request.path):
-            if not has_second_factor(user):
-                if not signed_in_through_trusted_sso(request, user):
-                    return HttpResponseRedirect(reverse("mfa_activate_totp"))
-            elif not session_passed_second_factor(request, user):
+            step = second_factor_step(request, user)
+            if step == "set_up":
+                return HttpResponseRedirect(reverse("mfa_activate_totp"))
+            if step == "prove":
                 return redirect_to_login(request.get_full_path(), login_url=reverse("mfa_reauthenticate"))
+            if step == "save_codes" and request.path != reverse("staff:recovery_codes_saved"):
+                return HttpResponseRedirect(reverse("mfa_view_recovery_codes"))
             return self.get_response(request)
         enrolling = request.method == "POST" and request.path.startswith(self.open_paths()[0]) and not has_second_factor(user)
         response = self.get_response(request)
         if enrolling and has_second_factor(user):
             # Enrolling needed a valid code (or the key itself): that proves the factor for this session.
             request.session[SESSION_MFA_ENROLLED] = str(user.pk)
+            forget_pending_secret(request)
+            if Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).exists():
+                request.session[SESSION_RECOVERY_CODES_UNSAVED] = str(user.pk)
         return response
+
+
+def second_factor_step(request: HttpRequest, user: Any) -> str | None:
+    """What a signed-in staff member must do before staff pages open: "set_up" a second factor,
+    "prove" the one they hold in this session, "save_codes" (confirm the recovery codes), or None.
+    Read once per request (the middleware and the navigation both ask)."""
+    cached: dict[Any, str | None] = request.__dict__.setdefault("_steward_second_factor_step", {})
+    if user.pk not in cached:
+        cached[user.pk] = _second_factor_step(request, user)
+    return cached[user.pk]
+
+
+def _second_factor_step(request: HttpRequest, user: Any) -> str | None:
+    if not has_second_factor(user):
+        return None if signed_in_through_trusted_sso(request, user) else "set_up"
+    if not session_passed_second_factor(request, user):
+        return "prove"
+    if request.session.get(SESSION_RECOVERY_CODES_UNSAVED) == str(user.pk):
+        return "save_codes"
+    return None
 
 
 def has_second_factor(user: Any) -> bool:

@@ -50,3 +50,17 @@ class NoTemplateContext(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+class RefusalsOnOneLine(logging.Filter):
+    """A refused request (403 from PermissionDenied, 404, 400) is worth one line on the console:
+    django.request logs it as a warning with the path, but attaches the exception, whose traceback
+    (views, access checks) would follow. Below 500 keep the line and drop the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500:
+            record.exc_info = None
+            record.exc_text = None
+            record.stack_info = None
+        return True

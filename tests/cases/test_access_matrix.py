@@ -146,7 +146,11 @@ READERS = {T, H}
 # What a consultation grants: the consultant roles read the case page (and answer); the
 # evidence only when the consultation shares it.
 TABLE: dict[str, Row] = {
-    "staff/": Row("get", lambda w, who: "/staff/", each(set(ROLES)), ok=DONE, conflicted=None, anonymous=DONE, no_role=DONE),
+    # /staff/ sends each staff member on to the first page their roles open.
+    "staff/": Row("get", lambda w, who: "/staff/", each(set(ROLES)), ok=DONE, conflicted=None, no_role=DONE),
+    # The last step of setting up a second factor: every staff member, then on to their first page.
+    "staff/me/recovery-codes/saved/": Row(
+        "post", lambda w, who: "/staff/me/recovery-codes/saved/", each(set(ROLES)), ok=DONE, conflicted=None, no_role=DONE),
     "staff/cases/": Row("get", lambda w, who: "/staff/cases/", each({T, H, D, *CONSULTANTS}), conflicted=None),
     "staff/cases/<int:case_id>/": Row("get", case_url(), case_rows(WORKERS, CONSULTANTS, CONSULTANTS, {T})),
     "staff/cases/<int:case_id>/triage/": Row("get", case_url("triage/"), case_rows(set(), set(), set(), {T})),
@@ -203,6 +207,9 @@ TABLE: dict[str, Row] = {
         "post", lambda w, who: f"/staff/me/accounts/{w.accounts.get(who, w.neutral_account)}/remove/",
         {**each(set()), CONFLICTED: set(ROLES)}, ok=DONE, denied=HIDDEN, conflicted=None),
     "staff/people/": Row("get", lambda w, who: "/staff/people/", each({ADMIN}), conflicted=None),
+    "staff/people/invite/": Row("get", lambda w, who: "/staff/people/invite/", each({ADMIN}), conflicted=None),
+    "staff/people/<int:user_id>/roles/": Row(
+        "get", lambda w, who: f"/staff/people/{w.handler.pk}/roles/", each({ADMIN}), conflicted=None),
     "staff/people/<int:user_id>/offboard/": Row(
         "post", lambda w, who: f"/staff/people/{w.handler.pk}/offboard/", each({ADMIN}), ok=DONE, conflicted=None),
     "staff/people/export/": Row("get", lambda w, who: "/staff/people/export/", each({ADMIN}), conflicted=None),

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from steward.cases import consultations, staffing
+from steward.cases import consultations
 from steward.cases.models import Case, CaseConflict, Consultation, Status
 from steward.core.errors import DomainError
 from steward.core.models import AuditEntry
 from steward.core.roles import Role
+from steward.staff import services as staff_services
 from tests.conftest import login, make_staff
 
 from .helpers import set_status, snapshot
@@ -28,7 +29,7 @@ def test_offboarding_hands_on_cases_withdraws_consultations_and_ends_the_session
 
     response = login(administrator).post(f"/staff/people/{handler.pk}/offboard/", {"reassign_to": unrelated.pk})
     assert response.status_code == 302
-    staffing.offboard_staff(lawyer, by=administrator, reassign_to=None)
+    staff_services.offboard_staff(lawyer, by=administrator, reassign_to=None)
 
     handler.refresh_from_db()
     assert not handler.is_active and not handler.groups.exists()
@@ -46,7 +47,7 @@ def test_a_conflicted_target_is_refused_and_nothing_changes(assigned_case, handl
     CaseConflict.objects.create(case=assigned_case, user=unrelated, source="declared")
     before = snapshot()
     with pytest.raises(DomainError, match="conflict of interest"):
-        staffing.offboard_staff(handler, by=administrator, reassign_to=unrelated)
+        staff_services.offboard_staff(handler, by=administrator, reassign_to=unrelated)
     assert snapshot() == before
     handler.refresh_from_db()
     assert handler.is_active
@@ -54,15 +55,15 @@ def test_a_conflicted_target_is_refused_and_nothing_changes(assigned_case, handl
 
 def test_only_administrators_offboard(handler, triager, administrator):
     with pytest.raises(PermissionDenied):
-        staffing.offboard_staff(handler, by=triager, reassign_to=None)
+        staff_services.offboard_staff(handler, by=triager, reassign_to=None)
     assert login(triager).get("/staff/people/").status_code == 403
     with pytest.raises(DomainError):
-        staffing.offboard_staff(administrator, by=administrator, reassign_to=None)
+        staff_services.offboard_staff(administrator, by=administrator, reassign_to=None)
 
 
 def test_someone_who_cannot_be_assigned_is_refused_as_target(assigned_case, handler, administrator):
     with pytest.raises(DomainError, match="cannot be assigned"):
-        staffing.offboard_staff(handler, by=administrator, reassign_to=make_staff("ed", Role.ENFORCER))
+        staff_services.offboard_staff(handler, by=administrator, reassign_to=make_staff("ed", Role.ENFORCER))
 
 
 def test_the_staff_page_lists_roles(handler, administrator):
@@ -70,3 +71,22 @@ def test_the_staff_page_lists_roles(handler, administrator):
     assert "hana" in page and "Case handler" in page
     assert f'action="/staff/people/{handler.pk}/offboard/"' in page
     assert f'action="/staff/people/{administrator.pk}/offboard/"' not in page
+
+
+def test_a_role_taken_away_takes_its_work_back(assigned_case, handler, triager, administrator):
+    lawyer = make_staff("lena", Role.CONSULTANT_LEGAL, Role.CONSULTANT_HR)
+    legal = consultations.request_consultation(assigned_case, by=triager, consultant=lawyer, kind="legal",
+                                               parts={"summary"}, question="Exposure?")
+    hr = consultations.request_consultation(assigned_case, by=triager, consultant=lawyer, kind="hr",
+                                            parts={"summary"}, question="Workplace?")
+    staff_services.change_roles(handler, by=administrator, roles=[Role.TRIAGER])  # may still be assigned
+    assert Case.objects.get(pk=assigned_case.pk).assignee == handler
+    staff_services.change_roles(handler, by=administrator, roles=[Role.AUDITOR])
+    assert Case.objects.get(pk=assigned_case.pk).assignee is None  # back to the triage queue
+    staff_services.change_roles(lawyer, by=administrator, roles=[Role.CONSULTANT_HR])
+    assert Consultation.objects.get(pk=legal.pk).status == "withdrawn"
+    assert Consultation.objects.get(pk=hr.pk).status != "withdrawn"
+    details = [e.detail for e in AuditEntry.objects.filter(action="staff.roles_changed").order_by("pk")]
+    assert details[1] == {"before": ["triager"], "after": ["auditor"], "cases_returned": [assigned_case.pk]}
+    assert details[2] == {"before": ["consultant_hr", "consultant_legal"], "after": ["consultant_hr"],
+                          "consultations_withdrawn": [legal.pk]}

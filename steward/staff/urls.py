@@ -1,0 +1,19 @@
+from allauth.account import views as account_views
+from django.urls import path
+from django.views.generic import RedirectView
+
+from . import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    # Staff sign in through django-allauth under /staff/accounts/; these names stay for links.
+    path("login/", RedirectView.as_view(pattern_name="account_login", query_string=True), name="login"),
+    path("logout/", account_views.logout, name="logout"),
+    path("me/recovery-codes/saved/", views.recovery_codes_saved, name="recovery_codes_saved"),
+    path("people/", views.people, name="people"),
+    path("people/invite/", views.invite, name="invite"),
+    path("people/<int:user_id>/roles/", views.roles, name="roles"),
+    path("people/<int:user_id>/offboard/", views.offboard, name="offboard"),
+]

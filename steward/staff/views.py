@@ -1,0 +1,122 @@
+"""The staff lifecycle pages (administrators: invite, roles, offboarding), where a staff member
+lands after signing in, and the end of second-factor setup (recovery codes saved)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from steward.core import access, navigation
+from steward.core.errors import DomainError
+from steward.core.http import client_ip, staff_user
+from steward.core.middleware import SESSION_RECOVERY_CODES_UNSAVED
+from steward.core.reauth import sensitive_action, sensitive_when
+from steward.core.roles import Role
+
+from . import services
+from .forms import InviteForm, OffboardForm, RolesForm
+
+
+def _posting(request: HttpRequest) -> bool:
+    return request.method == "POST"
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """/staff/: the first page the staff member's roles open (an administrator has no queue)."""
+    return redirect(navigation.landing_url(request.user))
+
+
+@login_required
+@require_POST
+def recovery_codes_saved(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    if request.session.pop(SESSION_RECOVERY_CODES_UNSAVED, None) == str(user.pk):
+        messages.success(request, _("Your second factor is set up and you are signed in."))
+    return redirect(navigation.landing_url(user))
+
+
+def _member(user_id: int) -> User:
+    return get_object_or_404(User, pk=user_id, is_staff=True)
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, "manage_staff")
+    return render(request, "staff/people.html", {"members": services.staff_members(),
+                                                 "assignable": list(services.assignable_staff())})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@sensitive_when(_posting)
+def invite(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, "manage_staff")
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = services.invite_staff(by=staff_user(request), username=data["username"], email=data["email"],
+                                           first_name=data["first_name"], last_name=data["last_name"],
+                                           roles=data["roles"], ip=client_ip(request))
+        except services.StaffError as error:
+            form.add_error(error.field, str(error.message))
+        else:
+            messages.success(request, _("%(name)s was invited: an email to %(email)s lets them choose a password. "
+                                        "They set up a second factor when they first sign in.") % {
+                "name": member.get_username(), "email": member.email})
+            return redirect("staff:people")
+    return render(request, "staff/invite.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@sensitive_when(_posting)
+def roles(request: HttpRequest, user_id: int) -> HttpResponse:
+    access.require(request.user, "manage_staff")
+    member = _member(user_id)
+    form = RolesForm(request.POST or None, initial={"roles": services.roles_held(member)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            before, after = services.change_roles(member, by=staff_user(request), roles=form.cleaned_data["roles"],
+                                                  ip=client_ip(request))
+        except services.StaffError as error:
+            form.add_error(error.field, str(error.message))
+        else:
+            messages.success(request, _("Roles of %(name)s changed from “%(before)s” to “%(after)s”.") % {
+                "name": member.get_username(), "before": _labels(before), "after": _labels(after)})
+            return redirect("staff:people")
+    return render(request, "staff/roles.html", {"form": form, "member": member},
+                  status=400 if form.errors else 200)
+
+
+def _labels(roles: list[str]) -> str:
+    return ", ".join(str(Role(role).label) for role in roles) or _("no role")
+
+
+@login_required
+@sensitive_action
+@require_POST
+def offboard(request: HttpRequest, user_id: int) -> HttpResponse:
+    access.require(request.user, "manage_staff")
+    leaving = _member(user_id)
+    form = OffboardForm(request.POST, leaving=leaving.pk)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("staff:people")
+    try:
+        handed_on = services.offboard_staff(leaving, by=staff_user(request), reassign_to=form.cleaned_data["reassign_to"],
+                                            ip=client_ip(request))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("%(name)s was offboarded; %(count)s open case(s) handed on.") % {
+            "name": leaving.get_username(), "count": len(handed_on["cases"])})
+    return redirect("staff:people")
