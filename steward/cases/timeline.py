@@ -61,7 +61,7 @@ def describe(event: TimelineEvent) -> str:
         "party_added": _("%(role)s recorded") % {"role": data.get("role", "")},
         "safety_alert": _("Security notified of a possible safety threat"),
         "conflict": _("Conflict of interest recorded for %(staff)s (%(source)s)") % {
-            "staff": data.get("staff", ""), "source": label("source", data.get("source")).lower()},
+            "staff": data.get("staff", ""), "source": label("source", data.get("source"))},
         "possible_conflict": _("Possible conflict of interest noticed for %(staff)s (a reporter gave their email address)") % {
             "staff": data.get("staff", "")},
         "conflict_confirmed": _("Possible conflict of interest confirmed for %(staff)s") % {"staff": data.get("staff", "")},
