@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from steward.core import access, navigation
 from steward.core.errors import DomainError
@@ -27,6 +27,7 @@ def _posting(request: HttpRequest) -> bool:
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """/staff/: the first page the staff member's roles open (an administrator has no queue)."""
     return redirect(navigation.landing_url(request.user))
@@ -46,6 +47,7 @@ def _member(user_id: int) -> User:
 
 
 @login_required
+@require_GET
 def people(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "manage_staff")
     return render(request, "staff/people.html", {"members": services.staff_members(),

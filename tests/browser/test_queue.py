@@ -24,7 +24,7 @@ from steward.reports.services import Account
 from steward.reports.uploads import CleanFile
 from tests.conftest import PASSWORD, make_staff, png_bytes
 
-from .helpers import docs_screenshot, screenshot, staff_sign_in
+from .helpers import docs_screenshot, screenshot, staff_sign_in, starter_guidelines
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, reset_sequences=True)]  # C-00001 onwards
 
@@ -69,6 +69,7 @@ def answers_for(priority: str) -> TriageAnswers:
 
 
 def build_queue() -> tuple[User, Case]:
+    starter_guidelines()  # the categories' names come from the guidelines, which browser tests empty after each test
     staff = {name: make_staff(name, role, first_name=first) for name, role, first in (
         ("tara", Role.TRIAGER, "Tara"), ("hana", Role.CASE_HANDLER, "Hana"), ("omar", Role.CASE_HANDLER, "Omar"))}
     spaces = {name: Space.objects.create(name=name, kind=kind) for name, kind in (

@@ -252,6 +252,8 @@ POSTS: dict[str, Row] = {route: same_as_get(route) for route in (
     "staff/reports/new/",
     "staff/me/accounts/",
     "staff/people/export/",
+    "staff/people/invite/",
+    "staff/people/<int:user_id>/roles/",
     "staff/guidelines/",
     "staff/guidelines/<int:version_id>/",
 )} | {

@@ -147,7 +147,7 @@ def test_an_old_sign_in_keeps_nothing_of_the_refused_decision_and_asks_for_it_ag
 def test_a_refused_form_posted_from_another_page_comes_back_to_that_page(triager, awaiting_case):
     client = login(triager, at=time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT - 1)
     page = f"/staff/cases/{awaiting_case.pk}/"
-    response = client.post(f"/staff/cases/{awaiting_case.pk}/status/", {"to": "decided", "reason": "CANARY-why-93d1"},
+    response = client.post(f"/staff/cases/{awaiting_case.pk}/decision/", {"outcome": "warning", "rationale": "CANARY-why-93d1"},
                            HTTP_REFERER=f"http://testserver{page}")
     assert response["Location"] == f"/staff/accounts/reauthenticate/?next={page.replace('/', '%2F')}"
     assert not any("CANARY" in text for text in _session_texts())
@@ -158,6 +158,6 @@ def test_a_refused_form_posted_from_another_page_comes_back_to_that_page(triager
 
 def test_a_referer_from_another_site_is_not_followed(triager, awaiting_case):
     client = login(triager, at=time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT - 1)
-    url = f"/staff/cases/{awaiting_case.pk}/status/"
-    response = client.post(url, {"to": "decided", "reason": "x"}, HTTP_REFERER="https://evil.example/staff/")
+    url = f"/staff/cases/{awaiting_case.pk}/decision/"
+    response = client.post(url, {"outcome": "warning", "rationale": "x"}, HTTP_REFERER="https://evil.example/staff/")
     assert response["Location"] == f"/staff/accounts/reauthenticate/?next={url.replace('/', '%2F')}"

@@ -26,7 +26,9 @@ def build_history(by, versions: int) -> GuidelineVersion:
     GuidelineVersion.objects.filter(status=GuidelineVersion.Status.DRAFT).delete()
     newest = services.current_version()
     assert newest is not None
-    if newest.major == 1 and not newest.translations.exists():
+    if newest.major == 1 and services.translation_status(newest, "ar").status == TranslationStatus.COMPLETE:
+        # The starter version as shipped (every language complete): replace its translations by this history's.
+        newest.translations.all().delete()
         translate_fully(newest, "fr", by, marker="Texte français")
         _translate(newest, by)
     for number in range(newest.major + 1, versions + 1):

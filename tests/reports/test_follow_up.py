@@ -10,6 +10,8 @@ from steward.cases import services as cases
 from steward.cases.models import Case, Status, TimelineEvent
 from steward.core import audit
 from steward.core.models import AuditEntry
+from steward.decisions import services as decisions
+from steward.decisions.models import Outcome
 from steward.reports import receipts
 from steward.reports import services as reports
 from steward.reports.models import Evidence, Message
@@ -154,8 +156,9 @@ def test_the_status_and_decision_summary_are_shown_once_decided(filed, triager):
     assert "Decision" not in client.get("/follow-up/case/").content.decode()
 
     Case.objects.filter(pk=report.case_id).update(status=Status.AWAITING_DECISION)
-    cases.move_case(report.case, by=triager, to=Status.DECIDED,
-                    decision_summary="The person you reported is suspended from the forum for three months.")
+    decisions.record_decision(report.case, by=triager, outcome=Outcome.NO_VIOLATION,
+                              reporter_summary="The person you reported is suspended from the forum for three months.",
+                              rationale="Recorded for the test.")
 
     text = client.get("/follow-up/case/").content.decode()
     assert "Decided" in text

@@ -11,6 +11,8 @@ from django.test import Client
 from steward.cases import services as cases
 from steward.cases.models import Case, Status
 from steward.core.models import AuditEntry
+from steward.decisions import services as decisions
+from steward.decisions.models import Outcome
 from steward.reports.models import Report
 
 from .helpers import png_upload, report_data, text_upload
@@ -85,7 +87,8 @@ def test_a_decision_says_how_to_appeal_and_whom_to_write_to(filed, triager, sett
     assert "If you disagree" not in client.get("/follow-up/case/").content.decode()
 
     Case.objects.filter(pk=report.case_id).update(status=Status.AWAITING_DECISION)
-    cases.move_case(report.case, by=triager, to=Status.DECIDED, decision_summary="A warning was given.")
+    decisions.record_decision(report.case, by=triager, outcome=Outcome.NO_VIOLATION,
+                              reporter_summary="A warning was given.", rationale="Recorded for the test.")
     page = client.get("/follow-up/case/").content.decode()
 
     assert "A warning was given." in page
