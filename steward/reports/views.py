@@ -191,6 +191,7 @@ def staff_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def staff_evidence_preview(request: HttpRequest, evidence_id: int) -> HttpResponse:
     """An evidence image shown on the case page: never the original, always a copy Steward re-encoded."""
     evidence = get_object_or_404(Evidence.objects.select_related("report__case", "report__data_key"), pk=evidence_id)

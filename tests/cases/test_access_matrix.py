@@ -253,11 +253,13 @@ POSTS: dict[str, Row] = {route: same_as_get(route) for route in (
     "staff/me/accounts/",
     "staff/people/export/",
     "staff/people/invite/",
-    "staff/people/<int:user_id>/roles/",
     "staff/guidelines/",
     "staff/guidelines/<int:version_id>/",
 )} | {
-    # Forms with no required field: any POST acts (publishes the draft, saves the translation).
+    # Forms with no required field: any POST acts (sets the roles, publishes the draft, saves the translation).
+    "staff/people/<int:user_id>/roles/": Row(
+        "post", TABLE["staff/people/<int:user_id>/roles/"].path, each({ADMIN}), ok=DONE, conflicted=None,
+        data=lambda w, who: {"roles": [H, T]}),
     "staff/guidelines/<int:version_id>/publish/": Row(
         "post", lambda w, who: f"/staff/guidelines/{w.version_id}/publish/", each({ADMIN}), ok=DONE, conflicted=None),
     "staff/guidelines/<int:version_id>/translations/<str:locale>/": Row(
