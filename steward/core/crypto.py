@@ -248,6 +248,32 @@ def row_uuid_field() -> models.UUIDField:
     return models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
 
+def row_binding(app_label: str, sealed: dict[str, tuple[str, dict[str, str]]]) -> tuple[Callable[..., None], Callable[..., None]]:
+    """The forward and backward functions of a data migration that binds an app's sealed values to
+    their rows. `sealed` maps a model name to the path of its data key (``"case__data_key"``) and
+    its {column: field name in the associated data}."""
+
+    def key_of(path: str) -> Callable[[Any], Any]:
+        def key(row: Any) -> Any:
+            for part in path.split("__"):
+                row = getattr(row, part)
+            return row
+        return key
+
+    def rebind(apps: Any, bind: bool) -> None:
+        for model_name, (key_path, fields) in sealed.items():
+            rows = apps.get_model(app_label, model_name).objects.select_related(key_path).order_by("pk")
+            rebind_rows(rows.iterator(chunk_size=500), key_of=key_of(key_path), fields=fields, bind=bind)
+
+    def bind_rows(apps: Any, schema_editor: Any) -> None:
+        rebind(apps, bind=True)
+
+    def unbind_rows(apps: Any, schema_editor: Any) -> None:
+        rebind(apps, bind=False)
+
+    return bind_rows, unbind_rows
+
+
 def rebind_rows(rows: Iterable[Any], *, key_of: Callable[[Any], Any], fields: dict[str, str], bind: bool = True) -> int:
     """For data migrations: seal each row's values again, bound to its row (``bind``) or not (going back).
 

@@ -34,27 +34,7 @@ SEALED = {
 }
 
 
-def _key_getter(path):
-    def key_of(row):
-        for part in path.split("__"):
-            row = getattr(row, part)
-        return row
-    return key_of
-
-
-def _rebind(apps, bind):
-    for model_name, (key_path, fields) in SEALED.items():
-        model = apps.get_model("cases", model_name)
-        rows = model.objects.select_related(key_path).order_by("pk")
-        crypto.rebind_rows(rows.iterator(chunk_size=500), key_of=_key_getter(key_path), fields=fields, bind=bind)
-
-
-def bind_rows(apps, schema_editor):
-    _rebind(apps, bind=True)
-
-
-def unbind_rows(apps, schema_editor):
-    _rebind(apps, bind=False)
+bind_rows, unbind_rows = crypto.row_binding("cases", SEALED)
 
 
 class Migration(migrations.Migration):
