@@ -40,11 +40,11 @@ def pending_secret(request: HttpRequest, user: Any, *, now: float | None = None)
         key = DataKey.objects.filter(pk=int(held.get("key") or 0)).first()
         if key is not None:
             try:
-                secret = crypto.unseal(key, base64.b64decode(str(held.get("sealed", ""))), field=_field(user))
+                kept = crypto.unseal(key, base64.b64decode(str(held.get("sealed", ""))), field=_field(user))
             except (tink.TinkError, crypto.KeyDestroyed, ValueError):
-                secret = ""  # tampered with, or its key is gone: start the setup again
-            if secret:
-                return secret
+                kept = None  # tampered with, or its key is gone: start the setup again
+            if kept:
+                return kept
     secret = generate_totp_secret()
     key = crypto.shared_key(DataKey.Purpose.STAFF_SECRETS)
     request.session[SESSION_PENDING_TOTP] = {
