@@ -42,7 +42,7 @@ def test_status_changes_on_the_timeline_read_as_labels(case, triager):
 @pytest.mark.parametrize(("kind", "data", "expected"), [
     ("decided", {"outcome": "permanent_ban"}, "Decision recorded: Permanent ban"),
     ("erased", {"reason": "retention"}, "Case erased (Retention period ended)"),
-    ("conflict", {"staff": "Tara", "source": "declared"}, "Conflict of interest recorded for Tara (declared)"),
+    ("conflict", {"staff": "Tara", "source": "declared"}, "Conflict of interest recorded for Tara (Declared)"),
     ("some_future_event", {}, "Some future event"),
 ])
 def test_stored_codes_in_timeline_events_read_as_labels(case, kind, data, expected):
