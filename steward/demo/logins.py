@@ -17,7 +17,7 @@ ROLE_PAGES: dict[str, tuple[str, str]] = {
     Role.TRIAGER: ("/staff/cases/", "the whole queue"),
     Role.CASE_HANDLER: ("/staff/cases/", "cases assigned to them"),
     Role.DECISION_MAKER: ("/staff/cases/", "cases awaiting a decision: record it, or erase a case"),
-    Role.ADMINISTRATOR: ("/staff/guidelines/", "the code of conduct"),
+    Role.ADMINISTRATOR: ("/staff/people/", "invite staff and set their roles; the code of conduct under /staff/guidelines/"),
 }
 NOT_ON_FILE = "(not-on-file)"  # a demo user whose password was lost gets a new one on the next start
 _LOGIN = re.compile(r"^  (?P<username>\S+) +password (?P<password>\S+) ")
