@@ -30,8 +30,10 @@ YES_NO = [("no", _("No")), ("yes", _("Yes"))]
 def evidence_help() -> str:
     """What a file input says before anyone chooses a file: the types accepted and the limits,
     taken from the rules the upload check applies (uploads.ALLOWED and the evidence settings)."""
-    images = [uploads.IMAGE_FORMATS.get(kind) or kind.split("/", 1)[1].upper()
-              for kind in uploads.ALLOWED if kind.startswith("image/")]
+    # Named as the reporter knows them (HEIC photos are stored as JPEG, but are sent as HEIC), each once.
+    shown = {"image/webp": "WebP", "image/heic": "HEIC", "image/heif": "HEIF"}
+    images = list(dict.fromkeys(shown.get(kind) or uploads.IMAGE_FORMATS.get(kind) or kind.split("/", 1)[1].upper()
+                                for kind in uploads.ALLOWED if kind.startswith("image/")))
     text = sorted(uploads.ALLOWED.get("text/plain", set()))
     count = settings.STEWARD_EVIDENCE_MAX_FILES
     types = _("Accepted: images (%(images)s), PDF and plain text (%(text)s).") % {

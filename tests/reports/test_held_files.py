@@ -203,8 +203,9 @@ def test_the_form_states_the_limits_and_types_before_a_file_is_chosen(settings):
     assert help_match, page[page.index("s-evidence"):][:2000]
     text = help_match.group(1)
     assert "Up to 3 files, each at most 5.0\xa0MB." in text
-    for kind in ("PNG", "JPEG", "GIF", "PDF", ".txt"):
+    for kind in ("PNG", "JPEG", "GIF", "WebP", "HEIC", "PDF", ".txt"):
         assert kind in text
+    assert text.count("JPEG") == 1  # each kind named once
     assert page.index("id_evidence_helptext") < page.index('type="file"')
     assert 'aria-describedby="id_evidence_helptext"' in page
 
