@@ -14,7 +14,7 @@ they are for. So the binding is done around the row, in signals:
   clear part was left as it was; ``decrypt`` opens only bound secrets.
 
 Secrets written before this (``steward-sealed:<key>:<b64>``, or in the clear) are sealed
-again by migration ``core.fix_sealing_bind_mfa_secrets``; ``decrypt`` refuses them.
+again by migration ``core.0004_bind_mfa_secrets``; ``decrypt`` refuses them.
 """
 
 from __future__ import annotations

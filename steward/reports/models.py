@@ -13,6 +13,8 @@ from steward.core import crypto
 from steward.core.models import DataKey
 from steward.policy import services as policy
 
+from . import uploads
+
 
 def ongoing_as_bool(answer: str) -> bool | None:
     """The reporter's "is it still happening?" as the case stores it: yes, no or unknown (None)."""
@@ -169,7 +171,7 @@ class Evidence(models.Model):
     @property
     def is_image(self) -> bool:
         """Images can be previewed on the case page, from a copy Steward re-encodes."""
-        return self.content_type in {"image/png", "image/jpeg", "image/gif", "image/webp"}
+        return self.content_type in uploads.STORED_SUFFIXES  # the image types intake stores
 
 
 class HeldUpload(models.Model):
