@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from steward.core import access, audit
 from steward.core.models import AuditEntry
 
+from . import providers
 from .models import Case
 
 # How the recorded actions on a case read to an auditor (the code stays beside it).
@@ -63,9 +64,8 @@ class AccessLine:
 
 def access_history(case: Case, *, by: User, ip: str | None = None) -> list[AccessLine]:
     access.require(by, "access_history", case)
-    reports = [str(pk) for pk in case.reports.values_list("pk", flat=True)]  # type: ignore[attr-defined]
-    evidence = [str(pk) for pk in Case.objects.filter(pk=case.pk, reports__evidence__isnull=False)
-                .values_list("reports__evidence__pk", flat=True)]
+    reports = [str(report.pk) for report in providers.reports().filed([case.pk])]
+    evidence = [str(pk) for pk in providers.reports().evidence_ids(case.pk)]
     condition = (Q(object_type="case", object_id=str(case.pk)) | Q(object_type="report", object_id__in=reports)
                  | Q(object_type="evidence", object_id__in=evidence))
     lines = []

@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.apps import AppConfig
 
 
@@ -9,12 +7,16 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from steward.core import events
+        from steward.registry.events import StaffAccountLinked
+        from steward.staff.events import StaffOffboarding, StaffRolesChanged
 
-        from . import conflicts, staffing
+        from . import conflicts, staffing, timeline
+        from .models import CaseConflict, ErasureReason, Status
 
-        def account_linked(*, account: Any, ip: str | None = None, **_: Any) -> None:
-            conflicts.detect_for_staff(account.user, ip=ip)
+        timeline.register_labels("status", Status.choices)
+        timeline.register_labels("source", CaseConflict.Source.choices)
+        timeline.register_labels("reason", ErasureReason.choices)
 
-        events.subscribe("staff.account_linked", account_linked)
-        events.subscribe("staff.offboarding", staffing.hand_on_work)
-        events.subscribe("staff.roles_changed", staffing.roles_changed)
+        events.subscribe(StaffAccountLinked, conflicts.account_linked)
+        events.subscribe(StaffOffboarding, staffing.hand_on_work)
+        events.subscribe(StaffRolesChanged, staffing.roles_changed)

@@ -25,10 +25,12 @@ from django.utils.translation import gettext as _
 
 from steward.core import access, audit, crypto
 from steward.core.errors import DomainError
+from steward.registry.events import StaffAccountLinked
 from steward.registry.models import StaffAccount
 
-from . import services
-from .models import Case, CaseConflict, Consultation
+from . import providers
+from .models import Case, CaseConflict, Consultation, TimelineEvent
+from .timeline import staff_name
 
 Status = CaseConflict.Status
 
@@ -42,8 +44,7 @@ def conflicted_staff_ids(case: Case) -> set[int]:
 
 def email_matched_staff_ids(case: Case) -> set[int]:
     """Ids of the staff members whose address a reporter of this case gave (unverified)."""
-    indexes = set(case.reports.exclude(contact_email_index="")  # type: ignore[attr-defined]
-                  .values_list("contact_email_index", flat=True))
+    indexes = {report.contact_email_index for report in providers.reports().filed([case.pk]) if report.contact_email_index}
     ids: set[int] = set()
     if indexes:
         for pk, email in User.objects.filter(is_staff=True).exclude(email="").values_list("pk", "email"):
@@ -62,7 +63,7 @@ def _take_off(case: Case, user: User, by: User | None) -> int:
     if case.assignee_id == user.pk:
         Case.objects.filter(pk=case.pk).update(assignee=None)
         case.assignee = None
-        services.record_event(case, "unassigned", by)
+        TimelineEvent.add(case, "unassigned", by)
     return Consultation.objects.filter(Consultation.granting_q(), case=case, consultant=user).update(
         status=Consultation.Status.WITHDRAWN, withdrawn_at=timezone.now())
 
@@ -82,7 +83,7 @@ def _record(case: Case, user: User, *, source: str, by: User | None = None, reas
         conflict.save(update_fields=["source", "status", "reason_sealed"])
     withdrawn = _take_off(case, user, by)
     extra = {"from_case": from_case.reference} if from_case is not None else {}
-    services.record_event(case, "conflict", by, staff=services.staff_name(user), source=source, **extra)
+    TimelineEvent.add(case, "conflict", by, staff=staff_name(user), source=source, **extra)
     audit.record(by, "case.conflict", case, ip=ip, detail={"staff": user.pk, "source": source,
                                                            "consultations_withdrawn": withdrawn, **extra})
     access.forget(case)
@@ -97,7 +98,7 @@ def _record_possible(case: Case, user: User, *, by: User | None = None, ip: str 
     if not created:
         return None
     extra = {"from_case": from_case.reference} if from_case is not None else {}
-    services.record_event(case, "possible_conflict", by, staff=services.staff_name(user), **extra)
+    TimelineEvent.add(case, "possible_conflict", by, staff=staff_name(user), **extra)
     audit.record(by, "case.possible_conflict", case, ip=ip, detail={"staff": user.pk, **extra})
     return conflict
 
@@ -117,6 +118,11 @@ def detect(case: Case, *, by: User | None = None, ip: str | None = None) -> list
         if possible is not None:
             recorded.append(possible)
     return recorded
+
+
+def account_linked(event: StaffAccountLinked) -> None:
+    """A staff member linked an account: the cases among whose parties it is are now conflicts."""
+    detect_for_staff(User.objects.get(pk=event.user), ip=event.ip)
 
 
 def detect_for_staff(user: User, *, ip: str | None = None) -> list[CaseConflict]:
@@ -175,13 +181,13 @@ def resolve_possible_conflict(case: Case, conflict_id: int, *, by: User, confirm
         conflict.status = Status.CONFIRMED
         conflict.save(update_fields=["status"])
         withdrawn = _take_off(case, user, by)
-        services.record_event(case, "conflict_confirmed", by, staff=services.staff_name(user))
+        TimelineEvent.add(case, "conflict_confirmed", by, staff=staff_name(user))
         audit.record(by, "case.conflict_confirm", case, ip=ip, detail={"staff": user.pk,
                                                                        "consultations_withdrawn": withdrawn})
         access.forget(case)
     else:
         conflict.status = Status.DISMISSED
         conflict.save(update_fields=["status"])
-        services.record_event(case, "conflict_dismissed", by, staff=services.staff_name(user))
+        TimelineEvent.add(case, "conflict_dismissed", by, staff=staff_name(user))
         audit.record(by, "case.conflict_dismiss", case, ip=ip, detail={"staff": user.pk})
     return conflict

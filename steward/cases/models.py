@@ -15,6 +15,8 @@ from steward.core.errors import DomainError
 from steward.core.models import DataKey
 from steward.registry.models import Person
 
+from . import timeline
+
 
 class Space(models.Model):
     """A community space the organisation configured: where an incident can happen."""
@@ -220,9 +222,15 @@ class TimelineEvent(models.Model):
         return self.case.unseal(self.detail_sealed, "timeline", row=self)
 
     def describe(self) -> str:
-        from .timeline import describe
+        return timeline.describe(self.kind, self.data)
 
-        return describe(self)
+    @classmethod
+    def add(cls, case: Case, kind: str, by: Any = None, detail: str = "", **data: object) -> TimelineEvent:
+        """Add an event to the case's timeline; `detail` (free text) is sealed with the case's key."""
+        return cls.objects.create(
+            case=case, kind=kind, actor=by if by is not None and by.is_authenticated else None, data=data,
+            detail_sealed=case.seal(detail, "timeline") if detail else None,
+        )
 
 
 class Note(models.Model):

@@ -7,10 +7,11 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,9 +21,13 @@ from steward.core.models import DataKey
 from steward.policy import services as policy
 from steward.registry import services as registry
 
-from . import conflicts, sla, tasks
-from .models import RANK, Case, CaseReading, Note, Party, Priority, Space, Status, TimelineEvent, Triage
-from .triage import TriageAnswers, propose_priority
+from . import conflicts, providers, sla, tasks, timeline
+from .conflicts import hidden_case_ids as hidden_case_ids  # for the apps above: cases hidden from a staff member
+from .events import CasesMerged, ReportSplitOff
+from .models import RANK, Case, CaseReading, ErasureReason, Note, Party, Priority, Space, Status, TimelineEvent, Triage
+from .timeline import staff_name as staff_name  # part of this module's interface for the apps above
+from .triage import TriageAnswers as TriageAnswers
+from .triage import propose_priority as propose_priority
 
 # Which status may follow which. Closing is possible from any open state (e.g. no violation).
 TRANSITIONS: dict[str, set[str]] = {
@@ -37,10 +42,8 @@ TRANSITIONS: dict[str, set[str]] = {
 
 
 def record_event(case: Case, kind: str, by: User | None = None, detail: str = "", **data: object) -> None:
-    TimelineEvent.objects.create(
-        case=case, kind=kind, actor=by if by is not None and by.is_authenticated else None, data=data,
-        detail_sealed=case.seal(detail, "timeline") if detail else None,
-    )
+    """Add an event to the case's timeline (for the apps above, which write their events through here)."""
+    TimelineEvent.add(case, kind, by, detail, **data)
 
 
 def open_case(*, space: Space | None, danger: bool, ongoing: bool | None, language: str, channel: str,
@@ -215,6 +218,43 @@ def add_party(case: Case, *, system: str, handle: str, role: str, by: User | Non
     return party
 
 
+def detect_conflicts(case: Case, *, by: User | None = None, ip: str | None = None) -> None:
+    """Record the conflicts of interest the case's data now shows (intake, after its parties are in)."""
+    conflicts.detect(case, by=by, ip=ip)
+
+
+def notify_assignee(case: Case, reason: str) -> None:
+    """Tell the case's assignee (e.g. a reporter wrote), once the caller's transaction commits."""
+    if case.assignee_id:
+        transaction.on_commit(lambda: tasks.notify_assignee.enqueue(case.pk, reason))
+
+
+def register_timeline_labels(field: str, choices: Iterable[tuple[str, Any]]) -> None:
+    """Apps above add how their stored codes read on the timeline (decisions: outcomes)."""
+    timeline.register_labels(field, choices)
+
+
+def erase_case_data(case: Case, *, by: User | None, reason: str, keep_reported: Iterable[int] = ()) -> set[int]:
+    """Crypto-erasure of the case's own content, inside the erasure's transaction (`retention`):
+    its data key is destroyed (notes, triage reasons, titles, decision texts become unreadable), the
+    people involved are removed except the reported people in `keep_reported` (a ban still in force),
+    and the case is marked erased. Returns the ids of the people no longer party to it.
+    `by` None: the scheduled purge."""
+    if by is not None:
+        access.require(by, "erase", case)
+    if reason not in ErasureReason.values:
+        raise DomainError(_("Choose why the case is erased."))
+    kept = set(keep_reported)
+    crypto.destroy(case.data_key)
+    parties = Party.objects.filter(case=case)
+    people = set(parties.values_list("person_id", flat=True))
+    parties.exclude(person_id__in=kept, role=Party.Role.REPORTED).delete()
+    case.erased_at, case.erasure_reason = timezone.now(), reason
+    case.save(update_fields=["erased_at", "erasure_reason"])
+    record_event(case, "erased", by, reason=reason)
+    return people - set(Party.objects.filter(case=case).values_list("person_id", flat=True))
+
+
 def _no_case(ids: Iterable[int]) -> str:
     return _("No case %(refs)s.") % {"refs": ", ".join(f"C-{pk:05d}" for pk in sorted(ids))}
 
@@ -248,15 +288,12 @@ def merge_cases(target: Case, sources: Iterable[Case], *, by: User, ip: str | No
         access.require(by, "merge", source)
         if source.merged_into_id:
             raise DomainError(_("Case %(ref)s was already merged.") % {"ref": source.reference})
-        # Reports keep their own data keys, so moving them needs no re-encryption.
-        source.reports.update(case=target)  # type: ignore[attr-defined]
         for party in source.parties.all():
             Party.objects.get_or_create(case=target, person=party.person, role=party.role)
         conflicts.carry_over(source, target, by=by, ip=ip)  # declared and confirmed conflicts follow the reports
         for note in source.notes.all():  # notes are sealed with the case key: reseal under the target's
 
             Note.objects.create(case=target, author=note.author, at=note.at, body_sealed=target.seal(note.body, "note"))
-        events.publish("case.merged", source=source, target=target)
         old = source.status
         source.status, source.closed_at, source.merged_into = Status.CLOSED, timezone.now(), target
         source.save(update_fields=["status", "closed_at", "merged_into"])
@@ -270,6 +307,9 @@ def merge_cases(target: Case, sources: Iterable[Case], *, by: User, ip: str | No
         target.danger = target.danger or source.danger
         audit.record(by, "case.merge", target, ip=ip, detail={"source": source.pk})
     target.save(update_fields=["priority", "rank", "due_at", "danger"])
+    # The reports app moves the sources' reports to the target (they keep their own data keys,
+    # so no re-encryption), before the conflicts of the reporters merged in are looked for.
+    events.publish(CasesMerged(target=target.pk, sources=tuple(source.pk for source in sources), by=by.pk))
     conflicts.detect(target, by=by, ip=ip)  # the parties and reporters merged in bring their conflicts
     return target
 
@@ -279,20 +319,19 @@ def split_report(case: Case, *, report_id: int, by: User, ip: str | None = None)
     """Move one report out of a case into a new case of its own (e.g. a wrong merge)."""
     access.require(by, "split", case)
     case = Case.objects.select_for_update().get(pk=case.pk)
-    reports = case.reports  # type: ignore[attr-defined]
-    if reports.count() < 2:
+    filed = providers.reports().filed([case.pk])
+    if len(filed) < 2:
         raise DomainError(_("A case needs at least two reports to split one off."))
-    report = reports.filter(pk=report_id).first()
+    report = next((found for found in filed if found.pk == report_id), None)
     if report is None:
         raise DomainError(_("That report is not part of this case."))
-    new_case = Case(space=report.space, danger=bool(report.danger_now), ongoing=report.ongoing_bool,
-                    language=report.detected_language, data_key=crypto.new_data_key(DataKey.Purpose.CASE),
+    new_case = Case(space_id=report.space, danger=bool(report.danger_now), ongoing=report.ongoing,
+                    language=report.language, data_key=crypto.new_data_key(DataKey.Purpose.CASE),
                     due_at=sla.due(case.priority, start=timezone.now()))
     new_case.set_priority(case.priority)
     new_case.status = Status.NEW if case.priority is None else Status.TRIAGED
     new_case.save()
-    reports.filter(pk=report.pk).update(case=new_case)
-    events.publish("case.split", report=report, source=case, target=new_case)
+    events.publish(ReportSplitOff(source=case.pk, target=new_case.pk, report=report.pk, by=by.pk))  # reports moves it
     record_event(case, "split_out", by, report=report.reference, target=new_case.reference)
     record_event(new_case, "split_from", by, report=report.reference, source=case.reference)
     audit.record(by, "case.split", case, ip=ip, detail={"report": report.pk, "new_case": new_case.pk})
@@ -303,11 +342,6 @@ def split_report(case: Case, *, report_id: int, by: User, ip: str | None = None)
     conflicts.carry_over(case, new_case, by=by, ip=ip)
     conflicts.detect(new_case, by=by, ip=ip)  # recomputed: linked accounts, the moved report's reporter email
     return new_case
-
-
-def staff_name(user: User) -> str:
-    """What reporters and colleagues see: a first name or role, never the full account."""
-    return getattr(user, "first_name", "") or user.get_username()
 
 
 def queue(by: User, *, status: str = "", priority: str = "", space: str = "", assignee: str = "",
@@ -359,15 +393,9 @@ def read_queue(by: User, cases: Sequence[Case], *, ip: str | None = None) -> lis
     the whole case. A fixed number of queries, whatever the number of cases."""
     access.require(by, "queue")
     cases = list(cases)
-    prefetch_related_objects(cases, "reports__data_key")
-    slugs: dict[int, list[str]] = {}
-    for case in cases:
-        found: list[str] = []
-        if access.reads_listed_case(by, case):
-            for report in case.reports.all():  # type: ignore[attr-defined]
-                if report.data_key.wrapped is not None:
-                    found.extend(slug for slug in report.categories if slug not in found)
-        slugs[case.pk] = found
+    readable = [case.pk for case in cases if access.reads_listed_case(by, case)]
+    found = providers.reports().categories(readable) if readable else {}
+    slugs = {case.pk: found.get(case.pk, []) for case in cases}
     every = sorted({slug for found in slugs.values() for slug in found})
     labels = dict(zip(every, policy.category_labels(every), strict=True)) if every else {}
     audit.record(by, "case.queue", None, ip=ip, detail={"cases": [case.pk for case in cases]})
@@ -381,9 +409,8 @@ def _search_filter(term: str) -> Q:
     reference = upper.removeprefix("C-").removeprefix("R-")
     condition = Q(pk__in=Party.objects.filter(person_id__in=registry.find_people(term)).values("case_id"))
     if reference.isdigit():
-        # A subquery, not a join: a case with several reports must not be listed once per report.
         if not upper.startswith("R-"):
             condition |= Q(pk=int(reference))
-        if not upper.startswith("C-"):
-            condition |= Q(pk__in=Case.objects.filter(reports__pk=int(reference)).values("pk"))
+        if not upper.startswith("C-") and (holding := providers.reports().case_of(int(reference))) is not None:
+            condition |= Q(pk=holding)
     return condition

@@ -1,11 +1,10 @@
 """A staff member's open work when they leave or lose a role (`steward.staff.services` publishes
-``staff.offboarding`` and ``staff.roles_changed``): their open cases go to the new assignee (or
+`StaffOffboarding` and `StaffRolesChanged`): their open cases go to the new assignee (or
 back to the triage queue) and their open consultations are withdrawn, in the same transaction."""
 
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -14,33 +13,36 @@ from django.utils.translation import gettext as _
 
 from steward.core import access, audit
 from steward.core.errors import DomainError
+from steward.staff.events import HandedOn, StaffOffboarding, StaffRolesChanged
 
 from . import consultations, services, tasks
 from .models import Case, Consultation, Status
 
 
-def hand_on_work(*, member: User, by: User, reassign_to: User | None, ip: str | None = None,
-                 **extra: Any) -> dict[str, list[int]]:
-    """Offboarding: every open case of `member` to `reassign_to` (None: the triage queue), every
+def hand_on_work(event: StaffOffboarding) -> HandedOn:
+    """Offboarding: every open case of the member to `reassign_to` (None: the triage queue), every
     open consultation withdrawn."""
-    cases = _move_cases(member, by=by, to=reassign_to, ip=ip, why={"offboarded": member.pk})
-    withdrawn = _withdraw(Consultation.objects.filter(Consultation.granting_q(), consultant=member), by=by, ip=ip,
-                          why={"offboarded": member.pk})
-    return {"cases": cases, "consultations": withdrawn}
+    member, by = User.objects.get(pk=event.member), User.objects.get(pk=event.by)
+    to = User.objects.get(pk=event.reassign_to) if event.reassign_to is not None else None
+    why = {"offboarded": member.pk}
+    cases = _move_cases(member, by=by, to=to, ip=event.ip, why=why)
+    withdrawn = _withdraw(Consultation.objects.filter(Consultation.granting_q(), consultant=member), by=by,
+                          ip=event.ip, why=why)
+    return HandedOn(cases=tuple(cases), consultations=tuple(withdrawn))
 
 
-def roles_changed(*, member: User, by: User, before: list[str], after: list[str], ip: str | None = None,
-                  **extra: Any) -> dict[str, list[int]]:
+def roles_changed(event: StaffRolesChanged) -> HandedOn:
     """A role taken away takes its work with it: open cases go back to the triage queue when the
     person may no longer be assigned, consultations are withdrawn when their consultant role went."""
+    member, by = User.objects.get(pk=event.member), User.objects.get(pk=event.by)
     why = {"roles_changed": member.pk}
     cases: list[int] = []
-    if not set(after) & access.ASSIGNABLE_ROLES:
-        cases = _move_cases(member, by=by, to=None, ip=ip, why=why)
-    lost = [kind for kind, role in access.CONSULTANT_ROLES.items() if role in before and role not in after]
+    if not set(event.after) & access.ASSIGNABLE_ROLES:
+        cases = _move_cases(member, by=by, to=None, ip=event.ip, why=why)
+    lost = [kind for kind, role in access.CONSULTANT_ROLES.items() if role in event.before and role not in event.after]
     withdrawn = _withdraw(Consultation.objects.filter(Consultation.granting_q(), consultant=member, kind__in=lost),
-                          by=by, ip=ip, why=why) if lost else []
-    return {"cases_returned": cases, "consultations_withdrawn": withdrawn}
+                          by=by, ip=event.ip, why=why) if lost else []
+    return HandedOn(cases=tuple(cases), consultations=tuple(withdrawn))
 
 
 def _move_cases(member: User, *, by: User, to: User | None, ip: str | None, why: dict[str, int]) -> list[int]:

@@ -1,26 +1,21 @@
-"""How timeline events read to staff, in their language."""
+"""How timeline events read to staff, in their language.
+
+This module imports nothing from the rest of the app (the models use it), so the stored codes'
+labels are registered: the cases app's own from its `AppConfig.ready()`, apps above it (decisions:
+outcomes) from theirs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
-
-from .models import CaseConflict, ErasureReason, Status
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-    from .models import TimelineEvent
-
-# Stored codes (statuses, sources, reasons, outcomes) and how they read. Apps above this one add
-# their own (decisions: outcomes) from their AppConfig.ready().
-_LABELS: dict[str, dict[str, StrOrPromise]] = {
-    "status": dict(Status.choices),
-    "source": dict(CaseConflict.Source.choices),
-    "reason": dict(ErasureReason.choices),
-}
+# Stored codes (statuses, sources, reasons, outcomes) and how they read.
+_LABELS: dict[str, dict[str, StrOrPromise]] = {}
 
 
 def register_labels(field: str, choices: Iterable[tuple[str, StrOrPromise]]) -> None:
@@ -35,8 +30,12 @@ def label(field: str, value: object) -> str:
     return str(found) if found is not None else str(value)
 
 
-def describe(event: TimelineEvent) -> str:
-    data = event.data
+def staff_name(user: Any) -> str:
+    """What reporters and colleagues see: a first name or role, never the full account."""
+    return getattr(user, "first_name", "") or user.get_username()
+
+
+def describe(kind: str, data: Mapping[str, Any]) -> str:
     texts = {
         "opened": _("Case opened from a report received by %(channel)s") % {"channel": data.get("channel", "")},
         "report_added": _("Report %(report)s added to this case") % {"report": data.get("report", "")},
@@ -74,4 +73,4 @@ def describe(event: TimelineEvent) -> str:
         "decided": _("Decision recorded: %(outcome)s") % {"outcome": label("outcome", data.get("outcome"))},
         "erased": _("Case erased (%(reason)s)") % {"reason": label("reason", data.get("reason"))},
     }
-    return texts.get(event.kind, event.kind.replace("_", " ").capitalize())
+    return texts.get(kind, kind.replace("_", " ").capitalize())

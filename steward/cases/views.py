@@ -16,7 +16,7 @@ from steward.core import access
 from steward.core.errors import DomainError
 from steward.core.http import client_ip, staff_user
 
-from . import access_log, conflicts, consultations, services
+from . import access_log, conflicts, consultations, providers, services
 from .forms import (
     AnswerForm,
     AssignForm,
@@ -71,15 +71,14 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     # A consulted staff member reads only the parts their consultation shares.
     parts = access.parts(request.user, case)
     full = access.reads_everything(request.user, case)
-    reports = case.reports.select_related("data_key", "space", "recorded_by").prefetch_related(  # type: ignore[attr-defined]
-        "evidence", "messages__author", "messages__files")
     consulted = case.consultations.select_related("consultant", "requested_by", "case__data_key")  # type: ignore[attr-defined]
     allowed = access.actions(request.user, case)
     context = {
         "case": case,
         "parts": parts,
         "full": full,
-        "reports": reports if parts & {access.REPORTS, access.EVIDENCE} else [],
+        "reports": providers.reports().for_page(case.pk) if parts & {access.REPORTS, access.EVIDENCE} else [],
+        "decisions": providers.decisions().for_page(case.pk) if full else [],
         "timeline": case.timeline.select_related("actor") if access.SUMMARY in parts else [],
         "notes": case.notes.select_related("author") if access.NOTES in parts else [],
         "parties": case.parties.select_related("person").prefetch_related("person__identities__data_key")
@@ -137,7 +136,7 @@ def triage(request: HttpRequest, case_id: int) -> HttpResponse:
     reports = []
     if access.REPORTS in access.parts(request.user, case):
         services.view_case(case, by=staff_user(request), ip=client_ip(request))
-        reports = list(case.reports.select_related("data_key", "space"))  # type: ignore[attr-defined]
+        reports = list(providers.reports().for_page(case.pk))
     status = 400 if form.errors else 200
     return render(request, "cases/triage.html", {"case": case, "form": form, "proposal": proposal, "reports": reports},
                   status=status)

@@ -6,8 +6,11 @@ class DecisionsConfig(AppConfig):
     label = "decisions"
 
     def ready(self) -> None:
-        from steward.cases import timeline
+        from steward.cases import providers
+        from steward.cases import services as cases
 
         from .models import Outcome
+        from .services import DecisionsForCases
 
-        timeline.register_labels("outcome", Outcome.choices)  # "Decision recorded: Warning", not "warning"
+        cases.register_timeline_labels("outcome", Outcome.choices)
+        providers.provide_decisions(DecisionsForCases())  # the case page shows its decisions  # "Decision recorded: Warning", not "warning"

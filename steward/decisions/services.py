@@ -4,19 +4,20 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from steward.cases import conflicts
 from steward.cases import services as cases
 from steward.cases.models import Case, Party, Status
 from steward.core import access, audit, events
 from steward.core.errors import DomainError
 from steward.registry.models import Person
 
+from .events import DecisionRecorded
 from .models import BANS, Decision, Outcome
 
 
@@ -73,8 +74,17 @@ def record_decision(case: Case, *, by: User, outcome: str, reporter_summary: str
     audit.record(by, "decision.record", decision, ip=ip, detail={
         "case": case.pk, "outcome": outcome, "subject": subject.pk if subject else None,
         "ban_until": ban_until.isoformat() if ban_until else None})
-    events.publish("decision.recorded", decision=decision)
+    events.publish(DecisionRecorded(decision=decision.pk, case=case.pk, outcome=outcome,
+                                    subject=subject.pk if subject else None, ban_until=ban_until, by=by.pk))
     return decision
+
+
+class DecisionsForCases:
+    """What the cases app may ask of a case's decisions (`steward.cases.providers`)."""
+
+    def for_page(self, case_id: int) -> list[Decision]:
+        return list(Decision.objects.filter(case_id=case_id).select_related("subject", "decided_by", "case__data_key")
+                    .prefetch_related("subject__identities__data_key").order_by("decided_at", "pk"))
 
 
 def history(people: list[Person], *, by: User, exclude_case: Case | None = None) -> list[Decision]:
@@ -82,7 +92,7 @@ def history(people: list[Person], *, by: User, exclude_case: Case | None = None)
 
     A case hidden from `by` by a conflict of interest is left out entirely: its reference, its
     outcome and its weight in the count are not theirs to see."""
-    decisions = (Decision.objects.filter(subject__in=people).exclude(case__in=conflicts.hidden_case_ids(by))
+    decisions = (Decision.objects.filter(subject__in=people).exclude(case__in=cases.hidden_case_ids(by))
                  .select_related("case").order_by("-decided_at"))
     if exclude_case is not None:
         decisions = decisions.exclude(case=exclude_case)
@@ -91,3 +101,24 @@ def history(people: list[Person], *, by: User, exclude_case: Case | None = None)
 
 def active_bans(person: Person, today: datetime.date | None = None) -> list[Decision]:
     return list(Decision.objects.filter(subject=person).active_bans(today))
+
+
+@dataclass(frozen=True)
+class KeptBans:
+    """What an erasure leaves linked to people: the bans still in force (count) and their subjects."""
+
+    decisions: int
+    people: frozenset[int]
+
+
+def forget_subjects(case: Case, *, by: User | None, today: datetime.date | None = None) -> KeptBans:
+    """Erasure of `case`: its decisions stay as counts, no longer linked to anyone, except a ban
+    still in force, which keeps its subject so it can go on being enforced. `by` None: the
+    scheduled purge."""
+    if by is not None:
+        access.require(by, "erase", case)
+    today = today or timezone.localdate()
+    decisions = list(Decision.objects.select_for_update().filter(case=case))
+    kept = [d for d in decisions if d.subject_id is not None and d.is_active_ban(today)]
+    Decision.objects.filter(pk__in=[d.pk for d in decisions if d not in kept]).update(subject=None)
+    return KeptBans(decisions=len(kept), people=frozenset(d.subject_id for d in kept if d.subject_id is not None))

@@ -73,6 +73,11 @@ def published_version(number: VersionNumber) -> GuidelineVersion | None:
     return GuidelineVersion.objects.published().by_number(number).first()
 
 
+def locale_for(language: str | None) -> str | None:
+    """The configured guideline locale for a language tag (e.g. the page's); None when none fits."""
+    return locales.match(language)
+
+
 def current_categories(locale: str | None = None) -> list[tuple[str, str]]:
     """(slug, label) of the behaviour categories reporters choose from, from the current version,
     with labels in `locale` where the translation gives them."""

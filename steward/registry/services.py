@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from steward.core import audit, crypto, events
 from steward.core.errors import DomainError
 from steward.core.models import DataKey
 
+from .events import StaffAccountLinked
 from .models import Identity, Person, StaffAccount, System
 
 
@@ -52,6 +56,21 @@ def find_people(handle: str) -> list[int]:
     return list(Identity.objects.filter(handle_index__in=indexes).values_list("person_id", flat=True).distinct())
 
 
+def forget_people(person_ids: Iterable[int]) -> int:
+    """Delete these people with their accounts (an erasure: nobody refers to them any more).
+    A person still referenced elsewhere (a case, a decision, a staff member's linked account) is
+    kept: the reference wins. Returns how many were deleted."""
+    deleted = 0
+    for person in Person.objects.filter(pk__in=list(person_ids)).order_by("pk"):
+        try:
+            with transaction.atomic():
+                person.delete()
+        except (ProtectedError, IntegrityError):
+            continue
+        deleted += 1
+    return deleted
+
+
 # Staff members' own accounts on community systems: a party among them is a conflict of interest.
 
 
@@ -69,7 +88,7 @@ def link_staff_account(user: User, *, system: str, handle: str, ip: str | None =
     account = StaffAccount.objects.create(user=user, identity=identity)
     audit.record(user, "staff.account_link", account, ip=ip, detail={"system": system})
     # Cases find out whether their parties include this person (a conflict of interest).
-    events.publish("staff.account_linked", account=account, ip=ip)
+    events.publish(StaffAccountLinked(user=user.pk, account=account.pk, ip=ip))
     return account
 
 

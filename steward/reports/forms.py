@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from steward.cases.models import Space
 from steward.core.crypto import new_token
 from steward.core.forms import MultipleFileField
-from steward.policy import locales as policy_locales
 from steward.policy import services as policy
 from steward.registry.models import System
 
@@ -137,7 +136,7 @@ class ReportForm(forms.Form):
         self.accepted_files: list[uploads.CleanFile] = []
         self.fields["evidence"].help_text = evidence_help()
         self.fields["space"].queryset = Space.objects.filter(active=True)  # type: ignore[attr-defined]
-        self.fields["categories"].choices = policy.current_categories(policy_locales.match(get_language()))  # type: ignore[attr-defined]
+        self.fields["categories"].choices = policy.current_categories(policy.locale_for(get_language()))  # type: ignore[attr-defined]
         self.fields["preferred_language"].initial = get_language()
         self.fields["submission"].initial = new_token()
         for index in range(1, ACCOUNT_ROWS + 1):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -13,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from langdetect import DetectorFactory, LangDetectException, detect
 
-from steward.cases import conflicts as case_conflicts
 from steward.cases import services as cases
-from steward.cases import tasks as case_tasks
+from steward.cases.events import CasesMerged, ReportSplitOff
 from steward.cases.models import Case, Party, Space
 from steward.core import access, audit, crypto
 from steward.core.errors import DomainError
@@ -23,6 +23,7 @@ from steward.core.models import DataKey
 
 from . import held, receipts, tasks, uploads
 from .models import Evidence, HeldUpload, Message, Report, SubmissionReceipt, ongoing_as_bool
+from .uploads import CleanFile as CleanFile  # the files a report or a reply carries (see Intake)
 
 log = logging.getLogger(__name__)
 DetectorFactory.seed = 0  # language detection is deterministic
@@ -172,7 +173,7 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
     _attach(report, files, stored)
     HeldUpload.objects.filter(pk__in=[upload.pk for upload in kept]).delete()
     if email:  # a reporter writing from a staff member's address makes that staff member conflicted
-        case_conflicts.detect(case)
+        cases.detect_conflicts(case)
     audit.record(recorded_by, "report.submit", report, ip=ip, actor_kind=None if recorded_by else "reporter",
                  detail={"channel": intake.channel, "files": len(files)})
     if email:
@@ -276,8 +277,7 @@ def reporter_reply(report: Report, *, body: str, files: list[uploads.CleanFile])
             if files:
                 cases.record_event(case, "evidence_added", count=len(files))
             audit.record(None, "report.reply", report, actor_kind="reporter", detail={"files": len(files)})
-            if case.assignee_id:
-                transaction.on_commit(lambda: case_tasks.notify_assignee.enqueue(case.pk, "reporter_message"))
+            cases.notify_assignee(case, "reporter_message")
     except BaseException:
         uploads.discard(stored)
         raise
@@ -319,3 +319,64 @@ def evidence_preview_for_staff(evidence: Evidence, *, by: User, ip: str | None) 
         return None
     audit.record(by, "evidence.preview", evidence, ip=ip)
     return copy
+
+
+# The reports follow their case (the cases app publishes these inside its merge or split).
+
+
+def follow_merge(event: CasesMerged) -> None:
+    """Cases were merged: their reports now belong to the target. Each report keeps its own data
+    key, so moving it needs no re-encryption."""
+    Report.objects.filter(case_id__in=event.sources).update(case_id=event.target)
+
+
+def follow_split(event: ReportSplitOff) -> None:
+    """A report was split off into a new case of its own."""
+    if not Report.objects.filter(pk=event.report, case_id=event.source).update(case_id=event.target):
+        raise DomainError(_("That report is not part of this case."))
+
+
+# Erasure (retention calls these inside its erasure transaction).
+
+
+@dataclass(frozen=True)
+class ErasedReports:
+    reports: int
+    files: int
+
+
+def erase_reports(case: Case, *, by: User | None) -> ErasedReports:
+    """Crypto-erase every report filed into `case`: their data keys are destroyed (narratives,
+    messages and file names become unreadable for good), their evidence rows go and the files are
+    deleted once the transaction commits. The email's blind index is cleared too, since it would
+    still link a report to an address. `by` None: the scheduled purge."""
+    if by is not None:
+        access.require(by, "erase", case)
+    reports = list(Report.objects.select_for_update().filter(case=case).select_related("data_key"))
+    evidence = Evidence.objects.filter(report__in=reports)
+    files = list(evidence.values_list("stored_name", flat=True))
+    evidence.delete()
+    for report in reports:
+        crypto.destroy(report.data_key)
+    Report.objects.filter(pk__in=[report.pk for report in reports]).update(contact_email_index="")
+    transaction.on_commit(lambda: uploads.discard(files))
+    return ErasedReports(reports=len(reports), files=len(files))
+
+
+# A file with no evidence row is left over from a failed upload or an interrupted erasure;
+# younger ones may belong to an upload still being saved.
+ORPHAN_FILE_AGE = timedelta(days=1)
+
+
+def remove_orphan_files() -> int:
+    """Delete evidence files that no evidence row points at (an erasure interrupted after its commit)."""
+    known = set(Evidence.objects.values_list("stored_name", flat=True))
+    cutoff = time.time() - ORPHAN_FILE_AGE.total_seconds()
+    removed = 0
+    for path in uploads.evidence_dir().iterdir():
+        if path.is_file() and path.name not in known and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        log.info("removed %d orphaned evidence files", removed)
+    return removed

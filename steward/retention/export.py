@@ -23,7 +23,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from steward.cases import conflicts
+from steward.cases import services as cases
 from steward.cases.models import Case, Party
 from steward.core import access, audit, crypto
 from steward.core.errors import DomainError
@@ -93,7 +93,7 @@ def export_person(*, by: User, system: str = "", handle: str = "", email: str = 
     if not (system and handle.strip()) and not email:
         raise DomainError(_("Give an account (system and name) or an email address."))
     person = find_person(system, handle)
-    hidden = conflicts.hidden_case_ids(by)
+    hidden = cases.hidden_case_ids(by)
     read: set[int] = set()  # the cases whose content goes into the document
     document: dict[str, Any] = {"generated_at": timezone.now().isoformat(), "person": None, "cases": [], "reports": []}
     if person is not None:

@@ -4,8 +4,6 @@ the cases past it. Periods come from settings (see docs/operator-guide.md, Reten
 from __future__ import annotations
 
 import datetime
-import logging
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,15 +14,8 @@ from steward.cases.models import Case, ErasureReason, Status
 from steward.core.errors import DomainError
 from steward.decisions.models import Decision, Outcome
 from steward.reports import services as reports
-from steward.reports import uploads
-from steward.reports.models import Evidence
 
 from .erasure import erase_case
-
-log = logging.getLogger(__name__)
-# A file on disk with no evidence row is left over from a failed upload or an interrupted
-# erasure; younger ones may belong to an upload still being saved.
-ORPHAN_FILE_AGE = datetime.timedelta(days=1)
 
 
 def _add_years(day: datetime.date, years: int) -> datetime.date:
@@ -93,20 +84,6 @@ def purge_expired(*, now: datetime.datetime | None = None, dry_run: bool = False
                 continue
         purged.append(Purged(reference=case.reference, outcomes=outcomes))
     if not dry_run:
-        remove_orphan_files()
+        reports.remove_orphan_files()  # files an erasure interrupted after its commit left behind
         reports.purge_held(now)  # files of forms never sent again, receipt codes past their day
     return purged
-
-
-def remove_orphan_files() -> int:
-    """Delete evidence files that no evidence row points at (an erasure interrupted after its commit)."""
-    known = set(Evidence.objects.values_list("stored_name", flat=True))
-    cutoff = time.time() - ORPHAN_FILE_AGE.total_seconds()
-    removed = 0
-    for path in uploads.evidence_dir().iterdir():
-        if path.is_file() and path.name not in known and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-            removed += 1
-    if removed:
-        log.info("removed %d orphaned evidence files", removed)
-    return removed

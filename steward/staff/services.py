@@ -8,10 +8,10 @@ Steward always keeps an administrator: nobody removes their own administrator ro
 offboards themselves, and the administrators' rows are locked while roles change, so two
 administrators removing each other at the same moment cannot both succeed.
 
-Offboarding hands the person's open work on through the ``staff.offboarding`` event (the cases
+Offboarding hands the person's open work on through the `StaffOffboarding` event (the cases
 app answers it: reassigns their open cases, withdraws their consultations) inside the same
 transaction, so a refusal there (a conflicted new assignee) leaves everything as it was. A role
-change publishes ``staff.roles_changed``: work the person may no longer do goes back (open cases
+change publishes `StaffRolesChanged`: work the person may no longer do goes back (open cases
 to the triage queue when they may no longer be assigned, consultations of a consultant role taken away).
 """
 
@@ -33,6 +33,7 @@ from steward.core.errors import DomainError
 from steward.core.roles import Role
 
 from . import tasks
+from .events import StaffOffboarding, StaffRolesChanged
 
 
 class StaffError(DomainError):
@@ -148,8 +149,16 @@ def change_roles(member: User, *, by: User, roles: Iterable[str], ip: str | None
     member.groups.set([Group.objects.get_or_create(name=role)[0] for role in after])
     access.forget_roles(member)
     detail: dict[str, Any] = {"before": before, "after": after}
-    for result in events.publish("staff.roles_changed", member=member, by=by, before=before, after=after, ip=ip):
-        detail.update({key: values for key, values in (result or {}).items() if values})
+    returned: list[int] = []
+    withdrawn: list[int] = []
+    for handed_on in events.publish(StaffRolesChanged(member=member.pk, by=by.pk, before=tuple(before),
+                                                      after=tuple(after), ip=ip)):
+        returned.extend(handed_on.cases)
+        withdrawn.extend(handed_on.consultations)
+    if returned:
+        detail["cases_returned"] = returned
+    if withdrawn:
+        detail["consultations_withdrawn"] = withdrawn
     audit.record(by, "staff.roles_changed", member, ip=ip, detail=detail)
     return before, after
 
@@ -173,10 +182,11 @@ def offboard_staff(member: User, *, by: User, reassign_to: User | None, ip: str 
     roles = roles_held(member)
     if Role.ADMINISTRATOR in roles and not _active_administrators() - {member.pk}:
         raise StaffError("member", _("Steward needs at least one administrator."))
-    handed_on: dict[str, Any] = {"cases": [], "consultations": []}
-    for result in events.publish("staff.offboarding", member=member, by=by, reassign_to=reassign_to, ip=ip):
-        for key, values in (result or {}).items():
-            handed_on.setdefault(key, []).extend(values)
+    handed_on: dict[str, list[int]] = {"cases": [], "consultations": []}
+    for result in events.publish(StaffOffboarding(member=member.pk, by=by.pk,
+                                                  reassign_to=reassign_to.pk if reassign_to else None, ip=ip)):
+        handed_on["cases"].extend(result.cases)
+        handed_on["consultations"].extend(result.consultations)
     member.is_active = False
     member.save(update_fields=["is_active"])
     member.groups.clear()

@@ -40,12 +40,12 @@ from django.utils import timezone
 from steward.cases import services as cases
 from steward.cases import sla
 from steward.cases.models import Case, Note, Party, Space, Status, TimelineEvent, Triage
-from steward.cases.triage import TriageAnswers, propose_priority
+from steward.cases.services import TriageAnswers, propose_priority
 from steward.decisions import services as decisions
 from steward.decisions.models import Decision, Outcome
 from steward.reports import services as reports
 from steward.reports.models import Evidence, Message, Report
-from steward.reports.uploads import CleanFile
+from steward.reports.services import CleanFile
 
 from ... import logins as demo_logins
 from ...stories import (
