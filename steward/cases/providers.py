@@ -1,7 +1,7 @@
 """What cases may ask the apps above them (reports, decisions), without reaching up into them.
 
 Reports sit above cases (intake opens a case), so cases never import them nor follow the
-``Case.reports`` reverse relation. The few things a case needs to know of its reports (how many,
+reverse relation from a case to its reports. The few things a case needs to know of its reports (how many,
 which report a reference names, the reporter's email index for conflicts, the categories for the
 queue, the rows the case page renders) are answered by a provider the reports app registers here
 from its ``AppConfig.ready()``. Changes go the other way, by events (`steward.cases.events`):

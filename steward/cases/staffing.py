@@ -28,7 +28,7 @@ def hand_on_work(event: StaffOffboarding) -> HandedOn:
     cases = _move_cases(member, by=by, to=to, ip=event.ip, why=why)
     withdrawn = _withdraw(Consultation.objects.filter(Consultation.granting_q(), consultant=member), by=by,
                           ip=event.ip, why=why)
-    return HandedOn(cases=tuple(cases), consultations=tuple(withdrawn))
+    return HandedOn(cases_moved=tuple(cases), consultations_withdrawn=tuple(withdrawn))
 
 
 def roles_changed(event: StaffRolesChanged) -> HandedOn:
@@ -42,7 +42,7 @@ def roles_changed(event: StaffRolesChanged) -> HandedOn:
     lost = [kind for kind, role in access.CONSULTANT_ROLES.items() if role in event.before and role not in event.after]
     withdrawn = _withdraw(Consultation.objects.filter(Consultation.granting_q(), consultant=member, kind__in=lost),
                           by=by, ip=event.ip, why=why) if lost else []
-    return HandedOn(cases=tuple(cases), consultations=tuple(withdrawn))
+    return HandedOn(cases_moved=tuple(cases), consultations_withdrawn=tuple(withdrawn))
 
 
 def _move_cases(member: User, *, by: User, to: User | None, ip: str | None, why: dict[str, int]) -> list[int]:

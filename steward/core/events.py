@@ -10,7 +10,7 @@ action rolls back, and if the action rolls back nothing a handler wrote survives
 `publish` refuses to run outside a transaction. An event nobody subscribed to is a no-op.
 
 An event that asks the apps above what they did (offboarding: which cases moved) declares
-the type its handlers return, ``class StaffOffboarding(Event["HandedOn"])``; `publish`
+the type its handlers return, ``class StaffOffboarding(Event[HandedOn])``; `publish`
 returns one such value per handler, in subscription order.
 """
 

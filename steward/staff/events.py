@@ -15,8 +15,8 @@ class HandedOn:
     """What one subscriber did with a staff member's work: the ids of the cases it moved and of
     the consultations it withdrew (audited by the lifecycle with the change)."""
 
-    cases: tuple[int, ...] = ()
-    consultations: tuple[int, ...] = ()
+    cases_moved: tuple[int, ...] = ()
+    consultations_withdrawn: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

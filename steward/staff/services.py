@@ -153,8 +153,8 @@ def change_roles(member: User, *, by: User, roles: Iterable[str], ip: str | None
     withdrawn: list[int] = []
     for handed_on in events.publish(StaffRolesChanged(member=member.pk, by=by.pk, before=tuple(before),
                                                       after=tuple(after), ip=ip)):
-        returned.extend(handed_on.cases)
-        withdrawn.extend(handed_on.consultations)
+        returned.extend(handed_on.cases_moved)
+        withdrawn.extend(handed_on.consultations_withdrawn)
     if returned:
         detail["cases_returned"] = returned
     if withdrawn:
@@ -185,8 +185,8 @@ def offboard_staff(member: User, *, by: User, reassign_to: User | None, ip: str 
     handed_on: dict[str, list[int]] = {"cases": [], "consultations": []}
     for result in events.publish(StaffOffboarding(member=member.pk, by=by.pk,
                                                   reassign_to=reassign_to.pk if reassign_to else None, ip=ip)):
-        handed_on["cases"].extend(result.cases)
-        handed_on["consultations"].extend(result.consultations)
+        handed_on["cases"].extend(result.cases_moved)
+        handed_on["consultations"].extend(result.consultations_withdrawn)
     member.is_active = False
     member.save(update_fields=["is_active"])
     member.groups.clear()
