@@ -26,6 +26,7 @@ def run() -> str:
 
 def test_intact_log(db, case, triager):
     audit.record(triager, "case.view", case)
+    audit.sequence()
     count = AuditEntry.objects.count()
     assert count >= 2
     assert run() == f"Audit log intact: {count} entries"
@@ -39,6 +40,8 @@ def test_empty_log(db):
 def test_edited_entry_fails_with_exit_code_1_and_lists_the_problem(db, case, triager):
     entry = audit.record(triager, "case.view", case)
     audit.record(triager, "case.note", case)
+    audit.sequence()
+    entry.refresh_from_db()
     AuditEntry.objects.filter(pk=entry.pk).update(action="case.nothing")
     with pytest.raises(CommandError) as error:
         run()
@@ -50,6 +53,7 @@ def test_edited_entry_fails_with_exit_code_1_and_lists_the_problem(db, case, tri
 
 def test_every_problem_is_listed(db, case, triager):
     entries = [audit.record(triager, "case.view", case) for _ in range(4)]
+    audit.sequence()
     AuditEntry.objects.filter(pk=entries[0].pk).update(detail={"x": 1})
     AuditEntry.objects.filter(pk=entries[2].pk).delete()
     with pytest.raises(CommandError) as error:
@@ -85,6 +89,8 @@ def test_exit_codes_from_the_command_line(tmp_path):
         script = ("import django; django.setup(); from steward.core import audit; "
                   "[audit.record(None, 'test.entry') for _ in range(3)]")
         subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True)
+    sequenced = _manage("run_sequencer", "--once", env=env)
+    assert sequenced.returncode == 0, sequenced.stderr
     with sqlite3.connect(database) as connection:
         connection.execute("UPDATE core_auditentry SET action = 'tampered' WHERE id = (SELECT MIN(id) FROM core_auditentry)")
 
