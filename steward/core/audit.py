@@ -29,6 +29,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import signing
@@ -45,13 +46,29 @@ _pending: ContextVar[list[AuditEntry] | None] = ContextVar("steward_audit_pendin
 Row = tuple[Any, ...]  # an entry as `_FIELDS` reads it
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+# Canonical JSON of the `detail` texts seen lately: most entries repeat a few details ("{}" above all).
+_DETAIL_CACHE: dict[str, str] = {}
+_DETAIL_CACHE_SIZE = 4096
+
+
 def _digest(prev_hash: str, seq: int, at: str, actor_id: int | None, actor_kind: str, action: str,
-            object_type: str, object_id: str, ip: str | None, detail: dict[str, Any]) -> str:
-    payload = json.dumps(
-        [prev_hash, seq, at, actor_id, actor_kind, action, object_type, object_id, ip, detail],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=True,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+            object_type: str, object_id: str, ip: str | None, detail: dict[str, Any] | str) -> str:
+    """SHA-256 of the entry as canonical JSON. `detail` is a dict, or the JSON text the database returned."""
+    head = _ENCODER.encode([prev_hash, seq, at, actor_id, actor_kind, action, object_type, object_id, ip])
+    return hashlib.sha256(f"{head[:-1]},{_canonical_detail(detail)}]".encode()).hexdigest()
+
+
+def _canonical_detail(detail: dict[str, Any] | str) -> str:
+    if not isinstance(detail, str):
+        return _ENCODER.encode(detail)
+    canonical = _DETAIL_CACHE.get(detail)
+    if canonical is None:
+        canonical = _ENCODER.encode(json.loads(detail))
+        if len(_DETAIL_CACHE) >= _DETAIL_CACHE_SIZE:
+            _DETAIL_CACHE.clear()
+        _DETAIL_CACHE[detail] = canonical
+    return canonical
 
 
 def _row_digest(row: Row, *, seq: int, prev_hash: str) -> str:
@@ -65,6 +82,11 @@ def _entry_digest(entry: AuditEntry) -> str:
 
 def _as_row(entry: AuditEntry) -> Row:
     return tuple(getattr(entry, name) for name in _FIELDS)
+
+
+def _rows(queryset: models.QuerySet[AuditEntry]) -> models.QuerySet[AuditEntry, Row]:
+    """Entries as `_FIELDS` tuples, `detail` as the database's JSON text (decoded once per distinct text)."""
+    return queryset.annotate(detail_text=Cast("detail", models.TextField())).values_list(*_FIELDS[:-1], "detail_text")
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -148,7 +170,7 @@ def sequence(batch_size: int = 1000) -> int:
     Returns how many entries were sequenced (fewer than `batch_size`: the queue is empty)."""
     with transaction.atomic():
         head = _locked_head()
-        rows = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id").values_list(*_FIELDS)[:batch_size])
+        rows = list(_rows(AuditEntry.objects.filter(seq__isnull=True).order_by("id"))[:batch_size])
         if not rows:
             return 0
         seq, prev_hash = head.size, head.head_hash
@@ -280,8 +302,7 @@ def latest_checkpoint() -> Checkpoint | None:
 
 
 def _sequenced_rows() -> Iterator[Row]:
-    return (AuditEntry.objects.filter(seq__isnull=False).order_by("seq").values_list(*_FIELDS)
-            .iterator(chunk_size=10_000))
+    return _rows(AuditEntry.objects.filter(seq__isnull=False).order_by("seq")).iterator(chunk_size=10_000)
 
 
 @dataclass
