@@ -20,15 +20,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import multiprocessing
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, connections, models, transaction
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -301,46 +302,107 @@ def latest_checkpoint() -> Checkpoint | None:
 # --- verifying ----------------------------------------------------------------------------------
 
 
-def _sequenced_rows() -> Iterator[Row]:
-    return _rows(AuditEntry.objects.filter(seq__isnull=False).order_by("seq")).iterator(chunk_size=10_000)
+def _sequenced_rows(lo: int | None = None, hi: int | None = None) -> Iterator[Row]:
+    entries = AuditEntry.objects.filter(seq__isnull=False)
+    if lo is not None and hi is not None:
+        entries = entries.filter(seq__gte=lo, seq__lte=hi)
+    return _rows(entries.order_by("seq")).iterator(chunk_size=10_000)
 
 
 @dataclass
 class _Walk:
+    """What one pass over (a stretch of) the chain found; its first entry's links are checked by `_stitch`."""
+
     problems: list[str]
-    count: int
-    hash_at: dict[int, str]
+    count: int = 0
+    hash_at: dict[int, str | None] = field(default_factory=dict)
+    first: tuple[int, int, str | None] | None = None  # id, position and previous hash of the first entry
+    last: tuple[int, str | None] | None = None  # position and hash of the last entry
 
 
 def _walk(rows: Iterable[Row], *, watch: int | None = None) -> _Walk:
-    problems: list[str] = []
-    prev_hash, expected_seq, count = GENESIS, 1, 0
-    hash_at: dict[int, str] = {}
+    walk = _Walk(problems=[])
+    problems = walk.problems
+    prev_hash: str | None = None
+    expected_seq = 0
     for row in rows:
         pk, seq, row_prev, row_hash = row[0], row[1], row[2], row[3]
-        count += 1
-        if seq != expected_seq:
-            problems.append(f"entry id {pk}: sequence {seq}, expected {expected_seq} (removed or reordered)")
-        if row_prev != prev_hash:
-            problems.append(f"entry #{seq}: does not follow the previous entry (removed or reordered)")
+        if walk.first is None:
+            walk.first = (pk, seq, row_prev)
+        else:
+            if seq != expected_seq:
+                problems.append(f"entry id {pk}: sequence {seq}, expected {expected_seq} (removed or reordered)")
+            if row_prev != prev_hash:
+                problems.append(f"entry #{seq}: does not follow the previous entry (removed or reordered)")
         if _row_digest(row, seq=seq, prev_hash=row_prev or "") != row_hash:
             problems.append(f"entry #{seq}: content does not match its hash (edited)")
         if seq == watch:
-            hash_at[seq] = row_hash
+            walk.hash_at[seq] = row_hash
+        walk.count += 1
         prev_hash, expected_seq = row_hash, seq + 1
-    return _Walk(problems, count, hash_at)
+    if walk.first is not None:
+        walk.last = (expected_seq - 1, prev_hash)
+    return walk
 
 
-def verify(entries: Iterable[AuditEntry] | None = None) -> list[str]:
+def _stitch(walks: Iterable[_Walk]) -> _Walk:
+    """Join consecutive stretches, checking each one's first entry against the end of the one before."""
+    whole = _Walk(problems=[])
+    expected_seq = 1
+    prev_hash_or_none: str | None = GENESIS
+    for walk in walks:
+        if walk.first is None or walk.last is None:
+            continue
+        pk, seq, first_prev = walk.first
+        if seq != expected_seq:
+            whole.problems.append(f"entry id {pk}: sequence {seq}, expected {expected_seq} (removed or reordered)")
+        if first_prev != prev_hash_or_none:
+            whole.problems.append(f"entry #{seq}: does not follow the previous entry (removed or reordered)")
+        whole.problems += walk.problems
+        whole.count += walk.count
+        whole.hash_at.update(walk.hash_at)
+        expected_seq, prev_hash_or_none = walk.last[0] + 1, walk.last[1]
+    return whole
+
+
+def _walk_stretch(bounds: tuple[int, int, int | None]) -> _Walk:
+    """One stretch of the log, in a forked process with a database connection of its own."""
+    lo, hi, watch = bounds
+    try:
+        return _walk(_sequenced_rows(lo, hi), watch=watch)
+    finally:
+        connections.close_all()
+
+
+def _walk_log(*, watch: int | None = None, jobs: int = 1, min_per_job: int = 50_000) -> _Walk:
+    """The whole sequenced chain, in `jobs` processes when it has at least `min_per_job` entries per process.
+
+    Recomputing the digests is the cost; stretches of the log are independent but for the one
+    link between them, which `_stitch` checks."""
+    if jobs > 1:
+        bounds = AuditEntry.objects.filter(seq__isnull=False).aggregate(lo=models.Min("seq"), hi=models.Max("seq"))
+        lo, hi = bounds["lo"], bounds["hi"]
+        if lo is not None and hi is not None and hi - lo + 1 >= jobs * min_per_job:
+            step = (hi - lo + 1 + jobs - 1) // jobs
+            stretches = [(start, min(start + step - 1, hi), watch) for start in range(lo, hi + 1, step)]
+            connections.close_all()  # the forked processes open their own
+            with multiprocessing.get_context("fork").Pool(len(stretches)) as pool:
+                return _stitch(pool.map(_walk_stretch, stretches))
+    return _stitch([_walk(_sequenced_rows(), watch=watch)])
+
+
+def verify(entries: Iterable[AuditEntry] | None = None, *, jobs: int = 1, min_per_job: int = 50_000) -> list[str]:
     """Return the problems found in the sequenced chain; an empty list means it is intact.
 
     The chain alone cannot show that its newest entries were removed or rewritten: use
     `verify_checkpoint` with a checkpoint kept outside Steward for that."""
-    rows = (_as_row(entry) for entry in entries) if entries is not None else _sequenced_rows()
-    return _walk(rows).problems
+    if entries is not None:
+        return _stitch([_walk(_as_row(entry) for entry in entries)]).problems
+    return _walk_log(jobs=jobs, min_per_job=min_per_job).problems
 
 
-def verify_checkpoint(checkpoint: Checkpoint, *, public_keyset: str | None = None) -> list[str]:
+def verify_checkpoint(checkpoint: Checkpoint, *, public_keyset: str | None = None, jobs: int = 1,
+                      min_per_job: int = 50_000) -> list[str]:
     """The problems in the chain up to (and after) a signed checkpoint; a bad signature is the only problem then.
 
     Fails when an entry up to the checkpoint was edited, removed or reordered, when the log
@@ -350,7 +412,7 @@ def verify_checkpoint(checkpoint: Checkpoint, *, public_keyset: str | None = Non
         signing.verify(checkpoint.signature, checkpoint.message(), public_keyset=public_keyset)
     except signing.BadSignature:
         return ["checkpoint signature does not verify: it was forged or altered, or signed with another key"]
-    walk = _walk(_sequenced_rows(), watch=checkpoint.size)
+    walk = _walk_log(watch=checkpoint.size, jobs=jobs, min_per_job=min_per_job)
     problems = walk.problems
     if checkpoint.size == 0:
         return problems

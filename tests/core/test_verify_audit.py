@@ -97,3 +97,56 @@ def test_exit_codes_from_the_command_line(tmp_path):
     broken = _manage("verify_audit", env=env)
     assert broken.returncode == 1
     assert "content does not match its hash (edited)" in broken.stderr
+
+
+# Several processes recompute stretches of the log; whatever the damage, they must find exactly
+# what one pass finds (stretch boundaries included). Run in a fresh interpreter on a SQLite file,
+# as forking needs a database the processes can each open.
+PARALLEL = """
+import django
+django.setup()
+from steward.core import audit
+from steward.core.models import AuditEntry
+
+for n in range(60):
+    audit.record(None, "test.entry", detail={"n": n})
+audit.sequence()
+checkpoint = audit.sign_checkpoint()
+
+def same():
+    one = (audit.verify(), audit.verify_checkpoint(checkpoint))
+    for jobs in (2, 3, 4):
+        assert audit.verify(jobs=jobs, min_per_job=1) == one[0], (jobs, one[0])
+        assert audit.verify_checkpoint(checkpoint, jobs=jobs, min_per_job=1) == one[1], (jobs, one[1])
+    return one
+
+assert same() == ([], [])
+AuditEntry.objects.filter(seq=5).update(action="tampered")     # inside the first stretch
+AuditEntry.objects.filter(seq=30).delete()                     # the end of a stretch (2 jobs)
+AuditEntry.objects.filter(seq=21).update(prev_hash="f" * 64)   # the start of a stretch (3 jobs)
+print(len(same()[0]))
+AuditEntry.objects.filter(seq__gte=31, seq__lte=45).delete()   # a whole stretch gone (4 jobs)
+AuditEntry.objects.filter(seq__gte=56).delete()                # the newest entries
+print(len(same()[0]), same()[1][-1])
+"""
+
+
+def test_several_processes_find_what_one_finds(tmp_path):
+    database = tmp_path / "audit.sqlite3"
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("STEWARD_", "DATABASE_", "DJANGO_", "SECRET_KEY"))}
+    env.update({"STEWARD_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{database}",
+                "DJANGO_SETTINGS_MODULE": "steward.settings"})
+    assert _manage("migrate", "--no-input", env=env).returncode == 0
+    result = subprocess.run([sys.executable, "-c", PARALLEL], cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.strip().splitlines()
+    assert int(first) >= 4  # the edit, the gap, two broken links
+    count, problem = second.split(" ", 1)
+    assert int(count) >= 4
+    assert problem.startswith("log cut short: entry #60 of the checkpoint is missing")
+
+    broken = _manage("verify_audit", "--jobs", "2", env=env)
+    assert broken.returncode == 1
+    assert "content does not match its hash (edited)" in broken.stderr

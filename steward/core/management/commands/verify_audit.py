@@ -4,6 +4,7 @@ entry was edited, removed or reordered, when the log no longer reaches a kept ch
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,18 @@ class Command(BaseCommand):
         parser.add_argument("--public-key", metavar="FILE",
                             help="the public keyset to check the checkpoint's signature with "
                                  "(default: the public half of the configured signing key)")
+        parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), metavar="N",
+                            help="processes that recompute the chain in parallel, for large logs "
+                                 "(default: the CPUs, at most 4)")
         parser.add_argument("--unsequenced-after", type=float, default=60.0, metavar="SECONDS",
                             help="report entries still without a position after this long (default 60)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["unsequenced_after"] <= 0:
             raise CommandError("--unsequenced-after must be a positive number of seconds")
+        if options["jobs"] < 1:
+            raise CommandError("--jobs must be at least 1")
+        jobs = options["jobs"]
         checkpoint = None
         if options["checkpoint"]:
             try:
@@ -38,8 +45,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{options['checkpoint']}: {error}", returncode=2) from error
         public_keyset = self._read(options["public_key"], "public key") if options["public_key"] else None
 
-        problems = (audit.verify_checkpoint(checkpoint, public_keyset=public_keyset) if checkpoint is not None
-                    else audit.verify())
+        problems = (audit.verify_checkpoint(checkpoint, public_keyset=public_keyset, jobs=jobs)
+                    if checkpoint is not None else audit.verify(jobs=jobs))
         waiting = audit.unsequenced_older_than(timedelta(seconds=options["unsequenced_after"]))
         if waiting:
             problems.append(f"{waiting} entries without a position for more than {options['unsequenced_after']:g} s "
