@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -48,6 +49,7 @@ Row = tuple[Any, ...]  # an entry as `_FIELDS` reads it
 
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+_esc = encode_basestring_ascii  # a JSON string literal, as json.dumps(..., ensure_ascii=True) writes it
 # Canonical JSON of the `detail` texts seen lately: most entries repeat a few details ("{}" above all).
 _DETAIL_CACHE: dict[str, str] = {}
 _DETAIL_CACHE_SIZE = 4096
@@ -55,9 +57,16 @@ _DETAIL_CACHE_SIZE = 4096
 
 def _digest(prev_hash: str, seq: int, at: str, actor_id: int | None, actor_kind: str, action: str,
             object_type: str, object_id: str, ip: str | None, detail: dict[str, Any] | str) -> str:
-    """SHA-256 of the entry as canonical JSON. `detail` is a dict, or the JSON text the database returned."""
-    head = _ENCODER.encode([prev_hash, seq, at, actor_id, actor_kind, action, object_type, object_id, ip])
-    return hashlib.sha256(f"{head[:-1]},{_canonical_detail(detail)}]".encode()).hexdigest()
+    """SHA-256 of the entry as canonical JSON: `json.dumps([prev_hash, seq, …, detail], sort_keys=True,
+    separators=(",", ":"), ensure_ascii=True)`. `detail` is a dict, or the JSON text the database returned.
+
+    Written out by hand with json's own string escaping, byte for byte what `json.dumps` gives
+    (a test holds it to that): a third of the cost, which is most of what verifying costs."""
+    actor = "null" if actor_id is None else int(actor_id)
+    address = "null" if ip is None else _esc(ip)
+    payload = (f"[{_esc(prev_hash)},{int(seq)},{_esc(at)},{actor},{_esc(actor_kind)},{_esc(action)},"
+               f"{_esc(object_type)},{_esc(object_id)},{address},{_canonical_detail(detail)}]")
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _canonical_detail(detail: dict[str, Any] | str) -> str:

@@ -177,3 +177,21 @@ def test_verify_accepts_given_entries(chain):
     assert audit.verify(chain) == []
     assert audit.verify(chain[1:])  # the first entry missing
     assert audit.verify([chain[0], chain[2]])
+
+
+@pytest.mark.parametrize("text", ["case.view", 'quote " and \\ backslash', "tab\tnew\nline\x00", "naïve 漢字 🙂",
+                                  "\u2028", ""])
+def test_the_digest_is_the_canonical_json_of_the_entry(text):
+    """The hand-written payload is byte for byte json.dumps(sort_keys, compact, ASCII), so logs chained before stay valid."""
+    import hashlib
+    import json
+
+    detail = {"b": [1, 2.5, None, True], "a": text, "z": {"y": "é"}}
+    fields = ["f" * 64, 42, "2026-01-01T00:00:00.037000+00:00", 7, "staff", text, "case", text, "2001:db8::1"]
+    expected = hashlib.sha256(json.dumps([*fields, detail], sort_keys=True, separators=(",", ":"),
+                                         ensure_ascii=True).encode()).hexdigest()
+    assert audit._digest(*fields, detail) == expected
+    assert audit._digest(*fields, json.dumps(detail, ensure_ascii=False)) == expected  # the database's JSON text
+    nobody = [*fields[:3], None, *fields[4:8], None]
+    assert audit._digest(*nobody, {}) == hashlib.sha256(json.dumps(
+        [*nobody, {}], sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()).hexdigest()
