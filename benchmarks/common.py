@@ -71,7 +71,22 @@ def new_kek_json() -> str:
     return tink.json_proto_keyset_format.serialize(handle, secret_key_access.TOKEN)
 
 
+def new_signing_key_json() -> str:
+    """A fresh audit checkpoint signing key for the run (so no process writes a key file)."""
+    import tink
+    from tink import secret_key_access, signature
+
+    signature.register()
+    handle = tink.new_keyset_handle(signature.signature_key_templates.ED25519)
+    return tink.json_proto_keyset_format.serialize(handle, secret_key_access.TOKEN)
+
+
+_SIGNING_KEY: list[str] = []
+
+
 def bench_env(database_url: str, var_dir: Path, kek: str, **extra: str) -> dict[str, str]:
+    if not _SIGNING_KEY:
+        _SIGNING_KEY.append(new_signing_key_json())
     env = dict(os.environ)
     env.update({
         "DJANGO_SETTINGS_MODULE": SETTINGS,
@@ -80,6 +95,7 @@ def bench_env(database_url: str, var_dir: Path, kek: str, **extra: str) -> dict[
         "MEDIA_ROOT": str(var_dir / "media"),
         "STEWARD_KEK": kek,
         "STEWARD_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "STEWARD_AUDIT_SIGNING_KEY": _SIGNING_KEY[0],
         "DEBUG": "false",  # DEBUG keeps every query in memory and serves slower error pages
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "LOG_LEVEL": "WARNING",

@@ -1,7 +1,7 @@
 """`make bench`: every Steward benchmark, each against a baseline measured in the same run.
 
 Creates its own PostgreSQL databases (and server processes) and removes them afterwards.
-Options: --only intake|queue|guidelines, --sqlite (also run the intake benchmark on SQLite).
+Options: --only intake|queue|guidelines|audit, --sqlite (also run the intake benchmark on SQLite).
 """
 
 from __future__ import annotations
@@ -18,17 +18,19 @@ from pathlib import Path
 # Run as a script: import the project, not this folder (its module names must not shadow the standard library).
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from benchmarks import common, intake  # noqa: E402
+from benchmarks import audit_log, common, intake  # noqa: E402
 
 # BENCH_DB_PREFIX keeps two runs against one PostgreSQL server apart.
 TEMPLATE_DB = os.environ.get("BENCH_DB_PREFIX", "steward_bench")
 INTAKE_DB = f"{TEMPLATE_DB}_intake"
 QUEUE_DB = f"{TEMPLATE_DB}_queue"  # the queue and the guidelines benchmarks share it (their tables do not meet)
+AUDIT_DB = f"{TEMPLATE_DB}_audit"
+AUDIT_VERIFY_DB = f"{TEMPLATE_DB}_audit_verify"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["intake", "queue", "guidelines"])
+    parser.add_argument("--only", choices=["intake", "queue", "guidelines", "audit"])
     parser.add_argument("--sqlite", action="store_true", help="also measure intake on SQLite")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -48,6 +50,13 @@ def main() -> int:
                 common.migrate(common.bench_env(sqlite_url, work / "sqlite", kek))
                 common.add_spaces(sqlite_url)
                 intake.run("SQLite", sqlite_url, work / "sqlite", kek, work, show_form_size=False)
+        if args.only in (None, "audit"):
+            url = common.create_database(AUDIT_DB, template=TEMPLATE_DB)
+            audit_log.run_page(url, work / "audit", kek, work)
+            common.drop_database(AUDIT_DB)
+            url = common.create_database(AUDIT_VERIFY_DB, template=TEMPLATE_DB)
+            audit_log.run_verify(url, work / "audit-verify", kek)
+            common.drop_database(AUDIT_VERIFY_DB)
         if args.only in (None, "queue", "guidelines"):
             url = common.create_database(QUEUE_DB, template=TEMPLATE_DB)
             os.environ.update(common.bench_env(url, work / "queue", kek))
@@ -68,7 +77,7 @@ def main() -> int:
                 guidelines.run()
             connections.close_all()
     finally:
-        for name in (QUEUE_DB, INTAKE_DB, TEMPLATE_DB):
+        for name in (QUEUE_DB, AUDIT_DB, AUDIT_VERIFY_DB, INTAKE_DB, TEMPLATE_DB):
             common.drop_database(name)
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nDone in {time.perf_counter() - started:.0f} s.")

@@ -17,8 +17,11 @@ THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 
 
 class Server:
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, *, app: str = "steward.wsgi:application",
+                 workers: int = WORKERS) -> None:
         self.env = env
+        self.app = app
+        self.workers = workers
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -26,9 +29,9 @@ class Server:
 
     def __enter__(self) -> Server:
         command = [
-            PYTHON, "-m", "gunicorn", "steward.wsgi:application",
+            PYTHON, "-m", "gunicorn", self.app,
             "--bind", f"127.0.0.1:{self.port}", "--worker-class", "gthread",
-            "--workers", str(WORKERS), "--threads", str(THREADS),
+            "--workers", str(self.workers), "--threads", str(THREADS),
             "--keep-alive", "30", "--backlog", "256", "--log-level", "warning",
         ]
         self._log = self.log_path.open("wb")

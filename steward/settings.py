@@ -73,6 +73,14 @@ if PRODUCTION and not STEWARD_INDEX_KEY:
     raise ImproperlyConfigured("STEWARD_INDEX_KEY must be set when STEWARD_ENV=production")
 if not (STEWARD_KEK or STEWARD_KEK_FILE):
     STEWARD_KEK_FILE = str(VAR_DIR / "dev-kek.json")  # created on first use, development only
+# Ed25519 keyset (Tink JSON) that signs the audit log's checkpoints; kept apart from the database.
+STEWARD_AUDIT_SIGNING_KEY = env_str("STEWARD_AUDIT_SIGNING_KEY")
+STEWARD_AUDIT_SIGNING_KEY_FILE = env_str("STEWARD_AUDIT_SIGNING_KEY_FILE")
+if PRODUCTION and not (STEWARD_AUDIT_SIGNING_KEY or STEWARD_AUDIT_SIGNING_KEY_FILE):
+    raise ImproperlyConfigured(
+        "STEWARD_AUDIT_SIGNING_KEY or STEWARD_AUDIT_SIGNING_KEY_FILE must be set when STEWARD_ENV=production")
+if not (STEWARD_AUDIT_SIGNING_KEY or STEWARD_AUDIT_SIGNING_KEY_FILE):
+    STEWARD_AUDIT_SIGNING_KEY_FILE = str(VAR_DIR / "dev-audit-signing-key.json")  # created on first use, development only
 
 # Where `make run` listens (bin/run); in development the links in emails and the printed logins follow it.
 STEWARD_ADDR = env_str("STEWARD_ADDR") or devserver.DEFAULT_ADDR

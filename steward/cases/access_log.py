@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from steward.core import access, audit
@@ -69,7 +69,9 @@ def access_history(case: Case, *, by: User, ip: str | None = None) -> list[Acces
     condition = (Q(object_type="case", object_id=str(case.pk)) | Q(object_type="report", object_id__in=reports)
                  | Q(object_type="evidence", object_id__in=evidence))
     lines = []
-    for entry in AuditEntry.objects.filter(condition).select_related("actor").order_by("seq"):
+    # In log order; entries the sequencer has not reached yet (no position) come last, by id.
+    in_log_order = (F("seq").asc(nulls_last=True), "id")
+    for entry in AuditEntry.objects.filter(condition).select_related("actor").order_by(*in_log_order):
         if entry.actor_kind == "reporter":
             lines.append(AccessLine(entry.at, "reporter", entry.action, None))
         else:

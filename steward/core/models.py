@@ -31,9 +31,14 @@ class DataKey(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Append-only, hash-chained record of every read of case content and every change."""
+    """Append-only record of every read of case content and every change.
 
-    seq = models.BigIntegerField(unique=True)
+    Writers only insert (no position, no hash), so they never wait on each other; the
+    sequencer (`audit.sequence`) later gives each entry its position `seq` and chains it
+    to the one before with `prev_hash` and `hash`. Signed checkpoints pin the chain's head.
+    """
+
+    seq = models.BigIntegerField(null=True, blank=True, unique=True)
     at = models.DateTimeField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # "staff", "reporter" or "system"; reporters are never identified beyond this word.
@@ -43,12 +48,51 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True)
+    hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
-        ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        # Sequenced entries in log order, then the ones still waiting for the sequencer.
+        ordering = [models.F("seq").asc(nulls_last=True), "id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The sequencer's queue: small, since entries leave it within a fraction of a second.
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="core_audit_unsequenced"),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.seq or '-'} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditLogHead(models.Model):
+    """The sequencer's single row: how many entries are chained and the last one's hash.
+
+    Sequencers lock this row (and only they do), so two of them never hand out the same position.
+    """
+
+    size = models.BigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"audit log head at {self.size}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of the log's size and head hash at a time.
+
+    Kept here so the latest can be printed and handed out; verification trusts only the
+    signature, checked with the public key, never this table.
+    """
+
+    size = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    key_id = models.BigIntegerField()
+    signature = models.BinaryField()
+
+    class Meta:
+        ordering = ["-size", "-signed_at"]
+
+    def __str__(self) -> str:
+        return f"audit checkpoint at {self.size}"

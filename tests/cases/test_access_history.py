@@ -49,3 +49,14 @@ def test_the_lookup_form_leads_to_the_history(case, auditor):
     response = client.get("/staff/access/", {"case": case.reference})
     assert response.status_code == 302 and response["Location"] == f"/staff/cases/{case.pk}/access/"
     assert client.get("/staff/access/", {"case": "nonsense"}).status_code == 400
+
+
+def test_entries_the_sequencer_has_not_reached_show_after_the_sequenced_ones(case, triager, auditor):
+    from steward.core import audit
+
+    services.add_note(case, by=triager, body="First")
+    audit.sequence()  # everything so far has a position
+    audit.record(triager, "case.view", case)  # committed, waiting for the sequencer
+    actions = [line.action for line in access_log.access_history(case, by=auditor)]
+    assert actions[-2:] == ["case.note", "case.view"]
+    assert "case.open" in actions[:-2]

@@ -48,7 +48,7 @@ def test_allowed_transition_moves_the_case_and_leaves_a_trail(case, handler, old
     assert event.data == {"old": old, "new": new}
     assert event.actor == handler
     assert event.detail == "Checked with the reporter"
-    entry = AuditEntry.objects.latest("seq")
+    entry = AuditEntry.objects.latest("pk")
     assert entry.action == "case.status"
     assert entry.actor == handler
     assert entry.object_id == str(case.pk)

@@ -27,4 +27,4 @@ def sign_in(client: Client, username: str, password: str = PASSWORD, code: str |
 
 
 def audit_actions() -> list[str]:
-    return list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
+    return list(AuditEntry.objects.order_by("pk").values_list("action", flat=True))

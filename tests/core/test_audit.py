@@ -1,4 +1,7 @@
-"""The audit log is a hash chain: editing, removing or reordering an entry is detected."""
+"""The audit log is a hash chain: editing, removing or reordering an entry is detected.
+
+Writers only insert; `audit.sequence()` gives the entries their positions and hashes, so
+the tests sequence before they read `seq` or `hash`."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ def chain(db, case, triager):
     """A few entries on top of whatever intake wrote."""
     for action in ("case.view", "case.note", "case.status", "case.view"):
         audit.record(triager, action, case, ip="192.0.2.1", detail={"n": action})
+    audit.sequence()
     return list(AuditEntry.objects.order_by("seq"))
 
 
@@ -48,6 +52,8 @@ def test_record_fields(db, case, triager):
 
     anonymous_entry = audit.record(AnonymousUser(), "system.tick", None, ip="203.0.113.9")
     assert (anonymous_entry.actor_kind, anonymous_entry.ip, anonymous_entry.object_type) == ("system", None, "")
+    assert (anonymous_entry.seq, anonymous_entry.hash) == (None, None)  # the sequencer gives them
+    audit.sequence()
     assert audit.verify() == []
 
 
@@ -117,12 +123,12 @@ def test_a_deleted_first_entry_is_detected(chain):
 
 
 def _swap(first: AuditEntry, second: AuditEntry) -> None:
-    """Exchange the content of two rows, keeping their ids: the order the log is read in changes."""
-    fields = [f.attname for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+    """Exchange two entries' places in the log: each row takes the other's content and hashes, keeping its position."""
+    fields = [f.attname for f in AuditEntry._meta.concrete_fields if not f.primary_key and f.attname != "seq"]
     a = AuditEntry.objects.filter(pk=first.pk).values(*fields).get()
     b = AuditEntry.objects.filter(pk=second.pk).values(*fields).get()
     with transaction.atomic():
-        AuditEntry.objects.filter(pk=first.pk).update(seq=-1, hash="0" * 63 + "x")
+        AuditEntry.objects.filter(pk=first.pk).update(hash="0" * 63 + "x")
         AuditEntry.objects.filter(pk=second.pk).update(**a)
         AuditEntry.objects.filter(pk=first.pk).update(**b)
 
@@ -131,8 +137,9 @@ def test_two_swapped_entries_are_detected(chain):
     _swap(chain[1], chain[2])
     problems = audit.verify()
     assert problems
-    assert any("removed or reordered" in p for p in problems)
-    assert not any("edited" in p for p in problems)  # each entry is intact, only the order is wrong
+    # Positions are part of each digest, so an entry moved to another place no longer matches its hash either.
+    assert f"entry #{chain[1].seq}: does not follow the previous entry (removed or reordered)" in problems
+    assert f"entry #{chain[1].seq}: content does not match its hash (edited)" in problems
 
 
 def test_swapped_sequence_numbers_are_detected(chain):
@@ -161,6 +168,8 @@ def test_entries_written_in_a_rolled_back_transaction_leave_no_gap(db, case, tri
         raise RuntimeError("the action failed")
     assert AuditEntry.objects.count() == before
     audit.record(triager, "case.view", case)
+    audit.sequence()
+    assert list(AuditEntry.objects.values_list("seq", flat=True)) == list(range(1, before + 2))
     assert audit.verify() == []
 
 
@@ -168,3 +177,21 @@ def test_verify_accepts_given_entries(chain):
     assert audit.verify(chain) == []
     assert audit.verify(chain[1:])  # the first entry missing
     assert audit.verify([chain[0], chain[2]])
+
+
+@pytest.mark.parametrize("text", ["case.view", 'quote " and \\ backslash', "tab\tnew\nline\x00", "naïve 漢字 🙂",
+                                  "\u2028", ""])
+def test_the_digest_is_the_canonical_json_of_the_entry(text):
+    """The hand-written payload is byte for byte json.dumps(sort_keys, compact, ASCII), so logs chained before stay valid."""
+    import hashlib
+    import json
+
+    detail = {"b": [1, 2.5, None, True], "a": text, "z": {"y": "é"}}
+    fields = ["f" * 64, 42, "2026-01-01T00:00:00.037000+00:00", 7, "staff", text, "case", text, "2001:db8::1"]
+    expected = hashlib.sha256(json.dumps([*fields, detail], sort_keys=True, separators=(",", ":"),
+                                         ensure_ascii=True).encode()).hexdigest()
+    assert audit._digest(*fields, detail) == expected
+    assert audit._digest(*fields, json.dumps(detail, ensure_ascii=False)) == expected  # the database's JSON text
+    nobody = [*fields[:3], None, *fields[4:8], None]
+    assert audit._digest(*nobody, {}) == hashlib.sha256(json.dumps(
+        [*nobody, {}], sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()).hexdigest()

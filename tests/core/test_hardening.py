@@ -334,8 +334,9 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     base["STEWARD_VAR_DIR"] = str(tmp_path)
     generated = run_manage("generate_keys", env=base)
     assert generated.returncode == 0, generated.stderr
-    keys = dict(re.findall(r"^(STEWARD_KEK|STEWARD_INDEX_KEY)='(.+)'$", generated.stdout, re.MULTILINE))
-    assert set(keys) == {"STEWARD_KEK", "STEWARD_INDEX_KEY"}
+    keys = dict(re.findall(r"^(STEWARD_KEK|STEWARD_INDEX_KEY|STEWARD_AUDIT_SIGNING_KEY)='(.+)'$", generated.stdout,
+                           re.MULTILINE))
+    assert set(keys) == {"STEWARD_KEK", "STEWARD_INDEX_KEY", "STEWARD_AUDIT_SIGNING_KEY"}
     production = {
         **base, **keys,
         "STEWARD_ENV": "production",
@@ -358,7 +359,7 @@ def test_production_settings_are_strict(tmp_path):
             "s.SECURE_HSTS_SECONDS >= 31536000, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_HTTPONLY)")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("STEWARD_", "DATABASE_"))}
     env.update({"STEWARD_ENV": "production", "SECRET_KEY": "x" * 60, "STEWARD_KEK": "{}", "STEWARD_INDEX_KEY": "k",
-                "DJANGO_SETTINGS_MODULE": "steward.settings", "STEWARD_VAR_DIR": str(tmp_path)})
+                "STEWARD_AUDIT_SIGNING_KEY": "{}", "DJANGO_SETTINGS_MODULE": "steward.settings", "STEWARD_VAR_DIR": str(tmp_path)})
 
     result = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60, check=False)

@@ -1,4 +1,4 @@
-"""The development database, its WAL files, the dev key-encryption key and ``var/`` are
+"""The development database, its WAL files, the dev key-encryption key, the dev audit signing key and ``var/`` are
 readable by their owner only, whatever the umask (each case runs in a fresh interpreter)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # Open the development database in WAL mode, write to it (so -wal and -shm exist) and
-# create the dev key-encryption key, then report every mode while the connection is open.
+# create the dev key-encryption key and audit signing key, then report every mode while the connection is open.
 CODE = """
 import os, stat, sys
 os.umask(0o022)
@@ -21,11 +21,12 @@ django.setup()
 from pathlib import Path
 from django.conf import settings
 from django.db import connection
-from steward.core import crypto
+from steward.core import crypto, signing
 with connection.cursor() as cursor:
     cursor.execute("CREATE TABLE probe (x integer)")
     cursor.execute("INSERT INTO probe VALUES (1)")
 crypto.kek_keyset_json()
+signing.public_keyset_json()
 var = Path(settings.VAR_DIR)
 for path in [var, *sorted(var.iterdir())]:
     print(path.name, oct(stat.S_IMODE(path.stat().st_mode)))
@@ -45,7 +46,8 @@ def run(var: Path) -> dict[str, str]:
 def test_a_fresh_var_directory_and_its_files_are_private(tmp_path):
     modes = run(tmp_path / "fresh" / "var")
     assert modes.pop("var") == "0o700"
-    assert set(modes) == {"steward.sqlite3", "steward.sqlite3-wal", "steward.sqlite3-shm", "dev-kek.json"}
+    assert set(modes) == {"steward.sqlite3", "steward.sqlite3-wal", "steward.sqlite3-shm", "dev-kek.json",
+                          "dev-audit-signing-key.json"}
     assert set(modes.values()) == {"0o600"}
     assert stat.S_IMODE((tmp_path / "fresh").stat().st_mode) == 0o700  # a parent Steward had to create
 

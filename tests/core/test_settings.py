@@ -26,6 +26,7 @@ PRODUCTION_SECRETS = {
     "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
     "STEWARD_KEK_FILE": "/nonexistent/kek.json",
     "STEWARD_INDEX_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    "STEWARD_AUDIT_SIGNING_KEY_FILE": "/nonexistent/audit-signing-key.json",
     "ALLOWED_HOSTS": "conduct.example.org",
 }
 
@@ -40,6 +41,8 @@ def test_development_needs_nothing_set(tmp_path):
     ("SECRET_KEY", "SECRET_KEY must be set when STEWARD_ENV=production"),
     ("STEWARD_KEK_FILE", "STEWARD_KEK or STEWARD_KEK_FILE must be set when STEWARD_ENV=production"),
     ("STEWARD_INDEX_KEY", "STEWARD_INDEX_KEY must be set when STEWARD_ENV=production"),
+    ("STEWARD_AUDIT_SIGNING_KEY_FILE",
+     "STEWARD_AUDIT_SIGNING_KEY or STEWARD_AUDIT_SIGNING_KEY_FILE must be set when STEWARD_ENV=production"),
 ])
 def test_production_refuses_to_start_without_its_secrets(tmp_path, missing, message):
     env = {k: v for k, v in PRODUCTION_SECRETS.items() if k != missing}

@@ -76,6 +76,7 @@ def test_loads_a_realistic_queue(var_dir: Any) -> None:
         assert f"  {username} " in output
     # Audited like real work, and the chain holds.
     assert AuditEntry.objects.filter(action="report.submit").count() == 60
+    audit.sequence(batch_size=100_000)
     assert audit.verify() == []
 
 

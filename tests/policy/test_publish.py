@@ -29,6 +29,7 @@ def test_publish_is_audited(administrator, v1):
     assert entry.detail == {"number": "2.0", "effective_date": version.effective_date.isoformat(),
                             "notify_subscribers": False}
     assert entry.ip == "192.0.2.7"
+    audit.sequence()
     assert audit.verify() == []
     version.refresh_from_db()
     assert version.published_by == administrator and version.published_at is not None
