@@ -21,6 +21,8 @@ from django.test import Client
 from PIL import Image
 
 from steward.cases.models import Case, Space
+from steward.core import outbox
+from steward.core.models import OutboxMessage
 from steward.core.roles import Role
 from steward.reports import services as report_services
 from steward.reports.models import Report
@@ -42,6 +44,16 @@ def _isolated_media(settings: Any, tmp_path: Any) -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+def queued[M: outbox.Message](message_type: type[M]) -> list[M]:
+    """The messages of one kind waiting in (or sent from) the outbox, oldest first."""
+    return [message_type(**row.payload) for row in OutboxMessage.objects.filter(kind=message_type.kind).order_by("pk")]
+
+
+def deliver_outbox() -> int:
+    """Deliver everything due in the outbox, as the worker would; returns how many were tried."""
+    return outbox.dispatch(limit=10_000)
 
 
 def make_staff(username: str, *roles: str, first_name: str = "", email: str = "", mfa: bool = True) -> User:

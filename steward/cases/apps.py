@@ -10,7 +10,7 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from steward.core import events
 
-        from . import conflicts, staffing
+        from . import conflicts, notifications, staffing  # noqa: F401  (notifications registers outbox handlers)
 
         def account_linked(*, account: Any, ip: str | None = None, **_: Any) -> None:
             conflicts.detect_for_staff(account.user, ip=ip)

@@ -1,5 +1,5 @@
 """Every change to a case goes through one function here: it checks who may do it,
-writes, adds the timeline event, audits and enqueues notifications, in one transaction."""
+writes, adds the timeline event, audits and writes its emails to the outbox, in one transaction."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_obj
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from steward.core import access, audit, crypto, events
+from steward.core import access, audit, crypto, events, outbox
 from steward.core.errors import DomainError, InvalidTransition
 from steward.core.models import DataKey
 from steward.policy import services as policy
 from steward.registry import services as registry
 
-from . import conflicts, sla, tasks
+from . import conflicts, sla
+from .messages import AssigneeNotice, SecurityAlert
 from .models import RANK, Case, CaseReading, Note, Party, Priority, Space, Status, TimelineEvent, Triage
 from .triage import TriageAnswers, propose_priority
 
@@ -56,7 +57,7 @@ def open_case(*, space: Space | None, danger: bool, ongoing: bool | None, langua
     audit.record(None, "case.open", case, actor_kind="reporter" if channel == "web" else "staff")
     if danger:
         record_event(case, "safety_alert")
-        transaction.on_commit(lambda: tasks.notify_security.enqueue(case.pk))
+        outbox.send(SecurityAlert(case=case.pk))
     return case
 
 
@@ -118,8 +119,13 @@ def triage_case(case: Case, *, by: User, answers: TriageAnswers, priority: str, 
     audit.record(by, "case.triage", case, ip=ip, detail={"priority": priority, "proposed": str(proposed)})
     if priority == Priority.P1:
         record_event(case, "safety_alert", by)
-        transaction.on_commit(lambda: tasks.notify_security.enqueue(case.pk))
+        outbox.send(SecurityAlert(case=case.pk))
     return case
+
+
+def notify_assignee(case: Case, reason: str) -> None:
+    """Email the case's assignee that something needs them (an outbox row in the caller's transaction)."""
+    outbox.send(AssigneeNotice(case=case.pk, reason=reason))
 
 
 @transaction.atomic
@@ -136,7 +142,7 @@ def assign_case(case: Case, *, by: User, assignee: User | None, ip: str | None =
         record_event(case, "unassigned", by)
     else:
         record_event(case, "assigned", by, assignee=staff_name(assignee))
-        transaction.on_commit(lambda: tasks.notify_assignee.enqueue(case.pk, "assigned"))
+        notify_assignee(case, AssigneeNotice.ASSIGNED)
     audit.record(by, "case.assign", case, ip=ip, detail={"assignee": assignee.pk if assignee else None})
     return case
 

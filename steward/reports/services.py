@@ -15,13 +15,13 @@ from langdetect import DetectorFactory, LangDetectException, detect
 
 from steward.cases import conflicts as case_conflicts
 from steward.cases import services as cases
-from steward.cases import tasks as case_tasks
 from steward.cases.models import Case, Party, Space
-from steward.core import access, audit, crypto
+from steward.core import access, audit, crypto, outbox
 from steward.core.errors import DomainError
 from steward.core.models import DataKey
 
-from . import held, receipts, tasks, uploads
+from . import held, receipts, uploads
+from .messages import AcknowledgeReport, ReporterNotice
 from .models import Evidence, HeldUpload, Message, Report, SubmissionReceipt, ongoing_as_bool
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
     audit.record(recorded_by, "report.submit", report, ip=ip, actor_kind=None if recorded_by else "reporter",
                  detail={"channel": intake.channel, "files": len(files)})
     if email:
-        transaction.on_commit(lambda: tasks.acknowledge_report.enqueue(report.pk))
+        outbox.send(AcknowledgeReport(report=report.pk))
     return report, code
 
 
@@ -277,7 +277,7 @@ def reporter_reply(report: Report, *, body: str, files: list[uploads.CleanFile])
                 cases.record_event(case, "evidence_added", count=len(files))
             audit.record(None, "report.reply", report, actor_kind="reporter", detail={"files": len(files)})
             if case.assignee_id:
-                transaction.on_commit(lambda: case_tasks.notify_assignee.enqueue(case.pk, "reporter_message"))
+                cases.notify_assignee(case, "reporter_message")
     except BaseException:
         uploads.discard(stored)
         raise
@@ -297,7 +297,7 @@ def message_reporter(report: Report, *, by: User, body: str, ip: str | None = No
     cases.record_event(report.case, "message_to_reporter", by, report=report.reference)
     audit.record(by, "report.message", report, ip=ip, detail={"message": message.pk})
     if report.contact_email_sealed:
-        transaction.on_commit(lambda: tasks.notify_reporter.enqueue(report.pk))
+        outbox.send(ReporterNotice(report=report.pk))
     return message
 
 

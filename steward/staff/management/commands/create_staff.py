@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from steward.core.roles import Role
 from steward.staff import services
-from steward.staff.tasks import invitation_link
+from steward.staff.notifications import invitation_link
 
 
 class Command(BaseCommand):
