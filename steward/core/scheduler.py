@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -143,5 +143,9 @@ def run_forever(stop: threading.Event) -> None:
     logger.info("scheduler %s running %s", by, ", ".join(sorted(_jobs)))
     while not stop.is_set():
         close_old_connections()
-        run_due(by=by)
+        try:
+            run_due(by=by)
+        except DatabaseError:  # the database is away for a moment: keep the worker, try again
+            logger.exception("scheduler pass failed")
+            stop.wait(5)
         stop.wait(tick_seconds())
