@@ -45,6 +45,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Created {user.username}; no invitation was emailed.")
         else:
             self.stdout.write(f"Created {user.username}; an invitation to {user.email} is queued "
-                              "(the task worker sends it).")
+                              "(the worker sends it).")
         if options["print_link"]:
             self.stdout.write(f"Invitation link (works once): {invitation_link(user)}")
