@@ -21,6 +21,7 @@ class AssigneeNotice(outbox.Message, kind="cases.assignee_notice"):
 
 @dataclass(frozen=True)
 class SecurityAlert(outbox.Message, kind="cases.security_alert"):
-    """The P1 safety alert to Security's on-call address."""
+    """The P1 safety alert to Security's on-call address: sent before anything else waiting."""
 
+    priority = 100
     case: int

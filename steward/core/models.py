@@ -69,6 +69,7 @@ class OutboxMessage(models.Model):
         FAILED = "failed", _("Failed")
 
     kind = models.CharField(max_length=100)
+    priority = models.SmallIntegerField(default=0)  # higher first among the due (the P1 safety alert)
     payload = models.JSONField(default=dict)
     idempotency_key = models.CharField(max_length=200, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -85,6 +86,7 @@ class OutboxMessage(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        ordering = ["-priority", "next_attempt_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"

@@ -38,6 +38,7 @@ import datetime
 import logging
 import random
 import re
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import EmailMessage
-from django.db import connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -67,9 +68,11 @@ class OutboxError(RuntimeError):
 
 
 class Message:
-    """Base of every message kind: a frozen dataclass of identifiers with a unique `kind`."""
+    """Base of every message kind: a frozen dataclass of identifiers with a unique `kind`;
+    `priority` puts a kind ahead of others that are due (the P1 safety alert)."""
 
     kind: ClassVar[str]
+    priority: ClassVar[int] = 0
     _kinds: ClassVar[dict[str, type[Message]]] = {}
 
     def __init_subclass__(cls, *, kind: str, **kwargs: Any) -> None:
@@ -131,7 +134,7 @@ def send(message: Message, *, key: str | None = None, delay: datetime.timedelta 
     if not KEY_RE.match(key):
         raise OutboxError("An idempotency key is 1 to 200 letters, digits, dots, dashes or underscores.")
     now = timezone.now()
-    row = OutboxMessage(kind=message.kind, payload=message.payload(), idempotency_key=key,
+    row = OutboxMessage(kind=message.kind, priority=message.priority, payload=message.payload(), idempotency_key=key,
                         next_attempt_at=now + (delay or datetime.timedelta()))
     # ignore_conflicts: a repeated key must not abort the caller's transaction on PostgreSQL.
     OutboxMessage.objects.bulk_create([row], ignore_conflicts=True)
@@ -161,7 +164,7 @@ def _claim() -> OutboxMessage | None:
     now = timezone.now()
     while True:
         with transaction.atomic():
-            rows = _due(now).order_by("next_attempt_at", "pk")
+            rows = _due(now).order_by("-priority", "next_attempt_at", "pk")
             if connection.features.has_select_for_update_skip_locked:
                 rows = rows.select_for_update(skip_locked=True)
             row = rows.first()
@@ -227,6 +230,24 @@ def dispatch(limit: int = 100) -> int:
         deliver(row)
         done += 1
     return done
+
+
+def run_forever(stop: threading.Event, *, idle: float = 0.5) -> None:
+    """The worker's dispatcher loop (`manage.py run_worker`, in a thread of its own so that a
+    long queue of emails never delays the periodic jobs): deliver what is due, then wait
+    `idle` seconds when nothing is, until `stop` is set. Stops between two sends."""
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            row = _claim()
+        except DatabaseError:  # the database is away for a moment: keep the worker, try again
+            logger.exception("outbox claim failed")
+            stop.wait(5)
+            continue
+        if row is None:
+            stop.wait(idle)
+        else:
+            deliver(row)
 
 
 def stuck(now: datetime.datetime | None = None) -> QuerySet[OutboxMessage]:

@@ -4,7 +4,7 @@ Apps register jobs in their `AppConfig.ready()`::
 
     scheduler.daily("retention.purge", at=datetime.time(3), function=purge)  # once a day, server time
     scheduler.every("audit.sequence", seconds=0.2, function=sequence)       # a fast job
-    scheduler.every("outbox.dispatch", seconds=1, function=dispatch, exclusive=False)
+    scheduler.every("cache.warm", seconds=60, function=warm, exclusive=False)  # in every worker
 
 An exclusive job (the default) runs once per occurrence however many workers run: its row in
 `ScheduledJob` holds the next run time, and a worker takes an occurrence by moving that time
@@ -12,7 +12,8 @@ forward with a compare-and-set UPDATE, which only one worker can win; a lease (`
 keeps a second worker from starting it while a run is still going, and lapses if the worker
 dies. The next run time is computed from now when a run is taken, so occurrences missed while
 no worker ran become one run at start, not a burst. A job with `exclusive=False` runs in every
-worker on its own timer (the outbox dispatcher: the rows themselves are claimed safely).
+worker on its own timer. (The outbox dispatcher is not a job: it runs in its own thread of the
+worker, core.outbox.run_forever, so a long queue of emails never delays a job.)
 
 django-crontask was considered: it schedules through APScheduler in its own process, prevents
 a second scheduler with a Redis or file lock rather than the database, and does not run missed

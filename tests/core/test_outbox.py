@@ -105,6 +105,34 @@ def test_a_message_with_nothing_left_to_send_is_dropped(db):
     assert row.status == Status.DROPPED
 
 
+def test_the_security_alert_goes_before_other_waiting_messages(case, triager):
+    from steward.cases import services
+    from steward.cases.messages import SecurityAlert
+    from tests.cases.helpers import answers
+
+    for target in range(3):
+        ping(target)
+    services.triage_case(case, by=triager, answers=answers(danger=True), priority="P1", reason="")
+    first = outbox._claim()
+    assert first is not None and first.kind == SecurityAlert.kind and first.priority == 100
+
+
+class StopWhenIdle(threading.Event):
+    """Stops the dispatcher loop the first time it has nothing to do."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.set()
+        return True
+
+
+def test_the_dispatcher_loop_sends_what_is_due_then_stops_when_told(db):
+    ping(1)
+    ping(2)
+    outbox.run_forever(StopWhenIdle(), idle=0)
+    assert [target for target, _ in calls] == [1, 2]
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
 def test_a_delayed_message_waits(db):
     ping(1, delay=datetime.timedelta(minutes=5))
     assert deliver_outbox() == 0

@@ -1,5 +1,5 @@
-"""The one background process operators run: the scheduler's periodic jobs (among them the
-outbox dispatcher, which sends every email) and the queue of Django tasks, in one process.
+"""The one background process operators run: the outbox dispatcher (every email Steward sends),
+the scheduler's periodic jobs and the queue of Django tasks, each in a thread of this process.
 
 Run as many as you like, on any machines that reach the database: each outbox message and
 each occurrence of a periodic job is taken by one of them. SIGTERM or Ctrl-C stops it after
@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.tasks import task_backends
 
-from steward.core import scheduler
+from steward.core import outbox, scheduler
 
 
 class Command(BaseCommand):
@@ -28,8 +28,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, once: bool = False, no_tasks: bool = False, **options: Any) -> None:
         if once:
+            sent = outbox.dispatch(limit=1_000_000)
             ran = scheduler.run_due()
-            self.stdout.write("ran: " + (", ".join(ran) or "nothing was due"))
+            self.stdout.write(f"outbox: {sent} message(s) tried; jobs run: {', '.join(ran) or 'none was due'}")
             return
         stop = threading.Event()
 
@@ -38,17 +39,23 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, shutdown)
         signal.signal(signal.SIGTERM, shutdown)
+        dispatcher = threading.Thread(target=outbox.run_forever, args=(stop,), name="outbox")
+        dispatcher.start()
         tasks = None if no_tasks else self._tasks_worker()
         if tasks is not None:
-            thread = threading.Thread(target=tasks.run, name="tasks", daemon=True)
-            thread.start()
-        self.stdout.write(f"Steward worker {scheduler.worker_name()}: {', '.join(job.name for job in scheduler.jobs())}")
+            queue = threading.Thread(target=tasks.run, name="tasks", daemon=True)
+            queue.start()
+        self.stdout.write(f"Steward worker {scheduler.worker_name()}: the outbox, "
+                          f"{', '.join(job.name for job in scheduler.jobs()) or 'no periodic jobs'}"
+                          f"{'' if tasks is None else ', queued tasks'}")
         try:
             scheduler.run_forever(stop)
         finally:
+            stop.set()
             if tasks is not None:
                 tasks.running = False
-                thread.join(timeout=30)
+                queue.join(timeout=30)
+            dispatcher.join(timeout=60)
 
     def _tasks_worker(self) -> Any:
         """django_tasks_db's worker for the default backend, when that is the database backend."""
