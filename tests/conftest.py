@@ -46,6 +46,15 @@ def _isolated_media(settings: Any, tmp_path: Any) -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_scheduler() -> None:
+    """Each test's database starts without job state: forget what the jobs remember of it."""
+    from steward.core import scheduler
+
+    for job in scheduler.jobs():
+        job.known_next = job.due_locally = None
+
+
 def queued[M: outbox.Message](message_type: type[M]) -> list[M]:
     """The messages of one kind waiting in (or sent from) the outbox, oldest first."""
     return [message_type(**row.payload) for row in OutboxMessage.objects.filter(kind=message_type.kind).order_by("pk")]

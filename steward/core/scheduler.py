@@ -48,6 +48,9 @@ class Job:
     exclusive: bool = True
     lease: datetime.timedelta = datetime.timedelta(minutes=30)
     due_locally: datetime.datetime | None = field(default=None, repr=False)  # non-exclusive jobs
+    # Exclusive jobs: the next run time last read from the table. Workers only move it forward,
+    # so until then there is nothing to ask the database (a fast loop stays cheap).
+    known_next: datetime.datetime | None = field(default=None, repr=False)
 
     def next_after(self, moment: datetime.datetime) -> datetime.datetime:
         if self.interval is not None:
@@ -92,14 +95,21 @@ def worker_name() -> str:
 
 def _take(job: Job, now: datetime.datetime, by: str) -> bool:
     """Take the current occurrence of an exclusive job if it is due and nobody runs it."""
+    if job.known_next is not None and job.known_next > now:
+        return False
     state, created = ScheduledJob.objects.get_or_create(name=job.name, defaults={"next_run_at": job.next_after(now)})
+    job.known_next = state.next_run_at
     if created and job.interval is None:
         return False  # a new daily job waits for its first time
     if state.next_run_at > now and not created:
         return False
     free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
-    return bool(ScheduledJob.objects.filter(free, name=job.name, next_run_at=state.next_run_at).update(
-        next_run_at=job.next_after(now), locked_until=now + job.lease, locked_by=by, last_started_at=now))
+    following = job.next_after(now)
+    taken = bool(ScheduledJob.objects.filter(free, name=job.name, next_run_at=state.next_run_at).update(
+        next_run_at=following, locked_until=now + job.lease, locked_by=by, last_started_at=now))
+    if taken:
+        job.known_next = following
+    return taken
 
 
 def _run(job: Job, by: str) -> None:
