@@ -374,6 +374,15 @@ STEWARD_GUIDELINE_LOCALES = env_list("STEWARD_GUIDELINE_LOCALES", [
     "ar", "de", "es-ES", "fr", "hi-IN", "id", "it", "ja", "ms", "nl", "pl", "pt-BR", "ru", "zh-CN", "zh-TW",
 ])
 STEWARD_SECURITY_EMAIL = env_str("STEWARD_SECURITY_EMAIL", "security@example.org")
+# The outbox (steward/core/outbox.py, docs/operator-guide.md "The worker"): a failed send is retried
+# after about RETRY_SECONDS, doubling up to RETRY_MAX_SECONDS, MAX_ATTEMPTS times in all. A worker owns a
+# message it is sending for LEASE_SECONDS (longer than EMAIL_TIMEOUT); one waiting STUCK_SECONDS past its
+# time is listed on /staff/deliveries/.
+STEWARD_OUTBOX_RETRY_SECONDS = env_int("STEWARD_OUTBOX_RETRY_SECONDS", 30)
+STEWARD_OUTBOX_RETRY_MAX_SECONDS = env_int("STEWARD_OUTBOX_RETRY_MAX_SECONDS", 6 * 3600)
+STEWARD_OUTBOX_MAX_ATTEMPTS = env_int("STEWARD_OUTBOX_MAX_ATTEMPTS", 10)
+STEWARD_OUTBOX_LEASE_SECONDS = env_int("STEWARD_OUTBOX_LEASE_SECONDS", 300)
+STEWARD_OUTBOX_STUCK_SECONDS = env_int("STEWARD_OUTBOX_STUCK_SECONDS", 900)
 # Retention of closed cases by outcome, then a scheduled purge erases them (docs/operator-guide.md, Retention).
 STEWARD_RETENTION_NO_VIOLATION_DAYS = env_int("STEWARD_RETENTION_NO_VIOLATION_DAYS", 180)
 STEWARD_RETENTION_RESOLVED_DAYS = env_int("STEWARD_RETENTION_RESOLVED_DAYS", 730)  # correction, warning

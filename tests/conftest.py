@@ -21,6 +21,8 @@ from django.test import Client
 from PIL import Image
 
 from steward.cases.models import Case, Space
+from steward.core import outbox
+from steward.core.models import OutboxMessage
 from steward.core.roles import Role
 from steward.reports import services as report_services
 from steward.reports.models import Report
@@ -42,6 +44,25 @@ def _isolated_media(settings: Any, tmp_path: Any) -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scheduler() -> None:
+    """Each test's database starts without job state: forget what the jobs remember of it."""
+    from steward.core import scheduler
+
+    for job in scheduler.jobs():
+        job.known_next = job.due_locally = None
+
+
+def queued[M: outbox.Message](message_type: type[M]) -> list[M]:
+    """The messages of one kind waiting in (or sent from) the outbox, oldest first."""
+    return [message_type(**row.payload) for row in OutboxMessage.objects.filter(kind=message_type.kind).order_by("pk")]
+
+
+def deliver_outbox() -> int:
+    """Deliver everything due in the outbox, as the worker would; returns how many were tried."""
+    return outbox.dispatch(limit=10_000)
 
 
 def make_staff(username: str, *roles: str, first_name: str = "", email: str = "", mfa: bool = True) -> User:

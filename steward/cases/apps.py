@@ -10,7 +10,7 @@ class CasesConfig(AppConfig):
         from steward.registry.events import StaffAccountLinked
         from steward.staff.events import StaffOffboarding, StaffRolesChanged
 
-        from . import conflicts, staffing, timeline
+        from . import conflicts, notifications, staffing, timeline  # noqa: F401  (notifications registers outbox handlers)
         from .models import CaseConflict, ErasureReason, Status
 
         timeline.register_labels("status", Status.choices)

@@ -1,5 +1,5 @@
 """Every change to a case goes through one function here: it checks who may do it,
-writes, adds the timeline event, audits and enqueues notifications, in one transaction."""
+writes, adds the timeline event, audits and writes its emails to the outbox, in one transaction."""
 
 from __future__ import annotations
 
@@ -15,15 +15,16 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from steward.core import access, audit, crypto, events
+from steward.core import access, audit, crypto, events, outbox
 from steward.core.errors import DomainError, InvalidTransition
 from steward.core.models import DataKey
 from steward.policy import services as policy
 from steward.registry import services as registry
 
-from . import conflicts, providers, sla, tasks, timeline
+from . import conflicts, providers, sla, timeline
 from .conflicts import hidden_case_ids as hidden_case_ids  # for the apps above: cases hidden from a staff member
 from .events import CasesMerged, ReportSplitOff
+from .messages import AssigneeNotice, SecurityAlert
 from .models import RANK, Case, CaseReading, ErasureReason, Note, Party, Priority, Space, Status, TimelineEvent, Triage
 from .timeline import staff_name as staff_name  # part of this module's interface for the apps above
 from .triage import TriageAnswers as TriageAnswers
@@ -59,7 +60,7 @@ def open_case(*, space: Space | None, danger: bool, ongoing: bool | None, langua
     audit.record(None, "case.open", case, actor_kind="reporter" if channel == "web" else "staff")
     if danger:
         record_event(case, "safety_alert")
-        transaction.on_commit(lambda: tasks.notify_security.enqueue(case.pk))
+        outbox.send(SecurityAlert(case=case.pk))
     return case
 
 
@@ -121,8 +122,13 @@ def triage_case(case: Case, *, by: User, answers: TriageAnswers, priority: str, 
     audit.record(by, "case.triage", case, ip=ip, detail={"priority": priority, "proposed": str(proposed)})
     if priority == Priority.P1:
         record_event(case, "safety_alert", by)
-        transaction.on_commit(lambda: tasks.notify_security.enqueue(case.pk))
+        outbox.send(SecurityAlert(case=case.pk))
     return case
+
+
+def notify_assignee(case: Case, reason: str) -> None:
+    """Email the case's assignee that something needs them (an outbox row in the caller's transaction)."""
+    outbox.send(AssigneeNotice(case=case.pk, reason=reason))
 
 
 @transaction.atomic
@@ -139,7 +145,7 @@ def assign_case(case: Case, *, by: User, assignee: User | None, ip: str | None =
         record_event(case, "unassigned", by)
     else:
         record_event(case, "assigned", by, assignee=staff_name(assignee))
-        transaction.on_commit(lambda: tasks.notify_assignee.enqueue(case.pk, "assigned"))
+        notify_assignee(case, AssigneeNotice.ASSIGNED)
     audit.record(by, "case.assign", case, ip=ip, detail={"assignee": assignee.pk if assignee else None})
     return case
 
@@ -221,12 +227,6 @@ def add_party(case: Case, *, system: str, handle: str, role: str, by: User | Non
 def detect_conflicts(case: Case, *, by: User | None = None, ip: str | None = None) -> None:
     """Record the conflicts of interest the case's data now shows (intake, after its parties are in)."""
     conflicts.detect(case, by=by, ip=ip)
-
-
-def notify_assignee(case: Case, reason: str) -> None:
-    """Tell the case's assignee (e.g. a reporter wrote), once the caller's transaction commits."""
-    if case.assignee_id:
-        transaction.on_commit(lambda: tasks.notify_assignee.enqueue(case.pk, reason))
 
 
 def register_timeline_labels(field: str, choices: Iterable[tuple[str, Any]]) -> None:

@@ -4,10 +4,8 @@ back to the triage queue) and their open consultations are withdrawn, in the sam
 
 from __future__ import annotations
 
-from functools import partial
 
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -15,7 +13,8 @@ from steward.core import access, audit
 from steward.core.errors import DomainError
 from steward.staff.events import HandedOn, StaffOffboarding, StaffRolesChanged
 
-from . import consultations, services, tasks
+from . import consultations, services
+from .messages import AssigneeNotice
 from .models import Case, Consultation, Status
 
 
@@ -60,7 +59,7 @@ def _move_cases(member: User, *, by: User, to: User | None, ip: str | None, why:
             services.record_event(case, "unassigned", by)
         else:
             services.record_event(case, "assigned", by, assignee=services.staff_name(to))
-            transaction.on_commit(partial(tasks.notify_assignee.enqueue, case.pk, "assigned"))
+            services.notify_assignee(case, AssigneeNotice.ASSIGNED)
         audit.record(by, "case.assign", case, ip=ip, detail={"assignee": to.pk if to else None, **why})
     return [case.pk for case in cases]
 

@@ -116,6 +116,8 @@ GLOBAL_ACTIONS: dict[str, frozenset[str]] = {
     # Everything held about one person, for access requests: administrators only (they answer them).
     "export_person": frozenset({Role.ADMINISTRATOR}),
     "manage_staff": frozenset({Role.ADMINISTRATOR}),
+    # Failed and stuck outbox deliveries (kinds and errors only, never content), with retry.
+    "deliveries": frozenset({Role.ADMINISTRATOR}),
     "access_history": frozenset({Role.AUDITOR}),
 }
 

@@ -1,8 +1,8 @@
 """The audit log: append-only, hash-chained and pinned by signed checkpoints.
 
 Writers only insert entries; they never read or lock a chain head, so audited reads and
-changes do not queue behind each other. The sequencer (`sequence`, run by
-`manage.py run_sequencer` every fraction of a second, as transparency logs such as
+changes do not queue behind each other. The sequencer (`sequence`, run by the worker,
+`manage.py run_worker`, every fraction of a second, as transparency logs such as
 Trillian/Tessera do) takes the committed entries that have no position yet, gives them the
 next positions in one batch and chains each to the one before. Ids are not commit order (a
 long transaction commits its entry after later ids), so the sequencer never asks "which ids
@@ -20,7 +20,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import multiprocessing
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -30,13 +32,14 @@ from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import IntegrityError, connection, connections, models, transaction
+from django.db import DatabaseError, IntegrityError, close_old_connections, connection, connections, models, transaction
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import signing
 from .models import AuditCheckpoint, AuditEntry, AuditLogHead
 
+log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 CHECKPOINT_FORMAT = "steward-audit-checkpoint/v1"
 # What the digest covers, in the order `_digest` takes it (with the position and previous hash first).
@@ -236,6 +239,21 @@ def sequence_and_sign(*, batch_size: int = 1000, checkpoint_every: timedelta = t
         sign_checkpoint()
     return total
 
+
+
+def run_forever(stop: threading.Event, *, interval: float = 0.2, **step: Any) -> None:
+    """The sequencer's loop (a thread of `manage.py run_worker`, or `manage.py run_sequencer`):
+    `sequence_and_sign(**step)` every `interval` seconds until `stop` is set. It has a thread
+    of its own so that a long periodic job (the daily purge) never leaves entries unchained."""
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            sequence_and_sign(**step)
+        except DatabaseError:  # the database went away or restarted: reconnect next round, lose nothing
+            log.exception("audit sequencer round failed; retrying")
+            connection.close()
+            stop.wait(1)
+        stop.wait(interval)
 
 # --- checkpoints --------------------------------------------------------------------------------
 

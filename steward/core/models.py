@@ -96,3 +96,57 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"audit checkpoint at {self.size}"
+
+
+class OutboxMessage(models.Model):
+    """One side effect to deliver (an email today; connector calls and webhooks later), written in
+    the same transaction as the change that causes it and delivered by the worker (core.outbox).
+
+    The payload holds identifiers only: the handler of `kind` reads what it needs when it sends,
+    so an erased report sends nothing and no message text is ever stored here."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        DROPPED = "dropped", _("Nothing to send")  # the recipient or object was gone at send time
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=100)
+    priority = models.SmallIntegerField(default=0)  # higher first among the due (the P1 safety alert)
+    payload = models.JSONField(default=dict)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    # While SENDING: until when the claiming worker owns the row; a later dispatcher finding it
+    # SENDING past this time knows that worker stopped mid-send.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # A send may have happened without being recorded (the worker stopped during it); it was sent again.
+    uncertain = models.BooleanField(default=False)
+    last_error = models.CharField(max_length=200, blank=True)  # an exception type and code, never content
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        ordering = ["-priority", "next_attempt_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class ScheduledJob(models.Model):
+    """The shared state of one periodic job (core.scheduler): when it runs next and who runs it
+    now, so that several workers run each occurrence once."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    next_run_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+    locked_by = models.CharField(max_length=100, blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class PolicyConfig(AppConfig):
     name = "steward.policy"
     label = "policy"
+
+    def ready(self) -> None:
+        from . import notifications  # noqa: F401  (registers its outbox handlers)

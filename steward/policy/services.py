@@ -1,6 +1,6 @@
 """Every change to the guidelines, their translations and subscribers goes through here.
 
-Each function checks permission, validates, writes, audits and enqueues, inside one
+Each function checks permission, validates, writes, audits and queues its emails, inside one
 transaction: bad input raises DomainError (or ValidationError from Markdown checks)
 and leaves everything as it was.
 """
@@ -20,11 +20,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from steward.core import access, audit, crypto
+from steward.core import access, audit, crypto, outbox
 from steward.core.errors import DomainError
 from steward.core.models import DataKey
 
-from . import locales, markup, tasks
+from . import locales, markup
+from .messages import ConfirmSubscription, VersionPublished
 from .models import (
     SOURCE_LANGUAGE,
     SUBSCRIBER_KEY_PURPOSE,
@@ -415,8 +416,7 @@ def publish_version(version: GuidelineVersion, *, by: User, notify_subscribers: 
         "notify_subscribers": notify_subscribers,
     })
     if notify_subscribers:
-        version_id = version.pk
-        transaction.on_commit(lambda: tasks.notify_subscribers.enqueue(version_id))
+        outbox.send(VersionPublished(version=version.pk), key=f"policy.version-published.{version.pk}")
     return version
 
 
@@ -531,8 +531,7 @@ def subscribe(email: str, *, language: str) -> Subscriber:
         subscriber.language = language
         subscriber.save(update_fields=["language"])
     if subscriber.confirmed_at is None:
-        subscriber_id = subscriber.pk
-        transaction.on_commit(lambda: tasks.send_confirmation.enqueue(subscriber_id))
+        outbox.send(ConfirmSubscription(subscriber=subscriber.pk))
     return subscriber
 
 

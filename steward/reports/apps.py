@@ -10,7 +10,7 @@ class ReportsConfig(AppConfig):
         from steward.cases.events import CasesMerged, ReportSplitOff
         from steward.core import events
 
-        from . import services
+        from . import notifications, services  # noqa: F401  (notifications registers its outbox handlers)
         from .for_cases import ReportsForCases
 
         providers.provide_reports(ReportsForCases())  # what cases may ask of their reports

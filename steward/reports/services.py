@@ -17,11 +17,12 @@ from langdetect import DetectorFactory, LangDetectException, detect
 from steward.cases import services as cases
 from steward.cases.events import CasesMerged, ReportSplitOff
 from steward.cases.models import Case, Party, Space
-from steward.core import access, audit, crypto
+from steward.core import access, audit, crypto, outbox
 from steward.core.errors import DomainError
 from steward.core.models import DataKey
 
-from . import held, receipts, tasks, uploads
+from . import held, receipts, uploads
+from .messages import AcknowledgeReport, ReporterNotice
 from .models import Evidence, HeldUpload, Message, Report, SubmissionReceipt, ongoing_as_bool
 from .uploads import CleanFile as CleanFile  # the files a report or a reply carries (see Intake)
 
@@ -177,7 +178,7 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
     audit.record(recorded_by, "report.submit", report, ip=ip, actor_kind=None if recorded_by else "reporter",
                  detail={"channel": intake.channel, "files": len(files)})
     if email:
-        transaction.on_commit(lambda: tasks.acknowledge_report.enqueue(report.pk))
+        outbox.send(AcknowledgeReport(report=report.pk))
     return report, code
 
 
@@ -277,7 +278,8 @@ def reporter_reply(report: Report, *, body: str, files: list[uploads.CleanFile])
             if files:
                 cases.record_event(case, "evidence_added", count=len(files))
             audit.record(None, "report.reply", report, actor_kind="reporter", detail={"files": len(files)})
-            cases.notify_assignee(case, "reporter_message")
+            if case.assignee_id:
+                cases.notify_assignee(case, "reporter_message")
     except BaseException:
         uploads.discard(stored)
         raise
@@ -297,7 +299,7 @@ def message_reporter(report: Report, *, by: User, body: str, ip: str | None = No
     cases.record_event(report.case, "message_to_reporter", by, report=report.reference)
     audit.record(by, "report.message", report, ip=ip, detail={"message": message.pk})
     if report.contact_email_sealed:
-        transaction.on_commit(lambda: tasks.notify_reporter.enqueue(report.pk))
+        outbox.send(ReporterNotice(report=report.pk))
     return message
 
 

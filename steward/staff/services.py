@@ -28,12 +28,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from steward.core import access, audit, events
+from steward.core import access, audit, events, outbox
 from steward.core.errors import DomainError
+from steward.core.models import OutboxMessage
 from steward.core.roles import Role
 
-from . import tasks
 from .events import StaffOffboarding, StaffRolesChanged
+from .messages import StaffInvitation
 
 
 class StaffError(DomainError):
@@ -95,7 +96,7 @@ def invite_staff(*, by: User | None, username: str, email: str, first_name: str 
                  roles: Iterable[str] = (), send_invitation: bool = True, ip: str | None = None) -> User:
     """Create a staff account without a password and (by default) email the person a link to choose one.
 
-    The email goes out from the worker (the task is queued in this transaction). On first
+    The email goes out from the worker (its outbox row is written in this transaction). On first
     sign-in the person must set up a second factor before any staff page opens."""
     _require_administrator(by)
     username, email = username.strip(), email.strip().lower()
@@ -126,7 +127,7 @@ def invite_staff(*, by: User | None, username: str, email: str, first_name: str 
     audit.record(by, "staff.account_created", user, ip=ip, actor_kind=None if by else "system",
                  detail={"roles": chosen, "invited": send_invitation})
     if send_invitation:
-        tasks.send_invitation.enqueue(user.pk)
+        outbox.send(StaffInvitation(user=user.pk))
     return user
 
 
@@ -194,3 +195,21 @@ def offboard_staff(member: User, *, by: User, reassign_to: User | None, ip: str 
     audit.record(by, "staff.offboard", member, ip=ip, detail={
         "roles": roles, "reassigned_to": reassign_to.pk if reassign_to else None, **handed_on})
     return handed_on
+
+
+# --- Deliveries (the outbox) -------------------------------------------------------------------
+
+
+def stuck_deliveries(*, by: User) -> list[OutboxMessage]:
+    """Failed and stuck outbox messages, for administrators: kinds, times and errors, no content."""
+    access.require(by, "deliveries")
+    return list(outbox.stuck())
+
+
+def retry_delivery(message_id: int, *, by: User, ip: str | None = None) -> OutboxMessage:
+    """Send a failed or stuck message again now (audited as `outbox.retry`)."""
+    access.require(by, "deliveries")
+    try:
+        return outbox.retry(message_id, by=by, ip=ip)
+    except outbox.NotRetryable:
+        raise StaffError("delivery", _("This delivery is not waiting for a retry any more.")) from None

@@ -1,4 +1,4 @@
-"""The staff lifecycle pages (administrators: invite, roles, offboarding), where a staff member
+"""The staff lifecycle pages (administrators: invite, roles, offboarding; failed deliveries), where a staff member
 lands after signing in, and the end of second-factor setup (recovery codes saved)."""
 
 from __future__ import annotations
@@ -122,3 +122,23 @@ def offboard(request: HttpRequest, user_id: int) -> HttpResponse:
         messages.success(request, _("%(name)s was offboarded; %(count)s open case(s) handed on.") % {
             "name": leaving.get_username(), "count": len(handed_on["cases"])})
     return redirect("staff:people")
+
+
+@login_required
+@require_GET
+def deliveries(request: HttpRequest) -> HttpResponse:
+    """/staff/deliveries/: outbox messages that failed or are stuck, with retry."""
+    rows = services.stuck_deliveries(by=staff_user(request))
+    return render(request, "staff/deliveries.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def retry_delivery(request: HttpRequest, message_id: int) -> HttpResponse:
+    try:
+        services.retry_delivery(message_id, by=staff_user(request), ip=client_ip(request))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The delivery will be tried again in a moment."))
+    return redirect("staff:deliveries")

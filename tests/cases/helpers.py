@@ -1,15 +1,13 @@
-"""Helpers shared by the case tests: triage answers, enqueued tasks, a snapshot of
+"""Helpers shared by the case tests: triage answers, a snapshot of
 everything a case request could change."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.tasks import default_task_backend
-
 from steward.cases.models import Case, Note, Party, TimelineEvent, Triage
 from steward.cases.triage import TriageAnswers
-from steward.core.models import AuditEntry
+from steward.core.models import AuditEntry, OutboxMessage
 from steward.registry.models import Identity, Person
 from steward.reports.models import Message, Report
 
@@ -29,11 +27,6 @@ def triage_post(**overrides: str) -> dict[str, str]:
             "priority": "P3", "reason": ""}
     data.update(overrides)
     return data
-
-
-def enqueued(task_name: str) -> list[Any]:
-    """Results the dummy task backend holds for one task (by function name)."""
-    return [r for r in default_task_backend.results if r.task.name == task_name]
 
 
 def set_status(case: Case, status: str) -> Case:
@@ -56,5 +49,5 @@ def snapshot() -> dict[str, Any]:
         "triages": Triage.objects.count(),
         "messages": Message.objects.count(),
         "audit": AuditEntry.objects.count(),
-        "tasks": len(default_task_backend.results),
+        "outbox": OutboxMessage.objects.count(),
     }

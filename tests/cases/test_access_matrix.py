@@ -41,6 +41,7 @@ from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
 from steward.cases.models import Case, CaseConflict, Consultation, Party, Status
+from steward.core.models import OutboxMessage
 from steward.core.roles import Role
 from steward.registry import services as registry
 from steward.registry.models import StaffAccount
@@ -90,6 +91,7 @@ class World:
     consultations: dict[str, int] = field(default_factory=dict)  # actor -> their consultation
     accounts: dict[str, int] = field(default_factory=dict)  # actor -> their linked account
     possible_conflict: int = 0  # the handler's possible conflict (a reporter gave their address)
+    delivery: int = 0  # an outbox message that failed every attempt
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,9 @@ TABLE: dict[str, Row] = {
     "staff/people/<int:user_id>/offboard/": Row(
         "post", lambda w, who: f"/staff/people/{w.handler.pk}/offboard/", each({ADMIN}), ok=DONE, conflicted=None),
     "staff/people/export/": Row("get", lambda w, who: "/staff/people/export/", each({ADMIN}), conflicted=None),
+    "staff/deliveries/": Row("get", lambda w, who: "/staff/deliveries/", each({ADMIN}), conflicted=None),
+    "staff/deliveries/<int:message_id>/retry/": Row(
+        "post", lambda w, who: f"/staff/deliveries/{w.delivery}/retry/", each({ADMIN}), ok=DONE, conflicted=None),
     "staff/access/": Row("get", lambda w, who: "/staff/access/", each({AUDITOR}), conflicted=None),
     # Guidelines: administrators edit them; the guidance on receiving a report is for all staff.
     "staff/guidelines/": Row("get", lambda w, who: "/staff/guidelines/", each({ADMIN}), conflicted=None),
@@ -374,6 +379,9 @@ def _build(media: Any) -> World:
     world.possible_conflict = CaseConflict.objects.create(case=case, user=handler, source=CaseConflict.Source.REPORTER_EMAIL,
                                                           status=CaseConflict.Status.POSSIBLE).pk
     world.users["no_role"] = make_staff("nora")
+    world.delivery = OutboxMessage.objects.create(
+        kind="reports.acknowledge", payload={"report": report.pk}, idempotency_key="matrix-delivery",
+        status=OutboxMessage.Status.FAILED, attempts=10, next_attempt_at=timezone.now(), last_error="SMTPRecipientsRefused").pk
     for role in ROLES:
         for relation in RELATIONS:
             who = f"{role}:{relation}"

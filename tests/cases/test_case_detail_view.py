@@ -7,14 +7,15 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
 
 from steward.cases import services
+from steward.cases.messages import AssigneeNotice
 from steward.cases.models import Case, Note, Party, Priority, Status, TimelineEvent
 from steward.core.errors import DomainError
 from steward.core.models import AuditEntry
 from steward.registry.models import Identity
 from steward.reports.services import Account
-from tests.conftest import login, make_staff
+from tests.conftest import deliver_outbox, login, make_staff, queued
 
-from .helpers import answers, enqueued, set_status, snapshot
+from .helpers import answers, set_status, snapshot
 
 
 def url(case: Case, action: str = "") -> str:
@@ -113,15 +114,14 @@ def test_a_merged_case_links_to_its_target(case, second_case, triager):
 # --- assigning --------------------------------------------------------------------
 
 
-def test_assigning_a_handler_saves_notifies_and_audits(case, triager, handler, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = login(triager).post(url(case, "assign"), {"assignee": handler.pk})
+def test_assigning_a_handler_saves_notifies_and_audits(case, triager, handler):
+    response = login(triager).post(url(case, "assign"), {"assignee": handler.pk})
     assert response.status_code == 302
     assert response["Location"] == url(case)
     assert flash(response) == ["Assignment saved."]
     case.refresh_from_db()
     assert case.assignee == handler
-    assert [r.args for r in enqueued("notify_assignee")] == [[case.pk, "assigned"]]
+    assert queued(AssigneeNotice) == [AssigneeNotice(case=case.pk, reason="assigned")]
     event = TimelineEvent.objects.get(case=case, kind="assigned")
     assert event.data == {"assignee": "Hana"}
     assert AuditEntry.objects.get(action="case.assign").detail == {"assignee": handler.pk}
@@ -129,22 +129,20 @@ def test_assigning_a_handler_saves_notifies_and_audits(case, triager, handler, d
     assert login(handler).get(url(case)).status_code == 200
 
 
-def test_unassigning(assigned_case, triager, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = login(triager).post(url(assigned_case, "assign"), {"assignee": ""})
+def test_unassigning(assigned_case, triager):
+    before = len(queued(AssigneeNotice))
+    response = login(triager).post(url(assigned_case, "assign"), {"assignee": ""})
     assert response.status_code == 302
     assigned_case.refresh_from_db()
     assert assigned_case.assignee is None
     assert TimelineEvent.objects.filter(case=assigned_case, kind="unassigned").exists()
-    assert enqueued("notify_assignee") == []
+    assert len(queued(AssigneeNotice)) == before
 
 
 def test_the_assignment_email_names_no_case_detail(case, triager, handler, mailoutbox, settings):
-    from steward.cases.tasks import notify_assignee
-
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend", "OPTIONS": {}}}
     services.assign_case(case, by=triager, assignee=handler)
-    notify_assignee.call(case.pk, "assigned")
+    deliver_outbox()
     assert len(mailoutbox) == 1
     email = mailoutbox[0]
     assert email.to == [handler.email]

@@ -10,13 +10,14 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from steward.cases import services
+from steward.cases.messages import SecurityAlert
 from steward.cases.models import RANK, Case, Priority, Status, TimelineEvent, Triage
 from steward.cases.triage import propose_priority
 from steward.core.errors import DomainError, InvalidTransition
 from steward.core.models import AuditEntry
-from tests.conftest import login
+from tests.conftest import login, queued
 
-from .helpers import answers, enqueued, set_status, snapshot, triage_post
+from .helpers import answers, set_status, snapshot, triage_post
 
 # --- the proposal -----------------------------------------------------------------
 
@@ -120,20 +121,16 @@ def test_differing_from_the_proposal_without_reason_is_refused_and_changes_nothi
     assert case.priority is None
 
 
-def test_p1_enqueues_the_security_alert(case, triager, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        services.triage_case(case, by=triager, answers=answers(danger=True), priority=Priority.P1, reason="")
-    alerts = enqueued("notify_security")
-    assert len(alerts) == 1
-    assert alerts[0].args == [case.pk]
+def test_p1_queues_the_security_alert(case, triager):
+    services.triage_case(case, by=triager, answers=answers(danger=True), priority=Priority.P1, reason="")
+    assert queued(SecurityAlert) == [SecurityAlert(case=case.pk)]
     assert TimelineEvent.objects.filter(case=case, kind="safety_alert").exists()
 
 
 @pytest.mark.parametrize("priority", [Priority.P2, Priority.P3, Priority.P4])
-def test_other_priorities_alert_nobody(case, triager, django_capture_on_commit_callbacks, priority):
-    with django_capture_on_commit_callbacks(execute=True):
-        services.triage_case(case, by=triager, answers=answers(), priority=priority, reason="Judgement call")
-    assert enqueued("notify_security") == []
+def test_other_priorities_alert_nobody(case, triager, priority):
+    services.triage_case(case, by=triager, answers=answers(), priority=priority, reason="Judgement call")
+    assert queued(SecurityAlert) == []
     assert not TimelineEvent.objects.filter(case=case, kind="safety_alert").exists()
 
 

@@ -192,19 +192,19 @@ def test_a_new_case_is_due_within_the_acknowledgement_promise(file_report, setti
     assert before + timedelta(hours=24) <= case.due_at <= timezone.now() + timedelta(hours=24)
 
 
-def test_a_report_of_danger_opens_a_p1_case_on_the_p1_clock(file_report, settings, django_capture_on_commit_callbacks):
-    from .helpers import enqueued
+def test_a_report_of_danger_opens_a_p1_case_on_the_p1_clock(file_report, settings):
+    from steward.cases.messages import SecurityAlert
+    from tests.conftest import queued
 
     before = timezone.now()
-    with django_capture_on_commit_callbacks(execute=True):
-        report, _ = file_report(danger_now=True)
+    report, _ = file_report(danger_now=True)
     case = report.case
     assert case.priority == Priority.P1
     assert case.rank == 1
     assert case.danger
     assert case.due_at <= timezone.now() + timedelta(hours=settings.STEWARD_SLA_HOURS["P1"])
     assert case.due_at >= before + timedelta(hours=settings.STEWARD_SLA_HOURS["P1"])
-    assert [r.args for r in enqueued("notify_security")] == [[case.pk]]
+    assert queued(SecurityAlert) == [SecurityAlert(case=case.pk)]
 
 
 @pytest.mark.parametrize(("status", "offset", "overdue"), [

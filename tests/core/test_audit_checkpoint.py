@@ -227,7 +227,7 @@ def test_entries_left_unsequenced_too_long_are_reported(db, case, triager):
     assert verify_audit().endswith("newer entries waiting for the sequencer")  # young: waiting is normal
     AuditEntry.objects.filter(pk=entry.pk).update(at=timezone.now() - timedelta(minutes=5))
     message = problems_of()
-    assert "1 entries without a position for more than 60 s (is `manage.py run_sequencer` running?)" in message
+    assert "1 entries without a position for more than 60 s (is `manage.py run_worker` running?)" in message
     assert verify_audit("--unsequenced-after", "600").endswith("newer entries waiting for the sequencer")
 
 

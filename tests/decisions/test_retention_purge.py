@@ -8,14 +8,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.tasks import TaskResultStatus, default_task_backend
 from django.utils import timezone
 
 from steward.cases import services as cases
 from steward.cases.models import Case, Status
-from steward.core.models import AuditEntry
+from steward.core import scheduler
+from steward.core.models import AuditEntry, ScheduledJob
 from steward.decisions.models import Decision, Outcome
-from steward.retention import purge, tasks
+from steward.retention import purge
 from tests.cases.helpers import snapshot
 
 from .conftest import awaiting
@@ -150,37 +150,23 @@ def test_orphaned_evidence_files_older_than_a_day_are_removed(retention, db):
 # --- scheduling --------------------------------------------------------------------
 
 
-def _queued():
-    return [r for r in default_task_backend.results
-            if r.task.name == "purge_expired_cases" and r.status == TaskResultStatus.READY]
+def test_the_purge_and_the_session_clean_up_are_daily_jobs_at_the_purge_hour(retention):
+    daily = {job.name: job for job in scheduler.jobs() if job.at is not None}
+    for name in ("retention.purge_expired_cases", "retention.clear_expired_sessions"):
+        assert daily[name].at == datetime.time(retention.STEWARD_RETENTION_PURGE_HOUR)
+        assert daily[name].exclusive
 
 
-def test_the_daily_run_queues_the_next_one_for_tomorrow_once(retention, db):
-    now = timezone.now()
-    assert tasks.ensure_scheduled(now) == tasks.next_run(now)
-    assert tasks.ensure_scheduled(now) is None  # one is waiting already
-    queued = _queued()
-    assert len(queued) == 1
-    run_after = queued[0].task.run_after
-    assert run_after.date() == timezone.localtime(now).date() + DAY
-    assert run_after.hour == retention.STEWARD_RETENTION_PURGE_HOUR
-
-
-def test_the_task_purges_and_queues_tomorrows_run(retention, make, triager, django_capture_on_commit_callbacks):
+def test_the_scheduled_purge_erases_and_waits_for_the_next_day(retention, make, triager, django_capture_on_commit_callbacks):
     old = closed_case(make, triager, Outcome.NO_VIOLATION, closed_days_ago=200)
+    now = timezone.now()
+    ScheduledJob.objects.create(name="retention.purge_expired_cases", next_run_at=now - datetime.timedelta(hours=5))
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.purge_expired_cases.call() == 1
+        assert "retention.purge_expired_cases" in scheduler.run_due(now)
     assert Case.objects.get(pk=old.pk).erased_at is not None
-    assert len(_queued()) == 1
-
-
-def test_the_schedule_command(retention, db):
-    out = StringIO()
-    call_command("purge_expired", "--schedule", stdout=out)
-    assert out.getvalue().startswith("Next purge queued for ")
-    out = StringIO()
-    call_command("purge_expired", "--schedule", stdout=out)
-    assert out.getvalue().splitlines()[0] == "A purge is already queued."
+    following = timezone.localtime(ScheduledJob.objects.get(name="retention.purge_expired_cases").next_run_at)
+    assert now < following <= now + DAY
+    assert following.hour == retention.STEWARD_RETENTION_PURGE_HOUR
 
 
 def test_moving_a_case_closed_starts_its_clock(retention, make, triager):

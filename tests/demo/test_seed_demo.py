@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from steward.cases.models import Case, Note, Party, Space, TimelineEvent, Triage
 from steward.core import audit
-from steward.core.models import AuditEntry
+from steward.core.models import AuditEntry, OutboxMessage
 from steward.core.roles import Role
 from steward.decisions.models import Decision, Outcome
 from steward.decisions.services import active_bans
@@ -67,6 +67,7 @@ def test_loads_a_realistic_queue(var_dir: Any) -> None:
     assert Message.objects.filter(direction=Message.Direction.TO_REPORTER).exists()
     assert Party.objects.filter(role=Party.Role.REPORTED).count() >= 60
     assert all(case.decision_summary for case in Case.objects.filter(status="decided"))
+    assert not OutboxMessage.objects.exists()  # no emails about invented cases
     # Staff, one Django group per role, with first names.
     for username, role in [("amara", Role.TRIAGER), ("jonas", Role.CASE_HANDLER), ("lucia", Role.CASE_HANDLER),
                            ("priya", Role.DECISION_MAKER), ("sam", Role.ADMINISTRATOR)]:

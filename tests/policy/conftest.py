@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.tasks import task_backends
 from django.utils import timezone, translation
 
 from steward.core.models import AuditEntry
@@ -106,7 +105,3 @@ def snapshot() -> tuple[Any, ...]:
         list(Subscriber.objects.order_by("pk").values_list("pk", "email_index", "confirmed_at")),
         AuditEntry.objects.count(),
     )
-
-
-def enqueued(name: str) -> list[Any]:
-    return [r for r in task_backends["default"].results if r.task.name == name]  # type: ignore[attr-defined]

@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 
 from steward.core.models import AuditEntry
 from steward.policy import services
+from steward.policy.messages import VersionPublished
 from steward.policy.models import GuidelineVersion, SectionKind, TranslationStatus
-from tests.conftest import login
+from tests.conftest import login, queued
 
-from .conftest import categories_text, characteristics_text, draft, enqueued, snapshot, today, without_translation
+from .conftest import categories_text, characteristics_text, draft, snapshot, today, without_translation
 
 
 def _draft_post(version: GuidelineVersion, **changes: str) -> dict[str, Any]:
@@ -93,17 +94,16 @@ def test_published_version_edit_page_redirects(administrator, v1):
     assert response.status_code == 302
 
 
-def test_publish_through_the_form(administrator, v1, django_capture_on_commit_callbacks):
+def test_publish_through_the_form(administrator, v1):
     version = draft(administrator)
     client = login(administrator)
     page = client.get(f"/staff/guidelines/{version.pk}/publish/").content.decode()
     assert "Email confirmed subscribers" in page
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/staff/guidelines/{version.pk}/publish/", {"notify_subscribers": "on"})
+    response = client.post(f"/staff/guidelines/{version.pk}/publish/", {"notify_subscribers": "on"})
     assert response.status_code == 302
     version.refresh_from_db()
     assert version.is_published
-    assert len(enqueued("notify_subscribers")) == 1
+    assert queued(VersionPublished) == [VersionPublished(version=version.pk)]
     assert AuditEntry.objects.filter(action="guidelines.publish").get().detail["notify_subscribers"] is True
 
 

@@ -1,5 +1,5 @@
-"""Helpers shared by the report tests: a valid form submission, uploaded files, the
-tasks the dummy backend holds and a snapshot of everything intake could write."""
+"""Helpers shared by the report tests: a valid form submission, uploaded files and a
+snapshot of everything intake could write."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.tasks import default_task_backend
 from django.test import Client
 from pypdf import PdfWriter
 
 from steward.cases.models import Case, Party, TimelineEvent
-from steward.core.models import AuditEntry, DataKey
+from steward.core.models import AuditEntry, DataKey, OutboxMessage
 from steward.registry.models import Identity, Person
 from steward.reports.models import Evidence, HeldUpload, Message, Report, SubmissionReceipt
 from tests.conftest import png_bytes
@@ -67,11 +66,6 @@ def text_upload(name: str = "chat-log.txt", text: str = "CANARY-CHAT-LOG: you ar
     return upload(name, text.encode(), "text/plain")
 
 
-def enqueued(task_name: str) -> list[Any]:
-    """Results the dummy task backend holds for one task (by function name)."""
-    return [result for result in default_task_backend.results if result.task.name == task_name]
-
-
 def stored_files() -> list[str]:
     folder = Path(settings.MEDIA_ROOT) / "evidence"
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
@@ -100,7 +94,7 @@ def snapshot() -> dict[str, Any]:
         "held_uploads": HeldUpload.objects.count(),
         "held_files": held_files(),
         "receipts": SubmissionReceipt.objects.count(),
-        "tasks": len(default_task_backend.results),
+        "outbox": OutboxMessage.objects.count(),
     }
 
 

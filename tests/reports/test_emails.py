@@ -10,16 +10,19 @@ from email.policy import default as default_policy
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
+from django.db import transaction
 from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
 
-from steward.core import crypto
-from steward.reports import services, tasks
+from steward.core import crypto, outbox
+from steward.core.models import OutboxMessage
+from steward.reports import notifications, services
+from steward.reports.messages import AcknowledgeReport, ReporterNotice
 from steward.reports.models import Report
-from tests.conftest import login
+from tests.conftest import deliver_outbox, login, queued
 
-from .helpers import NARRATIVE, enqueued, report_data
+from .helpers import NARRATIVE, report_data
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +44,9 @@ def assert_nothing_secret(subject: str, body: str, code: str) -> None:
 
 
 def test_the_acknowledgement_is_sent_without_content_or_code(contact_report, mailoutbox):
-    report, code = contact_report
+    _, code = contact_report
 
-    tasks.acknowledge_report.call(report.pk)
+    deliver_outbox()
 
     assert len(mailoutbox) == 1
     email = mailoutbox[0]
@@ -57,23 +60,23 @@ def test_the_acknowledgement_is_sent_without_content_or_code(contact_report, mai
 
 @pytest.mark.parametrize("language", ["es", "de", "fr", "ar"])
 def test_the_acknowledgement_is_in_the_reporters_language(file_report, mailoutbox, monkeypatch, language):
-    report, code = file_report(narrative=NARRATIVE, anonymous=False, contact_email="rosa@example.org",
+    _, code = file_report(narrative=NARRATIVE, anonymous=False, contact_email="rosa@example.org",
                                preferred_language=language)
     active: list[str] = []
-    original = tasks.send_mail
+    original = outbox.Delivery.email
 
     def recording(*args, **kwargs):
         active.append(translation.get_language())
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(tasks, "send_mail", recording)
+    monkeypatch.setattr(outbox.Delivery, "email", recording)
 
-    tasks.acknowledge_report.call(report.pk)
+    deliver_outbox()
 
     assert active == [language]
     context = {"organisation": django_settings.STEWARD_ORGANISATION_NAME}
     with translation.override(language):
-        expected_subject = gettext(tasks.ACK_SUBJECT) % context
+        expected_subject = gettext(notifications.ACK_SUBJECT) % context
     email = mailoutbox[0]
     assert email.subject == expected_subject
     assert_nothing_secret(email.subject, email.body, code)
@@ -81,60 +84,60 @@ def test_the_acknowledgement_is_in_the_reporters_language(file_report, mailoutbo
 
 
 def test_a_report_without_a_language_is_acknowledged_in_the_default_one(file_report, mailoutbox):
-    report, _ = file_report(anonymous=False, contact_email="rosa@example.org", preferred_language="")
-    tasks.acknowledge_report.call(report.pk)
+    file_report(anonymous=False, contact_email="rosa@example.org", preferred_language="")
+    deliver_outbox()
     assert mailoutbox[0].subject.startswith("We received your report")
 
 
-def test_an_anonymous_report_gets_no_email_and_enqueues_none(file_report, mailoutbox,
-                                                             django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        report, _ = file_report(anonymous=True, contact_email="ignored@example.org")
+def test_an_anonymous_report_gets_no_email_and_queues_none(file_report, mailoutbox):
+    file_report(anonymous=True, contact_email="ignored@example.org")
 
-    assert enqueued("acknowledge_report") == []
-    tasks.acknowledge_report.call(report.pk)
+    assert queued(AcknowledgeReport) == []
+    deliver_outbox()
     assert mailoutbox == []
 
 
-def test_the_form_enqueues_the_acknowledgement_with_only_the_report_id(django_capture_on_commit_callbacks):
+def test_the_form_queues_the_acknowledgement_with_only_the_report_id():
     client = Client()
     data = report_data(client, anonymous="contact", contact_email="rosa@example.org", preferred_language="es")
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/report/", data)
+    response = client.post("/report/", data)
 
     assert response.status_code == 200
     report = Report.objects.get()
-    results = enqueued("acknowledge_report")
-    assert [(result.args, result.kwargs) for result in results] == [([report.pk], {})]
+    assert queued(AcknowledgeReport) == [AcknowledgeReport(report=report.pk)]
+    assert OutboxMessage.objects.get().payload == {"report": report.pk}
     assert report.preferred_language == "es"
 
 
 def test_no_email_once_the_report_is_erased(contact_report, mailoutbox):
     report, _ = contact_report
+    with transaction.atomic():
+        outbox.send(ReporterNotice(report=report.pk))
     crypto.destroy(report.data_key)
 
-    tasks.acknowledge_report.call(report.pk)
-    tasks.notify_reporter.call(report.pk)
+    assert deliver_outbox() == 2
 
     assert mailoutbox == []
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {OutboxMessage.Status.DROPPED}
 
 
 def test_no_email_for_a_report_that_no_longer_exists(mailoutbox, db):
-    tasks.acknowledge_report.call(999999)
+    with transaction.atomic():
+        outbox.send(AcknowledgeReport(report=999999))
+    deliver_outbox()
     assert mailoutbox == []
 
 
-def test_a_staff_message_enqueues_a_notice_without_content(contact_report, triager, mailoutbox,
-                                                           django_capture_on_commit_callbacks):
+def test_a_staff_message_queues_a_notice_without_content(contact_report, triager, mailoutbox):
     report, code = contact_report
-    with django_capture_on_commit_callbacks(execute=True):
-        login(triager).post(f"/staff/reports/{report.pk}/message/",
-                            {"body": "SECRET-QUESTION: who else was in the room?"})
+    deliver_outbox()  # the acknowledgement
+    mailoutbox.clear()
+    login(triager).post(f"/staff/reports/{report.pk}/message/",
+                        {"body": "SECRET-QUESTION: who else was in the room?"})
 
-    results = enqueued("notify_reporter")
-    assert [(result.args, result.kwargs) for result in results] == [([report.pk], {})]
+    assert queued(ReporterNotice) == [ReporterNotice(report=report.pk)]
 
-    tasks.notify_reporter.call(report.pk)
+    deliver_outbox()
 
     assert len(mailoutbox) == 1
     email = mailoutbox[0]
@@ -145,12 +148,10 @@ def test_a_staff_message_enqueues_a_notice_without_content(contact_report, triag
     assert_nothing_secret(email.subject, email.body, code)
 
 
-def test_a_staff_message_to_an_anonymous_reporter_enqueues_nothing(file_report, triager,
-                                                                   django_capture_on_commit_callbacks):
+def test_a_staff_message_to_an_anonymous_reporter_queues_nothing(file_report, triager):
     report, _ = file_report()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.message_reporter(report, by=triager, body="A question for you.")
-    assert enqueued("notify_reporter") == []
+    services.message_reporter(report, by=triager, body="A question for you.")
+    assert queued(ReporterNotice) == []
 
 
 class Inbox:
@@ -171,7 +172,7 @@ def free_port() -> int:
 
 
 def test_the_acknowledgement_reaches_a_real_smtp_server(contact_report, settings):
-    report, code = contact_report
+    _, code = contact_report
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -179,7 +180,7 @@ def test_the_acknowledgement_reaches_a_real_smtp_server(contact_report, settings
     try:
         settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                                         "OPTIONS": {"host": "127.0.0.1", "port": port}}}
-        tasks.acknowledge_report.call(report.pk)
+        deliver_outbox()
     finally:
         controller.stop()
 
@@ -191,5 +192,7 @@ def test_the_acknowledgement_reaches_a_real_smtp_server(contact_report, settings
     subject = str(received["Subject"])
     body = received.get_body(preferencelist=("plain",)).get_content()
     assert subject == f"We received your report — {django_settings.STEWARD_ORGANISATION_NAME}"
+    # The outbox row's idempotency key is the Message-ID, so a receiver can spot a repeated send.
+    assert received["Message-ID"] == f"<{OutboxMessage.objects.get().idempotency_key}@example.org>"
     assert "/follow-up/" in body
     assert_nothing_secret(subject, body, code)

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from steward.cases import services as cases
+from steward.cases.messages import AssigneeNotice
 from steward.cases.models import Case, Status, TimelineEvent
 from steward.core import audit
 from steward.core.models import AuditEntry
@@ -16,8 +17,9 @@ from steward.reports import receipts
 from steward.reports import services as reports
 from steward.reports.models import Evidence, Message
 from steward.reports.views import SESSION_KEY
+from tests.conftest import queued
 
-from .helpers import EXE_BYTES, enqueued, png_upload, snapshot, stored_files, text_upload, upload
+from .helpers import EXE_BYTES, png_upload, snapshot, stored_files, text_upload, upload
 
 pytestmark = pytest.mark.django_db
 NOT_FOUND = "We could not find a report with that code. Check the code and try again."
@@ -191,15 +193,14 @@ def test_reporters_on_a_merged_case_do_not_see_each_other(file_report, triager):
     assert "MESSAGE-FOR-SECOND-ONLY" in open_report(second_code).get("/follow-up/case/").content.decode()
 
 
-def test_a_reply_with_text_and_a_file_reaches_the_handler(filed, triager, handler, django_capture_on_commit_callbacks):
+def test_a_reply_with_text_and_a_file_reaches_the_handler(filed, triager, handler):
     report, code = filed
     cases.assign_case(report.case, by=triager, assignee=handler)
     client = open_report(code)
-    tasks_before = len(enqueued("notify_assignee"))
+    notices_before = len(queued(AssigneeNotice))
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/follow-up/case/", {"body": "It happened again yesterday, screenshot attached.",
-                                                    "files": [png_upload("again.png")]})
+    response = client.post("/follow-up/case/", {"body": "It happened again yesterday, screenshot attached.",
+                                                "files": [png_upload("again.png")]})
 
     assert response.status_code == 302
     assert response["Location"] == "/follow-up/case/"
@@ -213,8 +214,7 @@ def test_a_reply_with_text_and_a_file_reaches_the_handler(filed, triager, handle
     assert stored_files() == [evidence.stored_name]
     kinds = list(TimelineEvent.objects.filter(case=report.case).values_list("kind", flat=True))
     assert "message_from_reporter" in kinds and "evidence_added" in kinds
-    notices = enqueued("notify_assignee")[tasks_before:]
-    assert [notice.args for notice in notices] == [[report.case_id, "reporter_message"]]
+    assert queued(AssigneeNotice)[notices_before:] == [AssigneeNotice(case=report.case_id, reason="reporter_message")]
     assert AuditEntry.objects.filter(action="report.reply", actor_kind="reporter", ip=None).exists()
 
     page = client.get("/follow-up/case/")
@@ -238,13 +238,12 @@ def test_a_file_alone_is_a_valid_reply(filed):
     assert "evidence_added" in kinds and "message_from_reporter" not in kinds
 
 
-def test_a_reply_on_an_unassigned_case_notifies_nobody(filed, django_capture_on_commit_callbacks):
+def test_a_reply_on_an_unassigned_case_notifies_nobody(filed):
     _, code = filed
     client = open_report(code)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/follow-up/case/", {"body": "One more thing."})
+    client.post("/follow-up/case/", {"body": "One more thing."})
     assert Message.objects.count() == 1
-    assert enqueued("notify_assignee") == []
+    assert queued(AssigneeNotice) == []
 
 
 @pytest.mark.parametrize("body", ["", "   \n\t  "])

@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from steward.core import audit, crypto
 from steward.reports import held, services
+from steward.reports.messages import AcknowledgeReport
 from steward.reports.models import Report, SubmissionReceipt
+from tests.conftest import queued
 
-from .helpers import enqueued, png_upload, report_data, snapshot, stored_files, text_upload
+from .helpers import png_upload, report_data, snapshot, stored_files, text_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +47,7 @@ def test_a_second_submit_of_the_same_form_shows_the_same_code_and_stores_nothing
     assert received_code(second) == code
     assert "We had already received this report. Here is its receipt code again." in second.content.decode()
     assert snapshot() == before
-    assert len(enqueued("acknowledge_report")) == 1
+    assert len(queued(AcknowledgeReport)) == 1
     assert services.find_report(code) == Report.objects.get()
 
 

@@ -11,14 +11,16 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from steward.cases.messages import SecurityAlert
 from steward.cases.models import Party, Priority, Status, TimelineEvent
 from steward.core import crypto
 from steward.core.models import AuditEntry, DataKey
 from steward.registry.models import Identity, System
 from steward.reports import receipts
 from steward.reports.models import Report
+from tests.conftest import queued
 
-from .helpers import CODE_RE, NARRATIVE, enqueued, report_data
+from .helpers import CODE_RE, NARRATIVE, report_data
 
 pytestmark = pytest.mark.django_db
 
@@ -163,11 +165,10 @@ def test_an_account_already_known_is_not_duplicated():
     assert Party.objects.count() == 2
 
 
-def test_danger_now_makes_the_case_p1_and_alerts_security(django_capture_on_commit_callbacks):
+def test_danger_now_makes_the_case_p1_and_alerts_security():
     client = Client()
     data = report_data(client, danger_now="yes")
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/report/", data)
+    response = client.post("/report/", data)
 
     assert response.status_code == 200
     report = Report.objects.get()
@@ -175,20 +176,18 @@ def test_danger_now_makes_the_case_p1_and_alerts_security(django_capture_on_comm
     assert report.case.priority == Priority.P1
     assert report.case.danger is True
     assert TimelineEvent.objects.filter(case=report.case, kind="safety_alert").exists()
-    alerts = enqueued("notify_security")
-    assert [alert.args for alert in alerts] == [[report.case.pk]]
+    assert queued(SecurityAlert) == [SecurityAlert(case=report.case.pk)]
     assert b"You told us someone is in danger right now" in response.content
     assert b"call your local emergency number" in response.content
 
 
-def test_no_danger_means_no_alert_and_no_emergency_banner(django_capture_on_commit_callbacks):
+def test_no_danger_means_no_alert_and_no_emergency_banner():
     client = Client()
     data = report_data(client)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/report/", data)
+    response = client.post("/report/", data)
 
     assert Report.objects.get().case.priority is None
-    assert enqueued("notify_security") == []
+    assert queued(SecurityAlert) == []
     assert b"You told us someone is in danger right now" not in response.content
 
 

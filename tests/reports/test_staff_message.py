@@ -7,10 +7,9 @@ from django.test import Client
 
 from steward.cases.models import Case, TimelineEvent
 from steward.core.models import AuditEntry
+from steward.reports.messages import ReporterNotice
 from steward.reports.models import Message
-from tests.conftest import login, make_staff
-
-from .helpers import enqueued
+from tests.conftest import login, make_staff, queued
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +23,8 @@ def url(report) -> str:
     return f"/staff/reports/{report.pk}/message/"
 
 
-def test_a_triager_writes_to_the_reporter(report, triager, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = login(triager).post(url(report), {"body": "Could you tell us when it started?"}, follow=True)
+def test_a_triager_writes_to_the_reporter(report, triager):
+    response = login(triager).post(url(report), {"body": "Could you tell us when it started?"}, follow=True)
 
     assert response.redirect_chain[0] == (f"/staff/cases/{report.case_id}/", 302)
     message = Message.objects.get()
@@ -37,7 +35,7 @@ def test_a_triager_writes_to_the_reporter(report, triager, django_capture_on_com
     assert TimelineEvent.objects.filter(case=report.case, kind="message_to_reporter").exists()
     assert AuditEntry.objects.filter(action="report.message", actor=triager).exists()
     assert "Message sent." in response.content.decode()
-    assert [result.args for result in enqueued("notify_reporter")] == [[report.pk]]
+    assert queued(ReporterNotice) == [ReporterNotice(report=report.pk)]
 
 
 def test_the_assigned_handler_may_write(report, handler):
@@ -51,7 +49,7 @@ def test_an_empty_message_is_refused(report, triager):
 
     assert "The message is empty." in response.content.decode()
     assert Message.objects.count() == 0
-    assert enqueued("notify_reporter") == []
+    assert queued(ReporterNotice) == []
 
 
 def test_an_unrelated_handler_is_refused(report, handler, unrelated):

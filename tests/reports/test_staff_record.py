@@ -6,12 +6,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from steward.cases.messages import SecurityAlert
 from steward.cases.models import TimelineEvent
 from steward.core.models import AuditEntry
 from steward.reports.models import Evidence, Report
-from tests.conftest import login, make_staff
+from tests.conftest import login, make_staff, queued
 
-from .helpers import CODE_RE, NARRATIVE, enqueued, png_upload, snapshot
+from .helpers import CODE_RE, NARRATIVE, png_upload, snapshot
 
 pytestmark = pytest.mark.django_db
 URL = "/staff/reports/new/"
@@ -160,13 +161,12 @@ def test_an_account_that_is_not_staff_is_refused(db):
     assert login(member).get(URL).status_code == 403
 
 
-def test_a_recorded_report_of_danger_is_p1_and_alerts_security(triager, django_capture_on_commit_callbacks):
+def test_a_recorded_report_of_danger_is_p1_and_alerts_security(triager):
     client = login(triager)
     data = staff_data(client, channel="in_person", danger_now="yes")
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(URL, data)
+    response = client.post(URL, data)
 
     assert response.status_code == 200
     case = Report.objects.get().case
     assert case.priority == "P1"
-    assert [result.args for result in enqueued("notify_security")] == [[case.pk]]
+    assert queued(SecurityAlert) == [SecurityAlert(case=case.pk)]

@@ -31,5 +31,5 @@ class Command(BaseCommand):
         else:
             checkpoint = audit.latest_checkpoint()
         if checkpoint is None:
-            raise CommandError("No checkpoint signed yet: run `manage.py run_sequencer` or pass --now", returncode=1)
+            raise CommandError("No checkpoint signed yet: run `manage.py run_worker` or pass --now", returncode=1)
         self.stdout.write(checkpoint.to_json())

@@ -1,22 +1,19 @@
 """The audit log's sequencer: every fraction of a second it gives the committed entries their
 positions and hashes, and it signs a checkpoint every minute or thousand entries.
 
-Run it beside the task worker (`bin/run` does); `--once` does one round, for tests and cron.
-Any number may run: they take turns on the log head's row lock."""
+The worker (`manage.py run_worker`) runs the same loop in a thread of its own; this command
+runs it alone, for an operator who wants a dedicated process; `--once` does one round, for
+tests and cron. Any number may run: they take turns on the log head's row lock."""
 
 from __future__ import annotations
 
-import logging
-import time
+import threading
 from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError, connection
 
 from steward.core import audit
-
-log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -43,15 +40,8 @@ class Command(BaseCommand):
             done = audit.sequence_and_sign(**step)
             self.stdout.write(f"Sequenced {done} audit entries")
             return
+        stop = threading.Event()
         try:
-            while True:
-                try:
-                    audit.sequence_and_sign(**step)
-                except DatabaseError:
-                    # The database went away or restarted: reconnect on the next round, lose nothing.
-                    log.exception("audit sequencer round failed; retrying")
-                    connection.close()
-                    time.sleep(1)
-                time.sleep(options["interval"])
+            audit.run_forever(stop, interval=options["interval"], **step)
         except KeyboardInterrupt:
-            return
+            stop.set()

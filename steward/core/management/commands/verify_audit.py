@@ -50,7 +50,7 @@ class Command(BaseCommand):
         waiting = audit.unsequenced_older_than(timedelta(seconds=options["unsequenced_after"]))
         if waiting:
             problems.append(f"{waiting} entries without a position for more than {options['unsequenced_after']:g} s "
-                            "(is `manage.py run_sequencer` running?)")
+                            "(is `manage.py run_worker` running?)")
         if problems:
             listing = "\n".join(f"  - {problem}" for problem in problems)
             raise CommandError(f"Audit log broken: {len(problems)} problem(s)\n{listing}", returncode=1)

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from steward.core.roles import Role
 from steward.staff import services
-from steward.staff.tasks import invitation_link
+from steward.staff.notifications import invitation_link
 
 
 class Command(BaseCommand):
@@ -45,6 +45,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Created {user.username}; no invitation was emailed.")
         else:
             self.stdout.write(f"Created {user.username}; an invitation to {user.email} is queued "
-                              "(the task worker sends it).")
+                              "(the worker sends it).")
         if options["print_link"]:
             self.stdout.write(f"Invitation link (works once): {invitation_link(user)}")

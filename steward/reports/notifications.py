@@ -1,23 +1,24 @@
-"""Emails to reporters, in their language. They never contain report content or the
-receipt code: a mailbox is not a safe place for either."""
+"""Delivery of the emails to reporters, in their language. They never contain report content or
+the receipt code: a mailbox is not a safe place for either."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.tasks import task
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from steward.core import outbox
 
-def _send(report_id: int, subject: str, body: str) -> None:
-    from .models import Report
+from .messages import AcknowledgeReport, ReporterNotice
+from .models import Report
 
+
+def _send(report_id: int, subject: str, body: str, delivery: outbox.Delivery) -> bool:
     report = Report.objects.select_related("data_key").filter(pk=report_id).first()
     if report is None or not report.contact_email_sealed or report.data_key.wrapped is None:
-        return  # erased or anonymous meanwhile
+        return False  # erased or anonymous meanwhile
     language = report.preferred_language or settings.LANGUAGE_CODE
     with translation.override(language):
         context = {
@@ -26,7 +27,8 @@ def _send(report_id: int, subject: str, body: str) -> None:
             "ack_hours": settings.STEWARD_ACK_HOURS,
             "response_days": settings.STEWARD_FIRST_RESPONSE_DAYS,
         }
-        send_mail(_(subject) % context, _(body) % context, None, [report.contact_email])
+        delivery.email(_(subject) % context, _(body) % context, [report.contact_email])
+    return True
 
 
 # Marked with gettext_noop here and translated when sent, in the reporter's language.
@@ -45,11 +47,11 @@ MESSAGE_BODY = gettext_noop(
 )
 
 
-@task()
-def acknowledge_report(report_id: int) -> None:
-    _send(report_id, ACK_SUBJECT, ACK_BODY)
+@outbox.handler(AcknowledgeReport)
+def acknowledge_report(message: AcknowledgeReport, delivery: outbox.Delivery) -> bool:
+    return _send(message.report, ACK_SUBJECT, ACK_BODY, delivery)
 
 
-@task()
-def notify_reporter(report_id: int) -> None:
-    _send(report_id, MESSAGE_SUBJECT, MESSAGE_BODY)
+@outbox.handler(ReporterNotice)
+def notify_reporter(message: ReporterNotice, delivery: outbox.Delivery) -> bool:
+    return _send(message.report, MESSAGE_SUBJECT, MESSAGE_BODY, delivery)

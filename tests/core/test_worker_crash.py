@@ -1,0 +1,168 @@
+"""The worker killed with SIGKILL in the middle of sending 30 emails, then started again:
+every email reaches a real SMTP server, none is lost, and the only one that can arrive twice
+(the one in flight at the kill) is marked uncertain in its outbox row.
+
+The worker runs as a real process (`manage.py run_worker`) against a database both it and
+the test can see: on PostgreSQL the test database (committed rows, `transaction=True`), on
+SQLite a migrated database file of its own (pytest-django's SQLite test database lives in
+memory)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import connection
+
+from steward.core.models import OutboxMessage
+
+ROOT = Path(__file__).resolve().parents[2]
+MESSAGES = 30
+
+
+def seed() -> None:
+    """30 staff invitations: 30 emails waiting in the outbox."""
+    from steward.staff import services
+
+    for n in range(MESSAGES):
+        services.invite_staff(by=None, username=f"crash{n}", email=f"crash{n}@example.org", roles=["triager"])
+
+
+# The same, in the process that migrates the SQLite file (one start-up instead of two).
+SQLITE_SETUP = f"""
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from steward.staff import services
+for n in range({MESSAGES}):
+    services.invite_staff(by=None, username=f"crash{{n}}", email=f"crash{{n}}@example.org", roles=["triager"])
+"""
+
+
+class Inbox:
+    """An SMTP server's handler that takes a moment per message and keeps each Message-ID."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(0.05)  # a real server's pace, so the kill lands mid-way
+        with self.lock:
+            self.ids.append(str(message_from_bytes(envelope.content)["Message-ID"]))
+        return "250 Message accepted for delivery"
+
+    def received(self) -> list[str]:
+        with self.lock:
+            return list(self.ids)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(condition: Callable[[], bool], what: str, seconds: float = 45) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def shared_database(tmp_path: Path, transactional_db: Any) -> tuple[str, Callable[[], list[dict[str, Any]]]]:
+    """A database URL the worker process can use, with 30 emails waiting in its outbox, and a way
+    to read the outbox rows from it."""
+    if connection.vendor == "postgresql":
+        seed()
+        db = connection.settings_dict
+        url = f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+        def rows() -> list[dict[str, Any]]:
+            return list(OutboxMessage.objects.values("idempotency_key", "status", "uncertain", "attempts"))
+
+        return url, rows
+    path = tmp_path / "worker.sqlite3"
+    subprocess.run([sys.executable, "manage.py", "shell", "-v0", "-c", SQLITE_SETUP], cwd=ROOT,
+                   env=environment(f"sqlite:///{path}", 0), check=True, timeout=180)
+
+    def sqlite_rows() -> list[dict[str, Any]]:
+        with sqlite3.connect(path, timeout=20) as db:
+            found = db.execute("SELECT idempotency_key, status, uncertain, attempts FROM core_outboxmessage").fetchall()
+        return [{"idempotency_key": k, "status": s, "uncertain": bool(u), "attempts": a} for k, s, u, a in found]
+
+    return f"sqlite:///{path}", sqlite_rows
+
+
+def environment(database_url: str, smtp_port: int) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url, "DATABASE_CONN_MAX_AGE": "0",
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_port), "EMAIL_TIMEOUT": "10",
+            # A claim left by the killed worker lapses after 2 s, so the restarted one resends it soon.
+            "STEWARD_OUTBOX_LEASE_SECONDS": "2"}
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen([sys.executable, "manage.py", "run_worker", "--no-tasks"], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+
+
+def test_a_worker_killed_mid_send_loses_nothing_and_repeats_only_what_it_must(smtp, shared_database, tmp_path):
+    inbox, port = smtp
+    url, rows = shared_database
+    env = environment(url, port)
+    assert len(rows()) == MESSAGES and {row["status"] for row in rows()} == {"pending"}
+    log = tmp_path / "worker.log"
+
+    first = start_worker(env, log)
+    try:
+        wait_until(lambda: len(inbox.received()) >= 8, "the first worker has sent a few")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    at_kill = len(set(inbox.received()))
+    assert at_kill < MESSAGES, "the worker finished before it was killed: the test proves nothing"
+
+    second = start_worker(env, log)
+    try:
+        wait_until(lambda: all(row["status"] == "sent" for row in rows()), "every row is sent", seconds=60)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+
+    expected = {f"<{row['idempotency_key']}@example.org>" for row in rows()}
+    arrivals = Counter(inbox.received())
+    assert set(arrivals) == expected, log.read_text()  # every message arrived
+    twice = {message_id for message_id, count in arrivals.items() if count > 1}
+    assert len(twice) <= 1 and max(arrivals.values()) <= 2  # only the one in flight at the kill
+    by_id = {f"<{row['idempotency_key']}@example.org>": row for row in rows()}
+    assert all(by_id[message_id]["uncertain"] for message_id in twice)
+    assert sum(row["uncertain"] for row in rows()) <= 1
+    assert all(row["attempts"] == 1 for message_id, row in by_id.items() if not row["uncertain"])
