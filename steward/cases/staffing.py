@@ -4,7 +4,6 @@ back to the triage queue) and their open consultations are withdrawn, in the sam
 
 from __future__ import annotations
 
-
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
