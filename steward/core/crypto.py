@@ -41,6 +41,7 @@ from typing import Any
 
 import tink
 from django.conf import settings
+from django.core import checks
 from django.db import models
 from django.utils import timezone
 from tink import aead, secret_key_access
@@ -467,6 +468,16 @@ def parse_index_keys(text: str) -> tuple[tuple[int, bytes | None], ...]:
                 raise IndexKeyError(f"STEWARD_BLIND_INDEX_KEYS: version {version} has no key")
             versions.append((version, _decode_index_key(encoded, f"STEWARD_BLIND_INDEX_KEYS version {version}")))
     return tuple(versions)
+
+
+@checks.register(checks.Tags.security)
+def check_index_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """A malformed STEWARD_BLIND_INDEX_KEYS stops the processes at start, not at the first look-up."""
+    try:
+        parse_index_keys(settings.STEWARD_BLIND_INDEX_KEYS)
+    except IndexKeyError as error:
+        return [checks.Error(str(error), hint="Use the value `manage.py rotate_index_key` printed.", id="steward.E102")]
+    return []
 
 
 def index_key_versions() -> list[int]:

@@ -204,3 +204,11 @@ def test_status_counts_what_is_left(settings, people):
     assert "current 2" in status and "Report: 1 stored indexes under an older key" in status
     assert "Identity: 1" in status and "Subscriber: 1" in status
     assert KEY not in status and settings.STEWARD_BLIND_INDEX_KEYS.split()[0] not in status
+
+
+def test_a_malformed_setting_stops_the_processes_at_start(settings):
+    settings.STEWARD_BLIND_INDEX_KEYS = "2"
+    assert [(e.id, e.msg) for e in crypto.check_index_keys()] == [
+        ("steward.E102", "STEWARD_BLIND_INDEX_KEYS: version 2 has no key")]
+    settings.STEWARD_BLIND_INDEX_KEYS = f"2:{KEY} 1"
+    assert crypto.check_index_keys() == []
