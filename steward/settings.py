@@ -65,8 +65,10 @@ if not SECRET_KEY:
 # Key-encryption key (a Tink AEAD keyset in JSON) that wraps every per-case data key.
 STEWARD_KEK = env_str("STEWARD_KEK")
 STEWARD_KEK_FILE = env_str("STEWARD_KEK_FILE")
-# Key for keyed hashes: receipt codes and blind indexes of identifiers.
+# Key for keyed hashes: receipt codes and form tokens (never rotated), and version 1 of the blind indexes.
 STEWARD_INDEX_KEY = env_str("STEWARD_INDEX_KEY")
+# Blind-index keys by version, current first ("2:<base64> 1"); empty means version 1 only (see core.crypto).
+STEWARD_BLIND_INDEX_KEYS = env_str("STEWARD_BLIND_INDEX_KEYS")
 if PRODUCTION and not (STEWARD_KEK or STEWARD_KEK_FILE):
     raise ImproperlyConfigured("STEWARD_KEK or STEWARD_KEK_FILE must be set when STEWARD_ENV=production")
 if PRODUCTION and not STEWARD_INDEX_KEY:

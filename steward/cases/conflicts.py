@@ -48,7 +48,7 @@ def email_matched_staff_ids(case: Case) -> set[int]:
     ids: set[int] = set()
     if indexes:
         for pk, email in User.objects.filter(is_staff=True).exclude(email="").values_list("pk", "email"):
-            if crypto.blind_index(email, purpose="email") in indexes:
+            if not indexes.isdisjoint(crypto.blind_indexes(email, purpose="email")):
                 ids.add(pk)
     return ids
 
@@ -74,12 +74,15 @@ def _record(case: Case, user: User, *, source: str, by: User | None = None, reas
     conflict = CaseConflict.objects.filter(case=case, user=user).first()
     if conflict is not None and conflict.status == Status.CONFIRMED:
         return None
-    sealed = case.seal(reason, "conflict_reason") if reason.strip() else None
+    reason = reason if reason.strip() else ""
     if conflict is None:
-        conflict = CaseConflict.objects.create(case=case, user=user, source=source, reason_sealed=sealed)
+        conflict = CaseConflict(case=case, user=user, source=source)
+        conflict.reason = reason
+        conflict.save(force_insert=True)
     else:
         conflict.source, conflict.status = source, Status.CONFIRMED
-        conflict.reason_sealed = sealed or conflict.reason_sealed
+        if reason:
+            conflict.reason = reason
         conflict.save(update_fields=["source", "status", "reason_sealed"])
     withdrawn = _take_off(case, user, by)
     extra = {"from_case": from_case.reference} if from_case is not None else {}

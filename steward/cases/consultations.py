@@ -41,9 +41,10 @@ def request_consultation(case: Case, *, by: User, consultant: User, kind: str, p
         raise DomainError(_("%(name)s is not a %(kind)s consultant.") % {"name": name, "kind": Consultation.Kind(kind).label})
     if access.facts(consultant, case).conflicted:
         raise DomainError(_("%(name)s has a conflict of interest on this case and cannot be consulted.") % {"name": name})
-    consultation = Consultation.objects.create(
-        case=case, consultant=consultant, kind=kind, requested_by=by, question_sealed=case.seal(question, "consultation_question"),
-        **{f"shares_{part}": part in parts for part in access.PARTS})
+    consultation = Consultation(case=case, consultant=consultant, kind=kind, requested_by=by,
+                                **{f"shares_{part}": part in parts for part in access.PARTS})
+    consultation.question = question
+    consultation.save(force_insert=True)
     services.record_event(case, "consultation_requested", by, about=str(Consultation.Kind(kind).label), consultant=name)
     audit.record(by, "case.consultation_request", case, ip=ip, detail={
         "consultation": consultation.pk, "consultant": consultant.pk, "kind": kind, "parts": sorted(parts)})
@@ -62,7 +63,7 @@ def answer_consultation(consultation: Consultation, *, by: User, answer: str, ip
         raise DomainError(_("This consultation is no longer open."))
     if not answer.strip():
         raise DomainError(_("The answer is empty."))
-    consultation.answer_sealed = case.seal(answer, "consultation_answer")
+    consultation.answer = answer
     consultation.status, consultation.answered_at = Consultation.Status.ANSWERED, timezone.now()
     consultation.save(update_fields=["answer_sealed", "status", "answered_at"])
     services.record_event(case, "consultation_answered", by, about=str(consultation.get_kind_display()))

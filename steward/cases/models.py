@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from steward.core import access, crypto
-from steward.core.errors import DomainError
 from steward.core.models import DataKey
 from steward.registry.models import Person
 
@@ -76,6 +75,17 @@ class ErasureReason(models.TextChoices):
     MISTAKE = "mistake", _("Opened by mistake or spam")
 
 
+ERASED = _("This case was erased: nothing can be added to it.")
+
+
+def case_sealed(field: str, *, key: str = "case.data_key", column: str | None = None,
+                erased_reads_as: str | None = None) -> crypto.Sealed:
+    """A sealed text of a case's row, under the case's data key (field ``case.<field>``).
+
+    Writing to an erased case is refused with a message for the user, as a domain error."""
+    return crypto.Sealed(f"case.{field}", key=key, column=column, erased=ERASED, erased_reads_as=erased_reads_as)
+
+
 class Case(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(max_length=2, choices=Priority.choices, null=True, blank=True)
@@ -94,8 +104,10 @@ class Case(models.Model):
     data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
     row_uuid = crypto.row_uuid_field()  # sealed values are bound to it (see core.crypto)
     decision_summary_sealed = crypto.SealedField(null=True, blank=True)
+    decision_summary = case_sealed("decision_summary", key="data_key")
     # A short neutral title staff give the case (never the reporter's words unless someone types them), sealed.
     title_sealed = crypto.SealedField(null=True, blank=True)
+    title = case_sealed("title", key="data_key", erased_reads_as="")  # empty when there is none or the case was erased
     # Crypto-erasure: the case's and its reports' data keys are destroyed; what stays is not sensitive.
     erased_at = models.DateTimeField(null=True, blank=True)
     erasure_reason = models.CharField(max_length=20, choices=ErasureReason.choices, blank=True)
@@ -129,24 +141,6 @@ class Case(models.Model):
     @property
     def is_erased(self) -> bool:
         return self.erased_at is not None
-
-    def seal(self, value: str, field: str) -> crypto.Pending:
-        """Seal with the case's key, for the row (this case, a note, a decision…) the value is saved in."""
-        if self.erased_at is not None:
-            raise DomainError(_("This case was erased: nothing can be added to it."))
-        return crypto.pending(self.data_key, value, field=f"case.{field}")
-
-    def unseal(self, blob: bytes | memoryview | None, field: str, *, row: models.Model) -> str:
-        return crypto.unseal(self.data_key, blob, field=f"case.{field}", row=row.row_uuid)  # type: ignore[attr-defined]
-
-    @property
-    def decision_summary(self) -> str:
-        return self.unseal(self.decision_summary_sealed, "decision_summary", row=self)
-
-    @property
-    def title(self) -> str:
-        """The staff-given title; empty when there is none or the case was erased."""
-        return "" if self.erased_at is not None else self.unseal(self.title_sealed, "title", row=self)
 
     # Need to know: the facts `core.access` decides on (see the policy there).
 
@@ -213,13 +207,10 @@ class TimelineEvent(models.Model):
     # Non-sensitive facts only (statuses, priorities, ids); free text goes in detail_sealed.
     data = models.JSONField(default=dict, blank=True)
     detail_sealed = crypto.SealedField(null=True, blank=True)
+    detail = case_sealed("timeline")
 
     class Meta:
         ordering = ["at", "pk"]
-
-    @property
-    def detail(self) -> str:
-        return self.case.unseal(self.detail_sealed, "timeline", row=self)
 
     def describe(self) -> str:
         return timeline.describe(self.kind, self.data)
@@ -227,10 +218,10 @@ class TimelineEvent(models.Model):
     @classmethod
     def add(cls, case: Case, kind: str, by: Any = None, detail: str = "", **data: object) -> TimelineEvent:
         """Add an event to the case's timeline; `detail` (free text) is sealed with the case's key."""
-        return cls.objects.create(
-            case=case, kind=kind, actor=by if by is not None and by.is_authenticated else None, data=data,
-            detail_sealed=case.seal(detail, "timeline") if detail else None,
-        )
+        event = cls(case=case, kind=kind, actor=by if by is not None and by.is_authenticated else None, data=data)
+        event.detail = detail
+        event.save(force_insert=True)
+        return event
 
 
 class Note(models.Model):
@@ -241,13 +232,10 @@ class Note(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     body_sealed = crypto.SealedField()
+    body = case_sealed("note")
 
     class Meta:
         ordering = ["at", "pk"]
-
-    @property
-    def body(self) -> str:
-        return self.case.unseal(self.body_sealed, "note", row=self)
 
 
 class Triage(models.Model):
@@ -258,20 +246,18 @@ class Triage(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     answers_sealed = crypto.SealedField()
+    answers_json = case_sealed("triage_answers", column="answers_sealed")
     proposed = models.CharField(max_length=2, choices=Priority.choices)
     priority = models.CharField(max_length=2, choices=Priority.choices)
     reason_sealed = crypto.SealedField()
+    reason = case_sealed("triage_reason")
 
     class Meta:
         ordering = ["at", "pk"]
 
     @property
-    def reason(self) -> str:
-        return self.case.unseal(self.reason_sealed, "triage_reason", row=self)
-
-    @property
     def answers(self) -> dict[str, object]:
-        return json.loads(self.case.unseal(self.answers_sealed, "triage_answers", row=self) or "{}")
+        return json.loads(self.answers_json or "{}")  # type: ignore[no-any-return]
 
 
 class CaseConflict(models.Model):
@@ -300,15 +286,12 @@ class CaseConflict(models.Model):
     # Only a confirmed conflict hides the case; a possible one waits for a triager.
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
     reason_sealed = crypto.SealedField(null=True, blank=True)
+    reason = case_sealed("conflict_reason")
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["at", "pk"]
         constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_conflict_unique")]
-
-    @property
-    def reason(self) -> str:
-        return self.case.unseal(self.reason_sealed, "conflict_reason", row=self)
 
 
 class Consultation(models.Model):
@@ -341,7 +324,9 @@ class Consultation(models.Model):
     shares_notes = models.BooleanField(default=False)
     shares_parties = models.BooleanField(default=False)
     question_sealed = crypto.SealedField()
+    question = case_sealed("consultation_question")
     answer_sealed = crypto.SealedField(null=True, blank=True)
+    answer = case_sealed("consultation_answer")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     answered_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -364,11 +349,3 @@ class Consultation(models.Model):
         names = {"summary": _("summary"), "reports": _("reports"), "evidence": _("evidence"), "notes": _("notes"),
                  "parties": _("people involved")}
         return [str(names[part]) for part in access.PARTS if part in self.scope]
-
-    @property
-    def question(self) -> str:
-        return self.case.unseal(self.question_sealed, "consultation_question", row=self)
-
-    @property
-    def answer(self) -> str:
-        return self.case.unseal(self.answer_sealed, "consultation_answer", row=self)

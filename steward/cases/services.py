@@ -88,7 +88,7 @@ def set_case_title(case: Case, *, by: User, title: str, ip: str | None = None) -
         raise DomainError(_("The title is longer than %(limit)s characters.") % {"limit": TITLE_MAX_LENGTH})
     if title == case.title:
         return case
-    case.title_sealed = case.seal(title, "title") if title else None
+    case.title = title
     case.save(update_fields=["title_sealed"])
     record_event(case, "titled" if title else "untitled", by, title)
     audit.record(by, "case.title", case, ip=ip)
@@ -113,9 +113,9 @@ def triage_case(case: Case, *, by: User, answers: TriageAnswers, priority: str, 
     case.ongoing = answers.ongoing
     case.due_at = sla.due(priority, start=now)
     case.save(update_fields=["priority", "rank", "status", "triaged_at", "danger", "ongoing", "due_at"])
-    Triage.objects.create(case=case, by=by, proposed=proposed, priority=priority,
-                          answers_sealed=case.seal(json.dumps(asdict(answers)), "triage_answers"),
-                          reason_sealed=case.seal(reason, "triage_reason"))
+    triage = Triage(case=case, by=by, proposed=proposed, priority=priority)
+    triage.answers_json, triage.reason = json.dumps(asdict(answers)), reason
+    triage.save(force_insert=True)
     record_event(case, "triaged", by, reason, priority=priority, proposed=str(proposed))
     if old_status != Status.TRIAGED:
         record_event(case, "status", by, old=old_status, new=Status.TRIAGED)
@@ -170,7 +170,7 @@ def decide_case(case: Case, *, by: User, decision_summary: str, ip: str | None =
     if not decision_summary.strip():
         raise DomainError(_("Write the decision summary the reporter will see."))
     _check_move(case, Status.DECIDED)
-    case.decision_summary_sealed = case.seal(decision_summary, "decision_summary")
+    case.decision_summary = decision_summary
     return _change_status(case, by=by, to=Status.DECIDED, reason="", ip=ip)
 
 
@@ -198,7 +198,9 @@ def add_note(case: Case, *, by: User, body: str, ip: str | None = None) -> Note:
     access.require(by, "note", case)
     if not body.strip():
         raise DomainError(_("The note is empty."))
-    note = Note.objects.create(case=case, author=by, body_sealed=case.seal(body, "note"))
+    note = Note(case=case, author=by)
+    note.body = body
+    note.save(force_insert=True)
     record_event(case, "note", by)
     audit.record(by, "case.note", case, ip=ip, detail={"note": note.pk})
     return note
@@ -292,8 +294,9 @@ def merge_cases(target: Case, sources: Iterable[Case], *, by: User, ip: str | No
             Party.objects.get_or_create(case=target, person=party.person, role=party.role)
         conflicts.carry_over(source, target, by=by, ip=ip)  # declared and confirmed conflicts follow the reports
         for note in source.notes.all():  # notes are sealed with the case key: reseal under the target's
-
-            Note.objects.create(case=target, author=note.author, at=note.at, body_sealed=target.seal(note.body, "note"))
+            moved = Note(case=target, author=note.author, at=note.at)
+            moved.body = note.body
+            moved.save(force_insert=True)
         old = source.status
         source.status, source.closed_at, source.merged_into = Status.CLOSED, timezone.now(), target
         source.save(update_fields=["status", "closed_at", "merged_into"])

@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Steward core"
 
     def ready(self) -> None:
-        from . import auth_events, mfa_secrets, ratelimit  # noqa: F401  (ratelimit registers its system check)
+        from . import auth_events, crypto, mfa_secrets, ratelimit  # noqa: F401  (crypto and ratelimit register system checks)
 
         auth_events.connect()
         mfa_secrets.connect()

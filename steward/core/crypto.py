@@ -7,14 +7,20 @@ or row fails to open (`SealError`) instead of showing the wrong text.
 Row binding. A row's primary key is not known before it is inserted, so every model
 holding sealed fields has ``row_uuid``: a random UUID given when the object is created,
 never changed, unique in its table. The associated data is ``"<key id>:<field>:<row_uuid>"``.
-A model's seal helper (``case.seal(text, "note")``, ``crypto.pending(key, text, field=…)``)
-returns a `Pending` value instead of bytes; the model's `SealedField` seals it for its own
-row when the row is saved (insert, ``save(update_fields=…)``, ``bulk_create``), so callers
-need not know the row. A `Pending` value never reaches the database any other way
-(``QuerySet.update`` and ``bulk_update`` refuse it) and never shows its text in a repr.
-Opening needs the row: ``case.unseal(blob, "note", row=note)``,
-``crypto.unseal(key, blob, field=…, row=row.row_uuid)``. Values alone under their key and
-field (an evidence file, bound to its random stored name) pass ``row=None``.
+
+Models read and write sealed columns through one descriptor, `Sealed`, declared next to
+the column (``body = Sealed("case.note", key="case.data_key")`` beside ``body_sealed``):
+``note.body`` opens the column with the row's data key and row binding (once per instance
+and stored value), ``note.body = text`` (or ``Note(body=text)``) puts a `Pending` value in
+the column, which the model's `SealedField` seals for its own row when the row is saved
+(insert, ``save(update_fields=…)``, ``bulk_create``). A `Pending` value never reaches the
+database any other way (``QuerySet.update`` and ``bulk_update`` refuse it) and never shows
+its text in a repr. `seal`/`unseal` remain the primitives under the descriptor, for values
+that are not model columns (second-factor secrets, evidence files bound to their stored name,
+which pass ``row=None``) and for migrations, whose historical models have no descriptors.
+
+Blind indexes (look-ups of sealed identifiers) are keyed by versioned index keys so the
+key can be rotated (`rotate_index_key`); see `blind_index` below.
 """
 
 from __future__ import annotations
@@ -35,11 +41,13 @@ from typing import Any
 
 import tink
 from django.conf import settings
+from django.core import checks
 from django.db import models
 from django.utils import timezone
 from tink import aead, secret_key_access
 from tink.proto import aes_gcm_pb2, tink_pb2
 
+from .errors import DomainError
 from .models import DataKey
 from .private_files import private_dir, write_private_text
 
@@ -200,18 +208,20 @@ def unseal(key: DataKey, blob: bytes | memoryview | None, *, field: str, row: Ro
 class Pending:
     """Text to seal for the row it is saved in; the row's `SealedField` seals it on save."""
 
-    __slots__ = ("field", "key", "value")
+    __slots__ = ("field", "key", "sealed", "value")
 
     def __init__(self, key: DataKey, value: str, field: str) -> None:
         if key.wrapped is None:
             raise KeyDestroyed(key.pk)
         self.key, self.value, self.field = key, value, field
+        self.sealed: bytes | None = None  # what it became on save, so the writer reads it back unopened
 
     def __repr__(self) -> str:
         return f"<Pending sealed {self.field}>"  # never the text: reprs reach logs and error pages
 
     def seal_for(self, row: Row) -> bytes:
-        return seal(self.key, self.value, field=self.field, row=row)
+        self.sealed = seal(self.key, self.value, field=self.field, row=row)
+        return self.sealed
 
 
 def pending(key: DataKey, value: str, *, field: str) -> Pending:
@@ -241,6 +251,85 @@ class SealedField(models.BinaryField):
     def deconstruct(self) -> Any:
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.BinaryField", args, kwargs
+
+
+class _Opened(dict[str, tuple[Any, str]]):
+    """Per-instance cache of opened values: never shown in a repr, never pickled with the instance."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} opened sealed values>"
+
+    def __reduce__(self) -> Any:
+        return (_Opened, ())
+
+
+class Sealed(property):
+    """The text of a sealed column, declared on the model next to it.
+
+    ``Sealed("case.note", key="case.data_key")`` as ``body`` reads and writes ``body_sealed``
+    (or ``column=``): the value is bound to the data key at the dotted path ``key`` (from the
+    row), the field name given (the associated data's field, unchanged from earlier releases)
+    and the row's ``row_uuid``. Reading opens the column once per instance and stored value;
+    an empty column reads as "". Writing puts a `Pending` value in the column, sealed for the
+    row on save; "" (or None) empties a nullable column. Reading or writing a row whose data key
+    was destroyed (an erased case) raises `KeyDestroyed`, or the model's ``erased`` error for a
+    write; ``erased_reads_as`` gives reads a fixed value instead. A value copied from another
+    row, field or key raises `SealError`.
+
+    A `property` for Django, so the model's constructor and ``create()`` accept it by name (services
+    assign it after construction instead, which the type checker can follow).
+    """
+
+    def __init__(self, field: str, *, key: str, column: str | None = None, erased: Any = None,
+                 erased_reads_as: str | None = None) -> None:
+        super().__init__(doc=f"The sealed {field}.")
+        self.field, self.key_path, self.column = field, key.split("."), column
+        self.erased, self.erased_reads_as = erased, erased_reads_as
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.column = self.column or f"{name}_sealed"
+
+    def key_of(self, obj: Any) -> DataKey:
+        key = obj
+        for part in self.key_path:
+            key = getattr(key, part)
+        return key  # type: ignore[no-any-return]
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        blob = getattr(obj, self.column)  # type: ignore[arg-type]
+        if isinstance(blob, Pending):
+            return blob.value
+        opened = obj.__dict__.get("_sealed_opened")
+        if opened is not None and self.name in opened:
+            held, text = opened[self.name]
+            if held is blob or (isinstance(held, Pending) and held.sealed is not None and held.sealed is blob):
+                return text
+        if blob is None or len(blob) == 0:
+            return ""
+        key = self.key_of(obj)
+        if key.wrapped is None and self.erased_reads_as is not None:
+            return self.erased_reads_as
+        text = unseal(key, blob, field=self.field, row=obj.row_uuid)
+        obj.__dict__.setdefault("_sealed_opened", _Opened())[self.name] = (blob, text)
+        return text
+
+    def __set__(self, obj: Any, value: str | None) -> None:
+        if not value and obj._meta.get_field(self.column).null:
+            setattr(obj, self.column, None)  # type: ignore[arg-type]
+            return
+        key = self.key_of(obj)
+        if key.wrapped is None and self.erased is not None:
+            raise DomainError(self.erased)
+        held = Pending(key, value or "", self.field)
+        setattr(obj, self.column, held)  # type: ignore[arg-type]
+        obj.__dict__.setdefault("_sealed_opened", _Opened())[self.name] = (held, held.value)
+
+    def __delete__(self, obj: Any) -> None:
+        raise AttributeError(f"{self.name}: assign an empty value to clear a sealed column")
 
 
 def row_uuid_field() -> models.UUIDField:
@@ -315,24 +404,159 @@ def destroy(key: DataKey) -> None:
     key.save(update_fields=["wrapped", "destroyed_at"])
 
 
+def keyed_hash(value: str, *, purpose: str) -> str:
+    """HMAC-SHA256 under the server's index key (STEWARD_INDEX_KEY), for hashes of random secrets:
+    receipt codes, form tokens. It is never rotated: only the hash of a code is kept, so nothing
+    could be hashed again under a new key, and a leaked key does not help guess 100-bit codes."""
+    return hmac.new(_index_key(), f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+
+# --- Blind indexes ----------------------------------------------------------------------------
+#
+# A blind index finds a sealed identifier (an email address, an account handle) by a keyed hash
+# of it. Such values are guessable, so the index key must be rotatable. STEWARD_BLIND_INDEX_KEYS
+# lists the index keys by version, current first: "3:<base64> 2:<base64>"; the bare entry "1" is
+# version 1, the original key STEWARD_INDEX_KEY (the default when the setting is empty). Version 1
+# values are stored as the bare 64-hex hash (as before versions existed); later ones as
+# "v<N>:" + the hash cut to the column's 64 characters (still over 240 bits). Look-ups ask for
+# every listed version (`blind_indexes`), so they keep working while `rotate_index_key reindex`
+# recomputes stored values from the sealed plaintext.
+
+INDEX_LENGTH = 64
+
+
+class IndexKeyError(ValueError):
+    """STEWARD_BLIND_INDEX_KEYS is malformed; the message names the entry and the problem."""
+
+
+def _decode_index_key(text: str, name: str) -> bytes:
+    try:
+        key = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise IndexKeyError(f"{name} is not valid base64") from None
+    if len(key) < 32:
+        raise IndexKeyError(f"{name} must be at least 32 random bytes, base64-encoded")
+    return key
+
+
 @lru_cache(maxsize=1)
 def _index_key() -> bytes:
     if settings.STEWARD_INDEX_KEY:
-        key = base64.b64decode(settings.STEWARD_INDEX_KEY, validate=True)
-        if len(key) < 32:
-            raise ValueError("STEWARD_INDEX_KEY must be at least 32 random bytes, base64-encoded")
-        return key
+        return _decode_index_key(settings.STEWARD_INDEX_KEY, "STEWARD_INDEX_KEY")
     # Development only (production refuses to start without STEWARD_INDEX_KEY).
     return hashlib.sha256(b"steward-index:" + settings.SECRET_KEY.encode()).digest()
 
 
-def keyed_hash(value: str, *, purpose: str) -> str:
-    """HMAC-SHA256 under the server's index key: receipt codes and blind indexes."""
-    return hmac.new(_index_key(), f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
+@lru_cache(maxsize=8)
+def parse_index_keys(text: str) -> tuple[tuple[int, bytes | None], ...]:
+    """The versions of STEWARD_BLIND_INDEX_KEYS, current first; version 1's key is None (STEWARD_INDEX_KEY)."""
+    versions: list[tuple[int, bytes | None]] = []
+    for entry in text.replace(",", " ").split() or ["1"]:
+        number, _colon, encoded = entry.partition(":")
+        if not number.isdigit() or int(number) < 1:
+            raise IndexKeyError(f"STEWARD_BLIND_INDEX_KEYS: {entry[:8]!r}… does not start with a version number "
+                                "(\"<version>:<base64 key>\")")
+        version = int(number)
+        if any(version == seen for seen, _ in versions):
+            raise IndexKeyError(f"STEWARD_BLIND_INDEX_KEYS lists version {version} twice")
+        if version == 1:
+            if encoded:
+                raise IndexKeyError("STEWARD_BLIND_INDEX_KEYS: version 1 is STEWARD_INDEX_KEY; list it as a bare \"1\"")
+            versions.append((1, None))
+        else:
+            if not encoded:
+                raise IndexKeyError(f"STEWARD_BLIND_INDEX_KEYS: version {version} has no key")
+            versions.append((version, _decode_index_key(encoded, f"STEWARD_BLIND_INDEX_KEYS version {version}")))
+    return tuple(versions)
+
+
+@checks.register(checks.Tags.security)
+def check_index_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """A malformed STEWARD_BLIND_INDEX_KEYS stops the processes at start, not at the first look-up."""
+    try:
+        parse_index_keys(settings.STEWARD_BLIND_INDEX_KEYS)
+    except IndexKeyError as error:
+        return [checks.Error(str(error), hint="Use the value `manage.py rotate_index_key` printed.", id="steward.E102")]
+    return []
+
+
+def index_key_versions() -> list[int]:
+    """The configured blind-index key versions, current first."""
+    return [version for version, _ in parse_index_keys(settings.STEWARD_BLIND_INDEX_KEYS)]
+
+
+def format_index_keys(versions: Iterable[tuple[int, bytes | None]]) -> str:
+    return " ".join("1" if key is None else f"{version}:{base64.b64encode(key).decode()}" for version, key in versions)
+
+
+def _index_under(version: int, key: bytes | None, value: str, purpose: str) -> str:
+    digest = hmac.new(_index_key() if key is None else key, f"{purpose}\x00{value.strip().casefold()}".encode(),
+                      hashlib.sha256).hexdigest()
+    if version == 1:
+        return digest
+    prefix = f"v{version}:"
+    return prefix + digest[:INDEX_LENGTH - len(prefix)]
 
 
 def blind_index(value: str, *, purpose: str) -> str:
-    return keyed_hash(value.strip().casefold(), purpose=purpose)
+    """The index to store for ``value``: under the current index key, ignoring case and surrounding space."""
+    version, key = parse_index_keys(settings.STEWARD_BLIND_INDEX_KEYS)[0]
+    return _index_under(version, key, value, purpose)
+
+
+def blind_indexes(value: str, *, purpose: str) -> list[str]:
+    """Every index ``value`` may be stored under (current key first): look-ups filter with ``__in``."""
+    return [_index_under(version, key, value, purpose) for version, key in parse_index_keys(settings.STEWARD_BLIND_INDEX_KEYS)]
+
+
+def index_version(stored: str) -> int:
+    """The key version a stored index was made with (0 for an empty index)."""
+    if not stored:
+        return 0
+    if stored.startswith("v") and ":" in stored:
+        return int(stored[1:stored.index(":")])
+    return 1
+
+
+def index_prefix(version: int) -> str:
+    """What every stored index of ``version`` starts with (version 1 has none)."""
+    return "" if version == 1 else f"v{version}:"
+
+
+class BlindIndex:
+    """A model's blind-index column and how to compute it again from the row (for `rotate_index_key`).
+
+    ``purpose`` is fixed or takes the row; ``value`` takes the row and returns the plaintext that was indexed (it
+    opens the sealed column). Declared on the model: ``email_blind = BlindIndex("email_index", …)``.
+    """
+
+    def __init__(self, column: str, *, purpose: str | Callable[[Any], str], value: Callable[[Any], str],
+                 key: str = "data_key") -> None:
+        self.column, self.value, self.key_path = column, value, key.split(".")
+        self.purpose: Callable[[Any], str] = purpose if callable(purpose) else (lambda row: purpose)
+
+    def key_of(self, row: Any) -> DataKey:
+        for part in self.key_path:
+            row = getattr(row, part)
+        return row  # type: ignore[no-any-return]
+
+    def current(self, row: Any) -> str:
+        """The row's index under the current key, or "" when its data key was destroyed (nothing to find)."""
+        if self.key_of(row).wrapped is None:
+            return ""
+        return blind_index(self.value(row), purpose=self.purpose(row))
+
+
+def blind_index_columns() -> list[tuple[type[models.Model], BlindIndex]]:
+    """Every blind-index column the installed apps declare."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        for attribute in vars(model).values():
+            if isinstance(attribute, BlindIndex):
+                found.append((model, attribute))
+    return found
 
 
 def _token_aead(token: str, purpose: str) -> aead.Aead:

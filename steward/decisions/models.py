@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from steward.cases.models import Case
+from steward.cases.models import Case, case_sealed
 from steward.core import crypto
 from steward.registry.models import Person
 
@@ -55,7 +55,9 @@ class Decision(models.Model):
     decided_at = models.DateTimeField(default=timezone.now)
     # Sealed with the case key: gone when the case is erased.
     reporter_summary_sealed = crypto.SealedField()
+    reporter_summary = case_sealed("decision.reporter_summary")
     rationale_sealed = crypto.SealedField()
+    rationale = case_sealed("decision.rationale")
 
     objects = DecisionQuerySet.as_manager()
 
@@ -87,11 +89,3 @@ class Decision(models.Model):
         """What enforcement needs, readable even after the case was erased."""
         return {"outcome": self.outcome, "ban_until": self.ban_until.isoformat() if self.ban_until else None,
                 "subject": self.subject_id, "decided_at": self.decided_at.isoformat(), "case": self.case_id}
-
-    @property
-    def reporter_summary(self) -> str:
-        return self.case.unseal(self.reporter_summary_sealed, "decision.reporter_summary", row=self)
-
-    @property
-    def rationale(self) -> str:
-        return self.case.unseal(self.rationale_sealed, "decision.rationale", row=self)

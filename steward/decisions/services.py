@@ -64,11 +64,9 @@ def record_decision(case: Case, *, by: User, outcome: str, reporter_summary: str
     _validate(case, outcome=outcome, subject=subject, ban_until=ban_until, reporter_summary=reporter_summary,
               rationale=rationale, today=timezone.localdate())
     case = cases.decide_case(case, by=by, decision_summary=reporter_summary, ip=ip)
-    decision = Decision.objects.create(
-        case=case, subject=subject, outcome=outcome, ban_until=ban_until, decided_by=by,
-        reporter_summary_sealed=case.seal(reporter_summary, "decision.reporter_summary"),
-        rationale_sealed=case.seal(rationale, "decision.rationale"),
-    )
+    decision = Decision(case=case, subject=subject, outcome=outcome, ban_until=ban_until, decided_by=by)
+    decision.reporter_summary, decision.rationale = reporter_summary, rationale
+    decision.save(force_insert=True)
     cases.record_event(case, "decided", by, outcome=outcome,
                        ban_until=ban_until.isoformat() if ban_until else None)
     audit.record(by, "decision.record", decision, ip=ip, detail={

@@ -234,8 +234,11 @@ class Subscriber(models.Model):
     """
 
     email_index = models.CharField(max_length=64, unique=True)
+    email_blind = crypto.BlindIndex("email_index", purpose="guideline-subscriber",
+                                    value=lambda subscriber: subscriber.email)
     row_uuid = crypto.row_uuid_field()  # the address is bound to it (see core.crypto)
     email_sealed = crypto.SealedField()
+    email = crypto.Sealed("subscriber.email", key="data_key")
     data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
     language = models.CharField(max_length=16, default=SOURCE_LANGUAGE)
     created_at = models.DateTimeField(default=timezone.now)
@@ -246,7 +249,3 @@ class Subscriber(models.Model):
 
     def __str__(self) -> str:
         return f"Subscriber {self.pk}"
-
-    @property
-    def email(self) -> str:
-        return crypto.unseal(self.data_key, self.email_sealed, field="subscriber.email", row=self.row_uuid)

@@ -505,6 +505,11 @@ def email_index(email: str) -> str:
     return crypto.blind_index(email, purpose="guideline-subscriber")
 
 
+def email_indexes(email: str) -> list[str]:
+    """Every index the address may be stored under while an index-key rotation runs: for look-ups."""
+    return crypto.blind_indexes(email, purpose="guideline-subscriber")
+
+
 def subscription_languages() -> list[str]:
     return ["en", *locales.configured()]
 
@@ -520,12 +525,12 @@ def subscribe(email: str, *, language: str) -> Subscriber:
         raise DomainError(_("Enter a valid email address, like name@example.org."))
     if language not in subscription_languages():
         raise DomainError(_("Choose a language from the list."))
-    index = email_index(email)
-    subscriber = Subscriber.objects.select_for_update().filter(email_index=index).first()
+    subscriber = Subscriber.objects.select_for_update().filter(email_index__in=email_indexes(email)).first()
     if subscriber is None:
         key = _subscriber_key()
-        subscriber = Subscriber.objects.create(email_index=index, data_key=key, language=language,
-                                               email_sealed=crypto.pending(key, email, field="subscriber.email"))
+        subscriber = Subscriber(email_index=email_index(email), data_key=key, language=language)
+        subscriber.email = email
+        subscriber.save(force_insert=True)
         audit.record(None, "guidelines.subscribe", subscriber, actor_kind="public")
     elif subscriber.confirmed_at is None:
         subscriber.language = language
@@ -536,11 +541,25 @@ def subscribe(email: str, *, language: str) -> Subscriber:
 
 
 def confirm_token(subscriber: Subscriber) -> str:
-    return signing.dumps({"s": subscriber.pk, "i": subscriber.email_index[:16]}, salt=CONFIRM_SALT)
+    return signing.dumps({"s": subscriber.pk, "u": _link_binding(subscriber)}, salt=CONFIRM_SALT)
 
 
 def unsubscribe_token(subscriber: Subscriber) -> str:
-    return signing.dumps({"s": subscriber.pk, "i": subscriber.email_index[:16]}, salt=UNSUBSCRIBE_SALT)
+    return signing.dumps({"s": subscriber.pk, "u": _link_binding(subscriber)}, salt=UNSUBSCRIBE_SALT)
+
+
+def _link_binding(subscriber: Subscriber) -> str:
+    """What ties a link to this subscriber row and no later one: its row identifier, which, unlike the
+    address's blind index, survives an index-key rotation."""
+    return subscriber.row_uuid.hex[:16]
+
+
+def _link_matches(subscriber: Subscriber, data: dict[str, object]) -> bool:
+    if "u" in data:
+        return data["u"] == _link_binding(subscriber)
+    # Links sent before they carried the row identifier name the start of the address's index:
+    # they keep working while the index key they were made under is configured.
+    return data.get("i") in {index[:16] for index in email_indexes(subscriber.email)}
 
 
 def subscriber_for(token: str, *, purpose: str) -> Subscriber | None:
@@ -556,7 +575,7 @@ def subscriber_for(token: str, *, purpose: str) -> Subscriber | None:
     if not isinstance(subscriber_id, int):
         return None
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
-    if subscriber is None or subscriber.email_index[:16] != data.get("i"):
+    if subscriber is None or not _link_matches(subscriber, data):
         return None
     return subscriber
 

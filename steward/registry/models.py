@@ -37,16 +37,16 @@ class Identity(models.Model):
     system = models.CharField(max_length=16, choices=System.choices)
     row_uuid = crypto.row_uuid_field()  # the handle is bound to it (see core.crypto)
     handle_sealed = crypto.SealedField()
+    handle = crypto.Sealed("identity.handle", key="data_key")
     handle_index = models.CharField(max_length=64)
+    # The handle is stored normalised (see services.normalise_handle), so indexing it again needs nothing more.
+    handle_blind = crypto.BlindIndex("handle_index", purpose=lambda identity: f"identity:{identity.system}",
+                                     value=lambda identity: identity.handle)
     data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["system", "handle_index"], name="identity_unique_per_system")]
-
-    @property
-    def handle(self) -> str:
-        return crypto.unseal(self.data_key, self.handle_sealed, field="identity.handle", row=self.row_uuid)
 
     def __str__(self) -> str:
         return f"{self.get_system_display()} identity {self.pk}"

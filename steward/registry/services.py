@@ -28,7 +28,13 @@ def normalise_handle(system: str, handle: str) -> str:
 
 
 def handle_index(system: str, handle: str) -> str:
+    """The index to store for an account, under the current index key."""
     return crypto.blind_index(normalise_handle(system, handle), purpose=f"identity:{system}")
+
+
+def handle_indexes(system: str, handle: str) -> list[str]:
+    """Every index the account may be stored under while an index-key rotation runs: for look-ups."""
+    return crypto.blind_indexes(normalise_handle(system, handle), purpose=f"identity:{system}")
 
 
 @transaction.atomic
@@ -37,22 +43,21 @@ def identify(system: str, handle: str) -> Person:
     if system not in System.values:
         raise ValueError(f"unknown system {system!r}")
     handle = normalise_handle(system, handle)
-    index = handle_index(system, handle)
-    existing = Identity.objects.filter(system=system, handle_index=index).select_related("person").first()
+    existing = (Identity.objects.filter(system=system, handle_index__in=handle_indexes(system, handle))
+                .select_related("person").first())
     if existing:
         return existing.person
     person = Person.objects.create()
     key = _registry_key()
-    Identity.objects.create(
-        person=person, system=system, handle_index=index, data_key=key,
-        handle_sealed=crypto.pending(key, handle, field="identity.handle"),
-    )
+    identity = Identity(person=person, system=system, handle_index=handle_index(system, handle), data_key=key)
+    identity.handle = handle
+    identity.save(force_insert=True)
     return person
 
 
 def find_people(handle: str) -> list[int]:
     """Ids of people with an account of exactly this handle on any system (for search)."""
-    indexes = [handle_index(system, handle) for system in System.values]
+    indexes = [index for system in System.values for index in handle_indexes(system, handle)]
     return list(Identity.objects.filter(handle_index__in=indexes).values_list("person_id", flat=True).distinct())
 
 
@@ -79,7 +84,7 @@ def link_staff_account(user: User, *, system: str, handle: str, ip: str | None =
     if not handle.strip():
         raise DomainError(_("Give the account name."))
     person = identify(system, handle)
-    identity = person.identities.get(system=system, handle_index=handle_index(system, handle))
+    identity = person.identities.get(system=system, handle_index__in=handle_indexes(system, handle))
     existing = StaffAccount.objects.filter(identity=identity).first()
     if existing is not None:
         if existing.user_id == user.pk:

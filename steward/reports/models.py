@@ -51,16 +51,24 @@ class Report(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     occurred_at = models.DateTimeField(null=True, blank=True)
     occurred_approx_sealed = crypto.SealedField(null=True, blank=True)
+    occurred_approx = crypto.Sealed("report.occurred_approx", key="data_key")
     space = models.ForeignKey(Space, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     location_sealed = crypto.SealedField(null=True, blank=True)
+    location = crypto.Sealed("report.location", key="data_key")
     narrative_sealed = crypto.SealedField()
+    narrative = crypto.Sealed("report.narrative", key="data_key")
     involved_sealed = crypto.SealedField(null=True, blank=True)
+    involved = crypto.Sealed("report.involved", key="data_key")
     witnesses_sealed = crypto.SealedField(null=True, blank=True)
+    witnesses = crypto.Sealed("report.witnesses", key="data_key")
     wishes_sealed = crypto.SealedField(null=True, blank=True)
+    wishes = crypto.Sealed("report.wishes", key="data_key")
     # Slugs of the guideline categories the reporter chose (JSON list), sealed: they reveal what happened.
     categories_sealed = crypto.SealedField(null=True, blank=True)
+    categories_json = crypto.Sealed("report.categories", key="data_key", column="categories_sealed")
     # The accounts the reporter named ([[system, handle], …] as JSON), sealed: shown back to them as they gave them.
     accounts_sealed = crypto.SealedField(null=True, blank=True)
+    accounts_json = crypto.Sealed("report.accounts", key="data_key", column="accounts_sealed")
     ongoing = models.CharField(max_length=8, choices=Ongoing.choices, default=Ongoing.UNKNOWN)
     # None: the reporter did not answer ("not said"); triage asks again.
     danger_now = models.BooleanField(null=True, blank=True, default=None)
@@ -69,8 +77,12 @@ class Report(models.Model):
     consent_name_to_reported = models.BooleanField(default=False)
     anonymous = models.BooleanField(default=True)
     contact_name_sealed = crypto.SealedField(null=True, blank=True)
+    contact_name = crypto.Sealed("report.contact_name", key="data_key")
     contact_email_sealed = crypto.SealedField(null=True, blank=True)
+    contact_email = crypto.Sealed("report.contact_email", key="data_key")
     contact_email_index = models.CharField(max_length=64, blank=True, db_index=True)
+    contact_email_blind = crypto.BlindIndex("contact_email_index", purpose="email",
+                                            value=lambda report: report.contact_email)
     preferred_language = models.CharField(max_length=16, blank=True)
     detected_language = models.CharField(max_length=16, blank=True)
     receipt_hash = models.CharField(max_length=64, unique=True)
@@ -95,22 +107,9 @@ class Report(models.Model):
     def ongoing_bool(self) -> bool | None:
         return ongoing_as_bool(self.ongoing)
 
-    def _open(self, field: str) -> str:
-        return crypto.unseal(self.data_key, getattr(self, f"{field}_sealed"), field=f"report.{field}",
-                             row=self.row_uuid)
-
-    narrative = property(lambda self: self._open("narrative"))
-    occurred_approx = property(lambda self: self._open("occurred_approx"))
-    location = property(lambda self: self._open("location"))
-    involved = property(lambda self: self._open("involved"))
-    witnesses = property(lambda self: self._open("witnesses"))
-    wishes = property(lambda self: self._open("wishes"))
-    contact_name = property(lambda self: self._open("contact_name"))
-    contact_email = property(lambda self: self._open("contact_email"))
-
     @property
     def categories(self) -> list[str]:
-        text = self._open("categories")
+        text = self.categories_json
         return [str(slug) for slug in json.loads(text)] if text else []
 
     @property
@@ -119,7 +118,7 @@ class Report(models.Model):
 
     @property
     def accounts(self) -> list[tuple[str, str]]:
-        text = self._open("accounts")
+        text = self.accounts_json
         return [(str(system), str(handle)) for system, handle in json.loads(text)] if text else []
 
 
@@ -139,14 +138,11 @@ class Message(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     body_sealed = crypto.SealedField()
+    body = crypto.Sealed("message.body", key="report.data_key")
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
-
-    @property
-    def body(self) -> str:
-        return crypto.unseal(self.report.data_key, self.body_sealed, field="message.body", row=self.row_uuid)
 
 
 class Evidence(models.Model):
@@ -157,16 +153,13 @@ class Evidence(models.Model):
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="files")
     stored_name = models.CharField(max_length=64, unique=True)
     name_sealed = crypto.SealedField()
+    name = crypto.Sealed("evidence.name", key="report.data_key")
     content_type = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
-
-    @property
-    def name(self) -> str:
-        return crypto.unseal(self.report.data_key, self.name_sealed, field="evidence.name", row=self.row_uuid)
 
     @property
     def is_image(self) -> bool:

@@ -140,31 +140,27 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
                            channel=intake.channel)
     key = crypto.new_data_key(DataKey.Purpose.REPORT)
 
-    def sealed(name: str, value: str) -> crypto.Pending | None:
-        return crypto.pending(key, value, field=f"report.{name}") if value else None
-
     code, receipt_hash = receipts.issue()
     email = "" if intake.anonymous else intake.contact_email.strip()
     accounts = json.dumps([[a.system, a.handle] for a in intake.accounts]) if intake.accounts else ""
-    report = Report.objects.create(
+    report = Report(
         case=case, data_key=key, channel=intake.channel, recorded_by=recorded_by,
-        occurred_at=intake.occurred_at, occurred_approx_sealed=sealed("occurred_approx", intake.occurred_approx),
-        space=intake.space, location_sealed=sealed("location", intake.location),
-        narrative_sealed=crypto.pending(key, intake.narrative, field="report.narrative"),
-        involved_sealed=sealed("involved", intake.involved), witnesses_sealed=sealed("witnesses", intake.witnesses),
-        wishes_sealed=sealed("wishes", intake.wishes),
-        categories_sealed=sealed("categories", json.dumps(intake.categories) if intake.categories else ""),
-        accounts_sealed=sealed("accounts", accounts),
+        occurred_at=intake.occurred_at, space=intake.space,
         ongoing=intake.ongoing, danger_now=intake.danger_now,
         reporter_role=intake.reporter_role, consent_contact_reported=intake.consent_contact_reported,
         consent_name_to_reported=intake.consent_name_to_reported and not intake.anonymous,
         anonymous=intake.anonymous,
-        contact_name_sealed=sealed("contact_name", "" if intake.anonymous else intake.contact_name),
-        contact_email_sealed=sealed("contact_email", email),
         contact_email_index=crypto.blind_index(email, purpose="email") if email else "",
         preferred_language=intake.preferred_language, detected_language=language,
         receipt_hash=receipt_hash, submission_hash=token_hash,
     )
+    report.occurred_approx, report.location, report.narrative = intake.occurred_approx, intake.location, intake.narrative
+    report.involved, report.witnesses, report.wishes = intake.involved, intake.witnesses, intake.wishes
+    report.categories_json = json.dumps(intake.categories) if intake.categories else ""
+    report.accounts_json = accounts
+    report.contact_name = "" if intake.anonymous else intake.contact_name
+    report.contact_email = email
+    report.save(force_insert=True)
     SubmissionReceipt.objects.create(report=report, submission_hash=token_hash,
                                      code_sealed=held.seal_code(intake.submission_token, token_hash, code))
     for account in intake.accounts:
@@ -238,10 +234,10 @@ def _attach(report: Report, files: list[uploads.CleanFile], stored: list[str], m
     for clean in files:
         stored_name = uploads.store(report.data_key, clean)
         stored.append(stored_name)
-        Evidence.objects.create(
-            report=report, message=message, stored_name=stored_name, content_type=clean.content_type,
-            size=len(clean.data), name_sealed=crypto.pending(report.data_key, clean.name, field="evidence.name"),
-        )
+        evidence = Evidence(report=report, message=message, stored_name=stored_name, content_type=clean.content_type,
+                            size=len(clean.data))
+        evidence.name = clean.name
+        evidence.save(force_insert=True)
 
 
 def find_report(code: str) -> Report | None:
@@ -268,10 +264,9 @@ def reporter_reply(report: Report, *, body: str, files: list[uploads.CleanFile])
     try:
         with transaction.atomic():
             case = Case.objects.select_for_update().get(pk=report.case_id)
-            message = Message.objects.create(
-                report=report, direction=Message.Direction.FROM_REPORTER,
-                body_sealed=crypto.pending(report.data_key, body, field="message.body"),
-            )
+            message = Message(report=report, direction=Message.Direction.FROM_REPORTER)
+            message.body = body
+            message.save(force_insert=True)
             _attach(report, files, stored, message)
             if body.strip():
                 cases.record_event(case, "message_from_reporter", report=report.reference)
@@ -294,8 +289,9 @@ def message_reporter(report: Report, *, by: User, body: str, ip: str | None = No
         raise DomainError(_("This case was erased: nothing can be added to it."))
     if not body.strip():
         raise DomainError(_("The message is empty."))
-    message = Message.objects.create(report=report, direction=Message.Direction.TO_REPORTER, author=by,
-                                     body_sealed=crypto.pending(report.data_key, body, field="message.body"))
+    message = Message(report=report, direction=Message.Direction.TO_REPORTER, author=by)
+    message.body = body
+    message.save(force_insert=True)
     cases.record_event(report.case, "message_to_reporter", by, report=report.reference)
     audit.record(by, "report.message", report, ip=ip, detail={"message": message.pk})
     if report.contact_email_sealed:

@@ -36,7 +36,7 @@ from steward.reports.models import Report
 def find_person(system: str, handle: str) -> Person | None:
     if not system or not handle.strip():
         return None
-    identity = (Identity.objects.filter(system=system, handle_index=registry.handle_index(system, handle))
+    identity = (Identity.objects.filter(system=system, handle_index__in=registry.handle_indexes(system, handle))
                 .select_related("person").first())
     return identity.person if identity else None
 
@@ -109,7 +109,7 @@ def export_person(*, by: User, system: str = "", handle: str = "", email: str = 
         document["cases"] = [_case(party) for party in parties]
         read |= {party.case_id for party in parties} | {d.case_id for d in decisions}
     if email:
-        reports = (Report.objects.filter(contact_email_index=crypto.blind_index(email, purpose="email"))
+        reports = (Report.objects.filter(contact_email_index__in=crypto.blind_indexes(email, purpose="email"))
                    .exclude(case__in=hidden).select_related("case", "case__data_key", "data_key")
                    .prefetch_related("messages", "evidence").order_by("pk"))
         document["reports"] = [_report(report) for report in reports]

@@ -161,10 +161,10 @@ def test_a_conflict_beats_every_relation_and_hides_the_case(assigned, handler, t
 def test_a_consultation_grants_its_scope_to_the_matching_consultant_role_only(case, triager):
     lawyer = make_staff("lena", Role.CONSULTANT_LEGAL)
     Consultation.objects.create(case=case, consultant=lawyer, kind="hr", requested_by=triager,
-                                question_sealed=case.seal("?", "consultation_question"))
+                                question="?")
     assert not access.can(lawyer, "view", Case.objects.get(pk=case.pk))  # an HR consultation: not their role
     Consultation.objects.create(case=case, consultant=lawyer, kind="legal", requested_by=triager, shares_evidence=True,
-                                question_sealed=case.seal("?", "consultation_question"))
+                                question="?")
     fresh = Case.objects.get(pk=case.pk)
     assert access.parts(lawyer, fresh) == {"summary", "evidence"}
     assert access.actions(lawyer, fresh) == {"view", "answer", "evidence", "declare_conflict"}
