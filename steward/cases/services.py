@@ -246,6 +246,8 @@ def erase_case_data(case: Case, *, by: User | None, reason: str, keep_reported: 
         access.require(by, "erase", case)
     if reason not in ErasureReason.values:
         raise DomainError(_("Choose why the case is erased."))
+    if case.erased_at is not None:
+        raise DomainError(_("This case was already erased."))
     kept = set(keep_reported)
     crypto.destroy(case.data_key)
     parties = Party.objects.filter(case=case)
