@@ -207,7 +207,7 @@ def _write_positions(ids: list[int], seqs: list[int], prevs: list[str], hashes: 
         table = AuditEntry._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "  # noqa: S608  # nosec B608
+                f"UPDATE {table} AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "  # noqa: S608  (the table name is ours)
                 "FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS v(id, seq, prev_hash, hash) "
                 "WHERE e.id = v.id AND e.seq IS NULL",
                 [ids, seqs, prevs, hashes],
