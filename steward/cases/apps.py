@@ -10,7 +10,9 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from steward.core import events
 
-        from . import conflicts, staffing
+        from . import conflicts, permissions, staffing
+
+        permissions.register()
 
         def account_linked(*, account: Any, ip: str | None = None, **_: Any) -> None:
             conflicts.detect_for_staff(account.user, ip=ip)

@@ -12,11 +12,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from steward.core import access, audit
+from steward.core import audit
 from steward.core.errors import DomainError
 
 from . import consultations, services, tasks
 from .models import Case, Consultation, Status
+from .permissions import ASSIGNABLE_ROLES, CONSULTANT_ROLES
 
 
 def hand_on_work(*, member: User, by: User, reassign_to: User | None, ip: str | None = None,
@@ -35,9 +36,9 @@ def roles_changed(*, member: User, by: User, before: list[str], after: list[str]
     person may no longer be assigned, consultations are withdrawn when their consultant role went."""
     why = {"roles_changed": member.pk}
     cases: list[int] = []
-    if not set(after) & access.ASSIGNABLE_ROLES:
+    if not set(after) & ASSIGNABLE_ROLES:
         cases = _move_cases(member, by=by, to=None, ip=ip, why=why)
-    lost = [kind for kind, role in access.CONSULTANT_ROLES.items() if role in before and role not in after]
+    lost = [kind for kind, role in CONSULTANT_ROLES.items() if role in before and role not in after]
     withdrawn = _withdraw(Consultation.objects.filter(Consultation.granting_q(), consultant=member, kind__in=lost),
                           by=by, ip=ip, why=why) if lost else []
     return {"cases_returned": cases, "consultations_withdrawn": withdrawn}

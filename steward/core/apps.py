@@ -7,7 +7,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Steward core"
 
     def ready(self) -> None:
-        from . import auth_events, mfa_secrets, ratelimit  # noqa: F401  (ratelimit registers its system check)
+        from django.utils.translation import gettext_lazy as _
+
+        from . import auth_events, mfa_secrets, navigation, ratelimit  # noqa: F401  (ratelimit registers its system check)
 
         auth_events.connect()
         mfa_secrets.connect()
+        navigation.register(navigation.Page("mfa_index", _("Sign-in security"), None), order=100)

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from .actors import SystemActor
 from .models import AuditEntry
 
 GENESIS = "0" * 64
@@ -37,12 +38,15 @@ def _entry_digest(entry: AuditEntry) -> str:
                    entry.action, entry.object_type, entry.object_id, entry.ip, entry.detail)
 
 
-def record(actor: AbstractBaseUser | AnonymousUser | None, action: str, obj: models.Model | None = None, *,
+def record(actor: AbstractBaseUser | AnonymousUser | SystemActor | None, action: str, obj: models.Model | None = None, *,
            ip: str | None = None, detail: dict[str, Any] | None = None, actor_kind: str | None = None,
            keep_ip: bool = False) -> AuditEntry:
     """Append one entry. `detail` must never hold report content, only identifiers and choices.
 
-    Inside `deferred()` the entry joins the chain when that block ends (same transaction)."""
+    Inside `deferred()` the entry joins the chain when that block ends (same transaction).
+    A system actor is recorded as its kind ("system" or "reporter") with its job in `detail`."""
+    if isinstance(actor, SystemActor):
+        actor_kind, detail = actor.kind, {"job": actor.job, **(detail or {})}
     is_user = actor is not None and actor.is_authenticated
     entry = AuditEntry(
         at=timezone.now(),

@@ -8,6 +8,9 @@ class DecisionsConfig(AppConfig):
     def ready(self) -> None:
         from steward.cases import timeline
 
+        from . import permissions
         from .models import Outcome
+
+        permissions.register()
 
         timeline.register_labels("outcome", Outcome.choices)  # "Decision recorded: Warning", not "warning"

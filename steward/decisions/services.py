@@ -18,6 +18,7 @@ from steward.core.errors import DomainError
 from steward.registry.models import Person
 
 from .models import BANS, Decision, Outcome
+from .permissions import DecisionAction
 
 
 class DecisionError(DomainError):
@@ -54,7 +55,7 @@ def record_decision(case: Case, *, by: User, outcome: str, reporter_summary: str
                     subject: Person | None = None, ban_until: datetime.date | None = None,
                     ip: str | None = None) -> Decision:
     case = Case.objects.select_for_update().select_related("data_key").get(pk=case.pk)
-    access.require(by, "decide", case)
+    access.require(by, DecisionAction.DECIDE, case)
     if case.erased_at is not None:
         raise DecisionError("__all__", _("This case was erased: nothing can be added to it."))
     if case.status != Status.AWAITING_DECISION:
@@ -62,7 +63,7 @@ def record_decision(case: Case, *, by: User, outcome: str, reporter_summary: str
             "status": case.get_status_display()})
     _validate(case, outcome=outcome, subject=subject, ban_until=ban_until, reporter_summary=reporter_summary,
               rationale=rationale, today=timezone.localdate())
-    case = cases.decide_case(case, by=by, decision_summary=reporter_summary, ip=ip)
+    case = cases.decide_case(case, by=by, authority=DecisionAction.DECIDE, decision_summary=reporter_summary, ip=ip)
     decision = Decision.objects.create(
         case=case, subject=subject, outcome=outcome, ban_until=ban_until, decided_by=by,
         reporter_summary_sealed=case.seal(reporter_summary, "decision.reporter_summary"),

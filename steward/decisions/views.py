@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -18,13 +18,13 @@ from steward.core.reauth import sensitive_action
 from . import services
 from .forms import DecisionForm
 from .models import Outcome
+from .permissions import DecisionAction
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_object_or_404(Case.objects.select_related("data_key"), pk=case_id)
-    access.require(request.user, "decide", case)
+    case = access.fetch(request.user, DecisionAction.DECIDE, Case.objects.select_related("data_key"), case_id)
     return _record(request, case)
 
 

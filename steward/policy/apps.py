@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class PolicyConfig(AppConfig):
     name = "steward.policy"
     label = "policy"
+
+    def ready(self) -> None:
+        from . import permissions
+
+        permissions.register()

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class RetentionConfig(AppConfig):
     name = "steward.retention"
     label = "retention"
+
+    def ready(self) -> None:
+        from . import permissions
+
+        permissions.register()

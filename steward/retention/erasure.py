@@ -18,17 +18,19 @@ from django.utils.translation import gettext as _
 from steward.cases import services as cases
 from steward.cases.models import Case, ErasureReason, Party
 from steward.core import access, audit, crypto
+from steward.core.actors import SystemActor
 from steward.core.errors import DomainError
 from steward.decisions.models import Decision
 from steward.registry.models import Person
 from steward.reports import uploads
 from steward.reports.models import Evidence, Report
 
+from .permissions import RetentionAction
 
-def erase_case(case: Case, *, by: User | None, reason: str, ip: str | None = None) -> Case:
-    """Erase one case. `by` is None for the scheduled purge (the audit log says "system")."""
-    if by is not None:
-        access.require(by, "erase", case)
+
+def erase_case(case: Case, *, by: User | SystemActor, reason: str, ip: str | None = None) -> Case:
+    """Erase one case. The scheduled purge acts as `permissions.PURGE` (the audit log says "system")."""
+    access.require(by, RetentionAction.ERASE, case)
     if reason not in ErasureReason.values:
         raise DomainError(_("Choose why the case is erased."))
     files: list[str] = []
@@ -59,7 +61,7 @@ def erase_case(case: Case, *, by: User | None, reason: str, ip: str | None = Non
         case.erased_at, case.erasure_reason = timezone.now(), reason
         case.save(update_fields=["erased_at", "erasure_reason"])
         cases.record_event(case, "erased", by, reason=reason)
-        audit.record(by, "case.erase", case, ip=ip, actor_kind=None if by is not None else "system", detail={
+        audit.record(by, "case.erase", case, ip=ip, detail={
             "reason": reason, "reports": len(reports), "files": len(files), "bans_kept": len(kept)})
         transaction.on_commit(lambda: uploads.discard(files))
     return case

@@ -20,6 +20,7 @@ from steward.reports import uploads
 from steward.reports.models import Evidence
 
 from .erasure import erase_case
+from .permissions import PURGE
 
 log = logging.getLogger(__name__)
 # A file on disk with no evidence row is left over from a failed upload or an interrupted
@@ -88,7 +89,7 @@ def purge_expired(*, now: datetime.datetime | None = None, dry_run: bool = False
         outcomes = [decision.outcome for decision in case.decisions.all()]  # type: ignore[attr-defined]
         if not dry_run:
             try:
-                erase_case(case, by=None, reason=ErasureReason.RETENTION)
+                erase_case(case, by=PURGE, reason=ErasureReason.RETENTION)
             except DomainError:  # erased meanwhile (by a person, or a purge running at the same time)
                 continue
         purged.append(Purged(reference=case.reference, outcomes=outcomes))
