@@ -32,6 +32,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 
@@ -354,7 +355,7 @@ def fetch[M: models.Model](actor: Actor, action: str, objects: type[M] | QuerySe
     queryset: QuerySet[M] = objects._default_manager.all() if isinstance(objects, type) else objects
     try:
         obj = queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Hidden(action) from None
     require(actor, action, obj)
     return obj
