@@ -136,3 +136,13 @@ def test_a_system_actor_names_its_job():
     with pytest.raises(ValueError, match="Unknown kind"):
         actors.SystemActor("nightly", kind="staff")
     assert str(PURGE) == "retention purge" and not PURGE.is_authenticated and PURGE.pk is None
+
+
+def test_intake_records_the_named_accounts_as_the_reporter(file_report):
+    from steward.core.models import AuditEntry
+    from steward.reports.services import Account
+
+    report, _ = file_report(accounts=[Account("github", "mallory")])
+    entry = AuditEntry.objects.get(action="case.party", object_id=str(report.case_id))
+    assert (entry.actor, entry.actor_kind, entry.detail["job"]) == (None, "reporter", "intake")
+    assert report.case.parties.get().role == "reported"
