@@ -50,6 +50,12 @@ def _validate(case: Case, *, outcome: str, subject: Person | None, ban_until: da
         raise DecisionError("rationale", _("Write the reasons for the decision."))
 
 
+def read_for_decision(case: Case, *, by: User, ip: str | None) -> None:
+    """The decision page shows who is involved in the case: a read of its content, audited."""
+    access.require(by, DecisionAction.DECIDE, case)
+    audit.record(by, "case.view", case, ip=ip, detail={"page": "decision"})
+
+
 @transaction.atomic
 def record_decision(case: Case, *, by: User, outcome: str, reporter_summary: str, rationale: str,
                     subject: Person | None = None, ban_until: datetime.date | None = None,

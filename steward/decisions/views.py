@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from steward.cases.models import Case
-from steward.core import access, audit
+from steward.core import access
 from steward.core.http import client_ip, staff_user
 from steward.core.reauth import sensitive_action
 
@@ -32,7 +32,7 @@ def record(request: HttpRequest, case_id: int) -> HttpResponse:
 def _record(request: HttpRequest, case: Case) -> HttpResponse:
     form = DecisionForm(request.POST if request.method == "POST" else None, case=case)
     if request.method == "GET":  # the page shows who is involved: a read of case content
-        audit.record(request.user, "case.view", case, ip=client_ip(request), detail={"page": "decision"})
+        services.read_for_decision(case, by=staff_user(request), ip=client_ip(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
