@@ -87,7 +87,7 @@ def build(case: Case, *, by: User) -> CaseView:
     parts = access.parts(by, case)
     full = access.reads_everything(by, case)
     allowed = access.actions(by, case)
-    consultations = case.consultations.select_related("consultant", "requested_by", "case__data_key")  # type: ignore[attr-defined]
+    consultations = case.consultations.select_related("consultant", "requested_by", "case__data_key")
     if not full:
         consultations = consultations.filter(consultant=by)
     return CaseView(
@@ -95,16 +95,16 @@ def build(case: Case, *, by: User) -> CaseView:
         summary=case if Part.SUMMARY in parts else None,
         reports=_reports(case, parts),
         timeline=tuple(TimelineLine(event, event.detail if Part.NOTES in parts and event.detail_sealed else "")
-                       for event in case.timeline.select_related("actor"))  # type: ignore[attr-defined]
+                       for event in case.timeline.select_related("actor"))
         if Part.SUMMARY in parts else None,
-        notes=tuple(case.notes.select_related("author")) if Part.NOTES in parts else None,  # type: ignore[attr-defined]
-        triages=tuple(case.triages.select_related("by")) if Part.NOTES in parts else (),  # type: ignore[attr-defined]
-        parties=tuple(case.parties.select_related("person").prefetch_related("person__identities__data_key"))  # type: ignore[attr-defined]
+        notes=tuple(case.notes.select_related("author")) if Part.NOTES in parts else None,
+        triages=tuple(case.triages.select_related("by")) if Part.NOTES in parts else (),
+        parties=tuple(case.parties.select_related("person").prefetch_related("person__identities__data_key"))
         if Part.PARTIES in parts else None,
         consultations=tuple(consultations),
-        conflicts=tuple(case.conflicts.filter(status=CaseConflict.Status.CONFIRMED)  # type: ignore[attr-defined]
+        conflicts=tuple(case.conflicts.filter(status=CaseConflict.Status.CONFIRMED)
                         .select_related("user")) if full else (),
-        possible_conflicts=tuple(case.conflicts.filter(status=CaseConflict.Status.POSSIBLE)  # type: ignore[attr-defined]
+        possible_conflicts=tuple(case.conflicts.filter(status=CaseConflict.Status.POSSIBLE)
                                  .select_related("user")) if CaseAction.RESOLVE_CONFLICT in allowed else (),
     )
 
@@ -114,7 +114,7 @@ def _reports(case: Case, parts: frozenset[str]) -> tuple[ReportPart, ...]:
     texts, files = Part.REPORTS in parts, Part.EVIDENCE in parts
     if not (texts or files):
         return ()
-    reports = case.reports.select_related("data_key", "space", "recorded_by")  # type: ignore[attr-defined]
+    reports = case.reports.select_related("data_key", "space", "recorded_by")
     if files:
         reports = reports.prefetch_related("evidence")
     if texts:

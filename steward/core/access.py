@@ -212,7 +212,7 @@ def roles_of(user: object) -> frozenset[str]:
 def forget_roles(user: object) -> None:
     """Drop the cached roles of a user object after their roles changed."""
     if hasattr(user, "_steward_roles"):
-        del user._steward_roles  # type: ignore[attr-defined]
+        del user._steward_roles
 
 
 def facts(user: AuthUser, obj: Any) -> StaffFacts:
@@ -230,7 +230,7 @@ def facts(user: AuthUser, obj: Any) -> StaffFacts:
 def forget(obj: object) -> None:
     """Drop the cached facts of an object after a conflict or consultation changed."""
     if hasattr(obj, "_steward_facts"):
-        del obj._steward_facts  # type: ignore[attr-defined]
+        del obj._steward_facts
 
 
 def consultant_kinds(policy: Policy, roles: Iterable[str]) -> list[str]:
