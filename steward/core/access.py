@@ -1,16 +1,16 @@
 """Need to know, as a mechanism: who may do what on which object. Every service calls
 `require()` (or `fetch()`) before it reads or writes; lists filter with `visible()` in SQL.
 
-Core holds no rules of its own. Each app names its actions as an enum (`CaseAction`,
-`RetentionAction`…) and registers, in its `AppConfig.ready()`, the rules for its objects:
+Core holds no rules of its own. Each app names its actions as an enum in its `permissions.py`
+and registers there, from its `AppConfig.ready()`, the rules for its objects:
 
 - `register(Policy(...))`: a kind of protected object (a model), with the roles that cover
   some of its objects (`Rule`), what its assignee may do, which consultant role answers which
   kind of consultation, the parts a consultation can share, and how to find a staff member's
   conflicts and consultations on it;
 - `grant(model, *rules)`: an app above adds rules for its own actions on that object;
-- `related(model, to=...)`: an object (a consultation, a report…) is reached through the
-  protected object it belongs to;
+- `related(model, to=...)`: an object that belongs to a protected one (an attachment, a
+  thread…) is reached through it;
 - `register_global(action, roles)`: an action that concerns no one object (a staff page).
 
 A staff member reaches an object through one of three relations: a role that covers it,
@@ -151,7 +151,7 @@ def grant(model: type[models.Model], *rules: Rule) -> None:
 
 
 def related(model: type[models.Model], *, to: Callable[[Any], Any]) -> None:
-    """Objects of `model` are protected as the object `to(obj)` returns (e.g. a report's case)."""
+    """Objects of `model` are protected as the object `to(obj)` returns (e.g. an attachment's parent)."""
     _related[model] = to
 
 
