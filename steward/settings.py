@@ -133,6 +133,8 @@ MIDDLEWARE = [
     "steward.core.middleware.StaffMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "steward.core.middleware.NoStoreMiddleware",
+    # Last, so it is the first to see a view's exception: access refusals become 404 / 403.
+    "steward.core.middleware.AccessRefusalMiddleware",
 ]
 
 ROOT_URLCONF = "steward.urls"

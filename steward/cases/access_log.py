@@ -19,6 +19,7 @@ from steward.core.models import AuditEntry
 
 from . import providers
 from .models import Case
+from .permissions import CaseAction
 
 # How the recorded actions on a case read to an auditor (the code stays beside it).
 ACTION_LABELS = {
@@ -63,7 +64,7 @@ class AccessLine:
 
 
 def access_history(case: Case, *, by: User, ip: str | None = None) -> list[AccessLine]:
-    access.require(by, "access_history", case)
+    access.require(by, CaseAction.ACCESS_HISTORY, case)
     reports = [str(report.pk) for report in providers.reports().filed([case.pk])]
     evidence = [str(pk) for pk in providers.reports().evidence_ids(case.pk)]
     condition = (Q(object_type="case", object_id=str(case.pk)) | Q(object_type="report", object_id__in=reports)
@@ -75,7 +76,9 @@ def access_history(case: Case, *, by: User, ip: str | None = None) -> list[Acces
         if entry.actor_kind == "reporter":
             lines.append(AccessLine(entry.at, "reporter", entry.action, None))
         else:
-            who = entry.actor.get_username() if entry.actor is not None else entry.actor_kind or "system"
+            # Background work is named by its job (e.g. "retention purge").
+            who = (entry.actor.get_username() if entry.actor is not None
+                   else (entry.detail or {}).get("job") or entry.actor_kind or "system")
             lines.append(AccessLine(entry.at, who, entry.action, entry.ip))
     audit.record(by, "case.access_history", case, ip=ip)  # reading the history is itself on the record
     return lines

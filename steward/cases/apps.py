@@ -10,8 +10,10 @@ class CasesConfig(AppConfig):
         from steward.registry.events import StaffAccountLinked
         from steward.staff.events import StaffOffboarding, StaffRolesChanged
 
-        from . import conflicts, notifications, staffing, timeline  # noqa: F401  (notifications registers outbox handlers)
+        from . import conflicts, notifications, permissions, staffing, timeline  # noqa: F401  (notifications registers outbox handlers)
         from .models import CaseConflict, ErasureReason, Status
+
+        permissions.register()
 
         timeline.register_labels("status", Status.choices)
         timeline.register_labels("source", CaseConflict.Source.choices)

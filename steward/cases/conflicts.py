@@ -24,12 +24,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from steward.core import access, audit, crypto
+from steward.core.access import Actor
 from steward.core.errors import DomainError
 from steward.registry.events import StaffAccountLinked
 from steward.registry.models import StaffAccount
 
 from . import providers
 from .models import Case, CaseConflict, Consultation, TimelineEvent
+from .permissions import CaseAction
 from .timeline import staff_name
 
 Status = CaseConflict.Status
@@ -58,7 +60,7 @@ def hidden_case_ids(user: User) -> QuerySet[Case, Any]:
     return Case.objects.filter(Case.conflicted_q(user)).values("pk")
 
 
-def _take_off(case: Case, user: User, by: User | None) -> int:
+def _take_off(case: Case, user: User, by: Actor) -> int:
     """A confirmed conflict: the person is no longer assignee or consultant. Returns the consultations withdrawn."""
     if case.assignee_id == user.pk:
         Case.objects.filter(pk=case.pk).update(assignee=None)
@@ -68,7 +70,7 @@ def _take_off(case: Case, user: User, by: User | None) -> int:
         status=Consultation.Status.WITHDRAWN, withdrawn_at=timezone.now())
 
 
-def _record(case: Case, user: User, *, source: str, by: User | None = None, reason: str = "",
+def _record(case: Case, user: User, *, source: str, by: Actor, reason: str = "",
             ip: str | None = None, from_case: Case | None = None) -> CaseConflict | None:
     """Record a confirmed conflict (or confirm a possible or dismissed one); None when already confirmed."""
     conflict = CaseConflict.objects.filter(case=case, user=user).first()
@@ -93,7 +95,7 @@ def _record(case: Case, user: User, *, source: str, by: User | None = None, reas
     return conflict
 
 
-def _record_possible(case: Case, user: User, *, by: User | None = None, ip: str | None = None,
+def _record_possible(case: Case, user: User, *, by: Actor, ip: str | None = None,
                      from_case: Case | None = None) -> CaseConflict | None:
     """A possible conflict for a triager to look at; it changes nobody's access. None when one is already recorded."""
     conflict, created = CaseConflict.objects.get_or_create(
@@ -106,9 +108,10 @@ def _record_possible(case: Case, user: User, *, by: User | None = None, ip: str 
     return conflict
 
 
-def detect(case: Case, *, by: User | None = None, ip: str | None = None) -> list[CaseConflict]:
+def detect(case: Case, *, by: Actor, ip: str | None = None) -> list[CaseConflict]:
     """Record the conflicts the case's data shows that were not recorded yet: confirmed for a
-    linked account among the parties, possible for a reporter's email matching a staff address."""
+    linked account among the parties, possible for a reporter's email matching a staff address.
+    `by` is whoever changed the data (a staff member, or intake acting for the reporter)."""
     confirmed = set(CaseConflict.objects.filter(case=case, status=Status.CONFIRMED).values_list("user_id", flat=True))
     recorded = []
     for user in User.objects.filter(pk__in=conflicted_staff_ids(case) - confirmed).order_by("pk"):
@@ -139,7 +142,7 @@ def detect_for_staff(user: User, *, ip: str | None = None) -> list[CaseConflict]
     return recorded
 
 
-def carry_over(source: Case, target: Case, *, by: User | None = None, ip: str | None = None) -> None:
+def carry_over(source: Case, target: Case, *, by: Actor, ip: str | None = None) -> None:
     """Bring the recorded conflicts of `source` into `target` (a merge, or a split off `source`).
 
     Confirmed conflicts stay confirmed (and take the person off the target); a possible or
@@ -161,7 +164,7 @@ def carry_over(source: Case, target: Case, *, by: User | None = None, ip: str | 
 @transaction.atomic
 def declare_conflict(case: Case, *, by: User, reason: str = "", ip: str | None = None) -> CaseConflict | None:
     """A staff member steps back from a case; it is hidden from them from this moment."""
-    access.require(by, "declare_conflict", case)
+    access.require(by, CaseAction.DECLARE_CONFLICT, case)
     case = Case.objects.select_for_update().get(pk=case.pk)
     return _record(case, by, source=CaseConflict.Source.DECLARED, by=by, reason=reason, ip=ip)
 
@@ -171,7 +174,7 @@ def resolve_possible_conflict(case: Case, conflict_id: int, *, by: User, confirm
                               ip: str | None = None) -> CaseConflict:
     """A triager confirms a possible conflict (the case is then hidden from that staff member and
     they are taken off it) or dismisses it (nothing changes for them)."""
-    access.require(by, "resolve_conflict", case)
+    access.require(by, CaseAction.RESOLVE_CONFLICT, case)
     case = Case.objects.select_for_update().get(pk=case.pk)
     conflict = (CaseConflict.objects.select_for_update().select_related("user")
                 .filter(pk=conflict_id, case=case, status=Status.POSSIBLE).first())

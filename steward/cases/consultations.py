@@ -7,30 +7,31 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from steward.core import access, audit
+from steward.core.access import Actor
 from steward.core.errors import DomainError
 
 from . import services
-from .models import Case, Consultation
+from .models import Case, Consultation, Part
+from .permissions import CONSULTANT_ROLES, CaseAction, consultant_kinds
 
 
 def consultant_role(kind: str) -> str:
-    return access.CONSULTANT_ROLES[kind]
+    return CONSULTANT_ROLES[kind]
 
 
 @transaction.atomic
 def request_consultation(case: Case, *, by: User, consultant: User, kind: str, parts: Iterable[str], question: str,
                          ip: str | None = None) -> Consultation:
-    access.require(by, "consult", case)
+    access.require(by, CaseAction.CONSULT, case)
     parts = set(parts)
     if kind not in Consultation.Kind.values:
         raise DomainError(_("Choose HR, Legal or Security."))
-    if parts - access.ALL_PARTS:
+    if parts - set(Part):
         raise DomainError(_("Choose what to share from the list."))
     if not question.strip():
         raise DomainError(_("Write the question for the consultant."))
@@ -42,7 +43,7 @@ def request_consultation(case: Case, *, by: User, consultant: User, kind: str, p
     if access.facts(consultant, case).conflicted:
         raise DomainError(_("%(name)s has a conflict of interest on this case and cannot be consulted.") % {"name": name})
     consultation = Consultation(case=case, consultant=consultant, kind=kind, requested_by=by,
-                                **{f"shares_{part}": part in parts for part in access.PARTS})
+                                **{f"shares_{part}": part in parts for part in Part})
     consultation.question = question
     consultation.save(force_insert=True)
     services.record_event(case, "consultation_requested", by, about=str(Consultation.Kind(kind).label), consultant=name)
@@ -55,9 +56,9 @@ def request_consultation(case: Case, *, by: User, consultant: User, kind: str, p
 @transaction.atomic
 def answer_consultation(consultation: Consultation, *, by: User, answer: str, ip: str | None = None) -> Consultation:
     case = consultation.case
-    access.require(by, "answer", case)
+    access.require(by, CaseAction.ANSWER, case)
     if consultation.consultant_id != by.pk:
-        raise PermissionDenied("answer")
+        raise access.Denied(CaseAction.ANSWER)
     consultation = Consultation.objects.select_for_update().select_related("case__data_key").get(pk=consultation.pk)
     if consultation.status != Consultation.Status.OPEN:
         raise DomainError(_("This consultation is no longer open."))
@@ -71,7 +72,7 @@ def answer_consultation(consultation: Consultation, *, by: User, answer: str, ip
     return consultation
 
 
-def _withdraw(consultation: Consultation, by: User | None) -> None:
+def _withdraw(consultation: Consultation, by: Actor) -> None:
     consultation.status, consultation.withdrawn_at = Consultation.Status.WITHDRAWN, timezone.now()
     consultation.save(update_fields=["status", "withdrawn_at"])
     services.record_event(consultation.case, "consultation_withdrawn", by, about=str(consultation.get_kind_display()),
@@ -82,7 +83,7 @@ def _withdraw(consultation: Consultation, by: User | None) -> None:
 @transaction.atomic
 def withdraw_consultation(consultation: Consultation, *, by: User, ip: str | None = None) -> Consultation:
     """End a consultation (and with it the consultant's access)."""
-    access.require(by, "consult", consultation.case)
+    access.require(by, CaseAction.CONSULT, consultation.case)
     consultation = Consultation.objects.select_for_update().select_related("case__data_key", "consultant").get(pk=consultation.pk)
     if consultation.status == Consultation.Status.WITHDRAWN:
         raise DomainError(_("This consultation was already withdrawn."))
@@ -95,7 +96,7 @@ def withdraw_consultation(consultation: Consultation, *, by: User, ip: str | Non
 def read_list(by: User, *, ip: str | None = None) -> list[Consultation]:
     """A consultant's list of their consultations. It shows each question, so reading it is a read
     of every case listed: one audit entry per case, in that case's access history."""
-    access.require(by, "consultations")
+    access.require(by, CaseAction.CONSULTATIONS)
     found = open_for(by)
     shown = {consultation.case_id: consultation.case for consultation in found}
     with audit.deferred():
@@ -106,7 +107,7 @@ def read_list(by: User, *, ip: str | None = None) -> list[Consultation]:
 
 def open_for(user: User) -> list[Consultation]:
     """The consultations that still give this staff member access, for their list."""
-    kinds = access.consultant_kinds(access.roles_of(user))
+    kinds = consultant_kinds(access.roles_of(user))
     return list(Consultation.objects.filter(Consultation.granting_q(), consultant=user, kind__in=kinds)
                 .exclude(case__in=Case.objects.filter(Case.conflicted_q(user)))
                 .select_related("case__data_key").order_by("case__rank", "case__due_at", "pk"))

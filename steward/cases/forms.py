@@ -8,11 +8,11 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from steward.core import access
 from steward.core.roles import Role
 from steward.registry.models import System
 
-from .models import Consultation, Party, Priority, Space, Status
+from .models import Consultation, Part, Party, Priority, Space, Status
+from .permissions import CONSULTANT_ROLES
 from .triage import TriageAnswers
 
 YES_NO = [("no", _("No")), ("yes", _("Yes"))]
@@ -148,16 +148,16 @@ class PossibleConflictForm(forms.Form):
 
 
 PART_LABELS = {
-    access.SUMMARY: _("Summary (priority, status, space, dates, timeline)"),
-    access.REPORTS: _("Reports and messages with reporters"),
-    access.EVIDENCE: _("Evidence files"),
-    access.NOTES: _("Internal notes and triage reasons"),
-    access.PARTIES: _("People involved"),
+    Part.SUMMARY: _("Summary (priority, status, space, dates, timeline)"),
+    Part.REPORTS: _("Reports and messages with reporters"),
+    Part.EVIDENCE: _("Evidence files"),
+    Part.NOTES: _("Internal notes and triage reasons"),
+    Part.PARTIES: _("People involved"),
 }
 
 
 def consultants(excluded: Iterable[int] = ()) -> Any:
-    roles = list(access.CONSULTANT_ROLES.values())
+    roles = list(CONSULTANT_ROLES.values())
     return (get_user_model().objects.filter(is_active=True, is_staff=True, groups__name__in=roles)
             .exclude(pk__in=list(excluded)).distinct().order_by("first_name", "username"))
 
@@ -166,7 +166,7 @@ class ConsultationForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Consultation.Kind.choices)
     consultant = StaffChoiceField(label=_("Consultant"), queryset=None)  # type: ignore[arg-type]
     parts = forms.MultipleChoiceField(label=_("Share"), required=False, widget=forms.CheckboxSelectMultiple,
-                                      choices=list(PART_LABELS.items()), initial=[access.SUMMARY])
+                                      choices=list(PART_LABELS.items()), initial=[Part.SUMMARY])
     question = forms.CharField(label=_("Question"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, excluded: Iterable[int] = (), **kwargs: Any) -> None:

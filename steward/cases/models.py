@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
@@ -64,6 +65,16 @@ OPEN_STATUSES = [s for s in Status.values if s != Status.CLOSED]
 # Queue order: P1 first, then untriaged reports (they may be P1 or P2 until someone
 # looks), then P2…P4.
 RANK = {Priority.P1: 1, None: 2, Priority.P2: 3, Priority.P3: 4, Priority.P4: 5}
+
+
+class Part(StrEnum):
+    """The parts of a case a consultation can share. Everyone else who may view a case sees all of them."""
+
+    SUMMARY = "summary"
+    REPORTS = "reports"
+    EVIDENCE = "evidence"
+    NOTES = "notes"
+    PARTIES = "parties"
 
 
 class ErasureReason(models.TextChoices):
@@ -142,7 +153,7 @@ class Case(models.Model):
     def is_erased(self) -> bool:
         return self.erased_at is not None
 
-    # Need to know: the facts `core.access` decides on (see the policy there).
+    # Need to know: the facts `core.access` decides on (the rules are in cases.permissions).
 
     @classmethod
     def conflicted_q(cls, user: Any) -> Q:
@@ -317,7 +328,7 @@ class Consultation(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
-    # What the consultant may read (see core.access.PARTS).
+    # What the consultant may read (see Part).
     shares_summary = models.BooleanField(default=True)
     shares_reports = models.BooleanField(default=False)
     shares_evidence = models.BooleanField(default=False)
@@ -342,10 +353,10 @@ class Consultation(models.Model):
 
     @property
     def scope(self) -> frozenset[str]:
-        return frozenset(part for part in access.PARTS if getattr(self, f"shares_{part}"))
+        return frozenset(part for part in Part if getattr(self, f"shares_{part}"))
 
     @property
     def shared(self) -> list[str]:
         names = {"summary": _("summary"), "reports": _("reports"), "evidence": _("evidence"), "notes": _("notes"),
                  "parties": _("people involved")}
-        return [str(names[part]) for part in access.PARTS if part in self.scope]
+        return [str(names[part]) for part in Part if part in self.scope]

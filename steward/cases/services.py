@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from steward.core import access, audit, crypto, events, outbox
+from steward.core.actors import SystemActor
 from steward.core.errors import DomainError, InvalidTransition
 from steward.core.models import DataKey
 from steward.policy import services as policy
@@ -25,7 +27,8 @@ from . import conflicts, providers, sla, timeline
 from .conflicts import hidden_case_ids as hidden_case_ids  # for the apps above: cases hidden from a staff member
 from .events import CasesMerged, ReportSplitOff
 from .messages import AssigneeNotice, SecurityAlert
-from .models import RANK, Case, CaseReading, ErasureReason, Note, Party, Priority, Space, Status, TimelineEvent, Triage
+from .models import RANK, Case, CaseReading, ErasureReason, Note, Part, Party, Priority, Space, Status, TimelineEvent, Triage
+from .permissions import CaseAction, may_be_assigned
 from .timeline import staff_name as staff_name  # part of this module's interface for the apps above
 from .triage import TriageAnswers as TriageAnswers
 from .triage import propose_priority as propose_priority
@@ -42,8 +45,9 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-def record_event(case: Case, kind: str, by: User | None = None, detail: str = "", **data: object) -> None:
-    """Add an event to the case's timeline (for the apps above, which write their events through here)."""
+def record_event(case: Case, kind: str, by: access.Actor | None = None, detail: str = "", **data: object) -> None:
+    """Add an event to the case's timeline (for the apps above, which write their events through here);
+    `by` is the staff member shown beside it (none for system work)."""
     TimelineEvent.add(case, kind, by, detail, **data)
 
 
@@ -71,9 +75,9 @@ TITLE_MAX_LENGTH = 120
 
 def view_case(case: Case, *, by: User, ip: str | None, messages_shown: bool = False) -> Case:
     """Reading a case's content is itself audited. Whoever is shown the reporters' messages has read them."""
-    access.require(by, "view", case)
+    access.require(by, CaseAction.VIEW, case)
     audit.record(by, "case.view", case, ip=ip)
-    if messages_shown and access.REPORTS in access.parts(by, case):
+    if messages_shown and Part.REPORTS in access.parts(by, case):
         CaseReading.objects.update_or_create(case=case, user=by, defaults={"messages_seen_at": timezone.now()})
     return case
 
@@ -81,7 +85,7 @@ def view_case(case: Case, *, by: User, ip: str | None, messages_shown: bool = Fa
 @transaction.atomic
 def set_case_title(case: Case, *, by: User, title: str, ip: str | None = None) -> Case:
     """Give the case a short neutral title for the queue (empty: untitled). Sealed with the case's key."""
-    access.require(by, "note", case)
+    access.require(by, CaseAction.NOTE, case)
     case = Case.objects.select_for_update().select_related("data_key").get(pk=case.pk)
     title = " ".join(title.split())
     if len(title) > TITLE_MAX_LENGTH:
@@ -98,7 +102,7 @@ def set_case_title(case: Case, *, by: User, title: str, ip: str | None = None) -
 @transaction.atomic
 def triage_case(case: Case, *, by: User, answers: TriageAnswers, priority: str, reason: str,
                 ip: str | None = None) -> Case:
-    access.require(by, "triage", case)
+    access.require(by, CaseAction.TRIAGE, case)
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.status not in {Status.NEW, Status.TRIAGED, Status.REOPENED}:
         raise InvalidTransition(case.get_status_display(), Status.TRIAGED.label)
@@ -133,8 +137,8 @@ def notify_assignee(case: Case, reason: str) -> None:
 
 @transaction.atomic
 def assign_case(case: Case, *, by: User, assignee: User | None, ip: str | None = None) -> Case:
-    access.require(by, "assign", case)
-    if assignee is not None and not access.may_be_assigned(assignee):
+    access.require(by, CaseAction.ASSIGN, case)
+    if assignee is not None and not may_be_assigned(assignee):
         raise DomainError(_("%(name)s cannot be assigned cases.") % {"name": assignee.get_username()})
     if assignee is not None and access.facts(assignee, case).conflicted:
         raise DomainError(_("%(name)s has a conflict of interest on this case and cannot be assigned.") % {
@@ -153,7 +157,7 @@ def assign_case(case: Case, *, by: User, assignee: User | None, ip: str | None =
 @transaction.atomic
 def move_case(case: Case, *, by: User, to: str, reason: str = "", ip: str | None = None) -> Case:
     case = Case.objects.select_for_update().get(pk=case.pk)
-    access.require(by, "transition", case)
+    access.require(by, CaseAction.TRANSITION, case)
     if to == Status.DECIDED:  # one way to "decided": recording the decision (decisions.services.record_decision)
         raise DomainError(_("A case is decided only by recording the decision, on its decision page."))
     _check_move(case, to)
@@ -162,11 +166,13 @@ def move_case(case: Case, *, by: User, to: str, reason: str = "", ip: str | None
     return _change_status(case, by=by, to=to, reason=reason, ip=ip)
 
 
-def decide_case(case: Case, *, by: User, decision_summary: str, ip: str | None = None) -> Case:
+def decide_case(case: Case, *, by: User, authority: StrEnum, decision_summary: str, ip: str | None = None) -> Case:
     """Move a case to "decided". Only `decisions.services.record_decision` calls this, inside the
-    transaction in which it writes the Decision row, so no decided case is without its decision."""
+    transaction in which it writes the Decision row, so no decided case is without its decision.
+    `authority` is the decisions app's action that allows deciding (cases sits below it and does
+    not name it); it is checked again here."""
     case = Case.objects.select_for_update().get(pk=case.pk)
-    access.require(by, "decide", case)
+    access.require(by, authority, case)
     if not decision_summary.strip():
         raise DomainError(_("Write the decision summary the reporter will see."))
     _check_move(case, Status.DECIDED)
@@ -195,7 +201,7 @@ def _change_status(case: Case, *, by: User, to: str, reason: str, ip: str | None
 
 @transaction.atomic
 def add_note(case: Case, *, by: User, body: str, ip: str | None = None) -> Note:
-    access.require(by, "note", case)
+    access.require(by, CaseAction.NOTE, case)
     if not body.strip():
         raise DomainError(_("The note is empty."))
     note = Note(case=case, author=by)
@@ -207,11 +213,11 @@ def add_note(case: Case, *, by: User, body: str, ip: str | None = None) -> Note:
 
 
 @transaction.atomic
-def add_party(case: Case, *, system: str, handle: str, role: str, by: User | None = None,
+def add_party(case: Case, *, system: str, handle: str, role: str, by: User | SystemActor,
               ip: str | None = None) -> Party:
-    """Record a person involved; one transaction with the conflict check it triggers."""
-    if by is not None:
-        access.require(by, "note", case)
+    """Record a person involved; one transaction with the conflict check it triggers. Intake acts
+    as `INTAKE` (the reporter named the account), staff as themselves."""
+    access.require(by, CaseAction.RECORD_PARTY, case)
     if role not in Party.Role.values:
         raise DomainError(_("Unknown role."))
     if not handle.strip():
@@ -220,13 +226,12 @@ def add_party(case: Case, *, system: str, handle: str, role: str, by: User | Non
     party, created = Party.objects.get_or_create(case=case, person=person, role=role)
     if created:
         record_event(case, "party_added", by, role=str(Party.Role(role).label))
-        audit.record(by, "case.party", case, ip=ip, detail={"person": person.pk, "role": role},
-                     actor_kind=None if by else "reporter")
+        audit.record(by, "case.party", case, ip=ip, detail={"person": person.pk, "role": role})
         conflicts.detect(case, by=by, ip=ip)  # a staff member among the parties loses the case now
     return party
 
 
-def detect_conflicts(case: Case, *, by: User | None = None, ip: str | None = None) -> None:
+def detect_conflicts(case: Case, *, by: access.Actor, ip: str | None = None) -> None:
     """Record the conflicts of interest the case's data now shows (intake, after its parties are in)."""
     conflicts.detect(case, by=by, ip=ip)
 
@@ -236,14 +241,14 @@ def register_timeline_labels(field: str, choices: Iterable[tuple[str, Any]]) -> 
     timeline.register_labels(field, choices)
 
 
-def erase_case_data(case: Case, *, by: User | None, reason: str, keep_reported: Iterable[int] = ()) -> set[int]:
+def erase_case_data(case: Case, *, by: access.Actor, authority: StrEnum, reason: str,
+                    keep_reported: Iterable[int] = ()) -> set[int]:
     """Crypto-erasure of the case's own content, inside the erasure's transaction (`retention`):
     its data key is destroyed (notes, triage reasons, titles, decision texts become unreadable), the
     people involved are removed except the reported people in `keep_reported` (a ban still in force),
     and the case is marked erased. Returns the ids of the people no longer party to it.
-    `by` None: the scheduled purge."""
-    if by is not None:
-        access.require(by, "erase", case)
+    `authority` is the retention app's action that allows erasing (cases does not name it)."""
+    access.require(by, authority, case)
     if reason not in ErasureReason.values:
         raise DomainError(_("Choose why the case is erased."))
     if case.erased_at is not None:
@@ -277,7 +282,7 @@ def merge_cases_by_id(target: Case, case_ids: Iterable[int], *, by: User, ip: st
 @transaction.atomic
 def merge_cases(target: Case, sources: Iterable[Case], *, by: User, ip: str | None = None) -> Case:
     """Bring the reports, parties and threads of other cases about the same incident or person into one."""
-    access.require(by, "merge", target)
+    access.require(by, CaseAction.MERGE, target)
     # Locked and read afresh: the priority, due time and merged state are decided on current values.
     target = Case.objects.select_for_update().get(pk=target.pk)
     sources = list(Case.objects.select_for_update().filter(pk__in=[s.pk for s in sources]).exclude(pk=target.pk)
@@ -289,7 +294,7 @@ def merge_cases(target: Case, sources: Iterable[Case], *, by: User, ip: str | No
     for source in sources:
         if access.is_conflicted(by, source):  # answered as for a case that does not exist
             raise DomainError(_no_case([source.pk]))
-        access.require(by, "merge", source)
+        access.require(by, CaseAction.MERGE, source)
         if source.merged_into_id:
             raise DomainError(_("Case %(ref)s was already merged.") % {"ref": source.reference})
         for party in source.parties.all():
@@ -322,7 +327,7 @@ def merge_cases(target: Case, sources: Iterable[Case], *, by: User, ip: str | No
 @transaction.atomic
 def split_report(case: Case, *, report_id: int, by: User, ip: str | None = None) -> Case:
     """Move one report out of a case into a new case of its own (e.g. a wrong merge)."""
-    access.require(by, "split", case)
+    access.require(by, CaseAction.SPLIT, case)
     case = Case.objects.select_for_update().get(pk=case.pk)
     filed = providers.reports().filed([case.pk])
     if len(filed) < 2:
@@ -352,10 +357,10 @@ def split_report(case: Case, *, report_id: int, by: User, ip: str | None = None)
 def queue(by: User, *, status: str = "", priority: str = "", space: str = "", assignee: str = "",
           overdue: bool = False, search: str = "") -> QuerySet[Case]:
     """The cases this person may see, most urgent first."""
-    access.require(by, "queue")
+    access.require(by, CaseAction.QUEUE)
     seen = CaseReading.objects.filter(case_id=OuterRef("case_id"), user_id=by.pk, messages_seen_at__gte=OuterRef("at"))
     unread = TimelineEvent.objects.filter(case_id=OuterRef("pk"), kind__in=REPORTER_MESSAGE_EVENTS).filter(~Exists(seen))
-    cases = access.visible_cases(by, Case.objects.select_related("space", "assignee", "data_key")).annotate(
+    cases = access.visible(by, Case.objects.select_related("space", "assignee", "data_key")).annotate(
         unread_messages=Exists(unread))
     if status == "open" or not status:
         cases = cases.exclude(status=Status.CLOSED)
@@ -396,9 +401,9 @@ def read_queue(by: User, cases: Sequence[Case], *, ip: str | None = None) -> lis
 
     Titles are the case's own; the categories come from its reports, shown only to staff who may read
     the whole case. A fixed number of queries, whatever the number of cases."""
-    access.require(by, "queue")
+    access.require(by, CaseAction.QUEUE)
     cases = list(cases)
-    readable = [case.pk for case in cases if access.reads_listed_case(by, case)]
+    readable = [case.pk for case in cases if access.reads_listed(by, case)]
     found = providers.reports().categories(readable) if readable else {}
     slugs = {case.pk: found.get(case.pk, []) for case in cases}
     every = sorted({slug for found in slugs.values() for slug in found})

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from steward.registry.models import StaffAccount
 from . import consultations
 from .forms import AnswerForm, CaseLookupForm, StaffAccountForm
 from .models import Consultation
+from .permissions import CaseAction
 
 
 @login_required
@@ -30,10 +30,9 @@ def my_consultations(request: HttpRequest) -> HttpResponse:
         "consultations": consultations.read_list(staff_user(request), ip=client_ip(request))})
 
 
-def _consultation(request: HttpRequest, consultation_id: int, action: str) -> Consultation:
-    consultation = get_object_or_404(Consultation.objects.select_related("case__data_key", "consultant"), pk=consultation_id)
-    access.require(request.user, action, consultation.case)
-    return consultation
+def _consultation(request: HttpRequest, consultation_id: int, action: CaseAction) -> Consultation:
+    return access.fetch(request.user, action, Consultation.objects.select_related("case__data_key", "consultant"),
+                        consultation_id)
 
 
 def _flash_errors(request: HttpRequest, form: AnswerForm) -> None:
@@ -45,9 +44,9 @@ def _flash_errors(request: HttpRequest, form: AnswerForm) -> None:
 @login_required
 @require_POST
 def answer(request: HttpRequest, consultation_id: int) -> HttpResponse:
-    consultation = _consultation(request, consultation_id, "answer")
+    consultation = _consultation(request, consultation_id, CaseAction.ANSWER)
     if consultation.consultant_id != request.user.pk:
-        raise PermissionDenied("answer")
+        raise access.Denied(CaseAction.ANSWER)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         _flash_errors(request, form)
@@ -65,7 +64,7 @@ def answer(request: HttpRequest, consultation_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw(request: HttpRequest, consultation_id: int) -> HttpResponse:
-    consultation = _consultation(request, consultation_id, "consult")
+    consultation = _consultation(request, consultation_id, CaseAction.CONSULT)
     try:
         consultations.withdraw_consultation(consultation, by=staff_user(request), ip=client_ip(request))
     except DomainError as error:
@@ -78,7 +77,7 @@ def withdraw(request: HttpRequest, consultation_id: int) -> HttpResponse:
 def _staff_member(request: HttpRequest) -> User:
     user = staff_user(request)
     if not user.is_staff:
-        raise PermissionDenied
+        raise access.Denied()
     return user
 
 
@@ -113,7 +112,7 @@ def remove_account(request: HttpRequest, account_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def access_lookup(request: HttpRequest) -> HttpResponse:
-    access.require(request.user, "access_history")
+    access.require(request.user, CaseAction.ACCESS_HISTORY)
     form = CaseLookupForm(request.GET or None)
     if form.is_valid():
         return redirect("cases:access_history", form.cleaned_data["case"])

@@ -8,13 +8,14 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from steward.core import access, audit
+from steward.core import audit
 from steward.core.errors import DomainError
 from steward.staff.events import HandedOn, StaffOffboarding, StaffRolesChanged
 
 from . import consultations, services
 from .messages import AssigneeNotice
 from .models import Case, Consultation, Status
+from .permissions import ASSIGNABLE_ROLES, CONSULTANT_ROLES
 
 
 def hand_on_work(event: StaffOffboarding) -> HandedOn:
@@ -35,9 +36,9 @@ def roles_changed(event: StaffRolesChanged) -> HandedOn:
     member, by = User.objects.get(pk=event.member), User.objects.get(pk=event.by)
     why = {"roles_changed": member.pk}
     cases: list[int] = []
-    if not set(event.after) & access.ASSIGNABLE_ROLES:
+    if not set(event.after) & ASSIGNABLE_ROLES:
         cases = _move_cases(member, by=by, to=None, ip=event.ip, why=why)
-    lost = [kind for kind, role in access.CONSULTANT_ROLES.items() if role in event.before and role not in event.after]
+    lost = [kind for kind, role in CONSULTANT_ROLES.items() if role in event.before and role not in event.after]
     withdrawn = _withdraw(Consultation.objects.filter(Consultation.granting_q(), consultant=member, kind__in=lost),
                           by=by, ip=event.ip, why=why) if lost else []
     return HandedOn(cases_moved=tuple(cases), consultations_withdrawn=tuple(withdrawn))

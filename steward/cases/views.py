@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,7 +16,7 @@ from steward.core import access
 from steward.core.errors import DomainError
 from steward.core.http import client_ip, staff_user
 
-from . import access_log, conflicts, consultations, providers, services
+from . import access_log, conflicts, consultations, reading, services
 from .forms import (
     AnswerForm,
     AssignForm,
@@ -33,7 +33,8 @@ from .forms import (
     TriageForm,
     yes_no_initial,
 )
-from .models import Case, CaseConflict
+from .models import Case
+from .permissions import CaseAction
 from .triage import propose_priority
 
 PAGE_SIZE = 50
@@ -42,7 +43,7 @@ PAGE_SIZE = 50
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    access.require(request.user, "queue")
+    access.require(request.user, CaseAction.QUEUE)
     filters = QueueFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
     cases = services.queue(
@@ -57,41 +58,24 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/queue.html", {"filters": filters, "page": page, "rows": rows, "query": query.urlencode()})
 
 
-def _case(request: HttpRequest, case_id: int, action: str) -> Case:
-    case = get_object_or_404(Case.objects.select_related("space", "assignee", "data_key"), pk=case_id)
-    access.require(request.user, action, case)
-    return case
+def _case(request: HttpRequest, case_id: int, action: CaseAction) -> Case:
+    return access.fetch(request.user, action, Case.objects.select_related("space", "assignee", "data_key"), case_id)
 
 
 @login_required
 @require_GET
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = services.view_case(_case(request, case_id, "view"), by=staff_user(request), ip=client_ip(request),
-                              messages_shown=True)
-    # A consulted staff member reads only the parts their consultation shares.
-    parts = access.parts(request.user, case)
-    full = access.reads_everything(request.user, case)
-    consulted = case.consultations.select_related("consultant", "requested_by", "case__data_key")  # type: ignore[attr-defined]
-    allowed = access.actions(request.user, case)
+    view = reading.read_case(staff_user(request), case_id, ip=client_ip(request))
+    case, can = view.case, view.can
     context = {
+        "view": view,
         "case": case,
-        "parts": parts,
-        "full": full,
-        "reports": providers.reports().for_page(case.pk) if parts & {access.REPORTS, access.EVIDENCE} else [],
-        "decisions": providers.decisions().for_page(case.pk) if full else [],
-        "timeline": case.timeline.select_related("actor") if access.SUMMARY in parts else [],
-        "notes": case.notes.select_related("author") if access.NOTES in parts else [],
-        "parties": case.parties.select_related("person").prefetch_related("person__identities__data_key")
-        if access.PARTIES in parts else [],
-        "triages": case.triages.select_related("by") if access.NOTES in parts else [],
-        "consultations": consulted if full else consulted.filter(consultant=staff_user(request)),
-        "conflicts": case.conflicts.filter(status=CaseConflict.Status.CONFIRMED)  # type: ignore[attr-defined]
-        .select_related("user") if full else [],
-        "possible_conflicts": case.conflicts.filter(status=CaseConflict.Status.POSSIBLE)  # type: ignore[attr-defined]
-        .select_related("user") if "resolve_conflict" in allowed else [],
+        "can": can,
+        "possible_conflicts": view.possible_conflicts,
+        "decisions": view.decisions,
         "assign_form": AssignForm(initial={"assignee": case.assignee_id},
-                                  excluded=conflicts.conflicted_staff_ids(case) if "assign" in allowed else ()),
-        "consultation_form": ConsultationForm(excluded=conflicts.conflicted_staff_ids(case)) if "consult" in allowed else None,
+                                  excluded=conflicts.conflicted_staff_ids(case) if can[CaseAction.ASSIGN] else ()),
+        "consultation_form": ConsultationForm(excluded=conflicts.conflicted_staff_ids(case)) if can[CaseAction.CONSULT] else None,
         "declare_form": DeclareConflictForm(),
         "answer_form": AnswerForm(),
         "transition_form": TransitionForm(),
@@ -100,10 +84,6 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "title_form": TitleForm(initial={"title": case.title}),
         "merge_form": MergeForm(),
         "party_form": PartyForm(),
-        "can": {action: action in allowed
-                for action in ("triage", "assign", "transition", "note", "message", "merge", "split", "decide", "erase",
-                               "consult", "declare_conflict", "evidence")},
-        "can_answer": "answer" in allowed,
     }
     return render(request, "cases/detail.html", context)
 
@@ -111,7 +91,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def triage(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = _case(request, case_id, "triage")
+    case = _case(request, case_id, CaseAction.TRIAGE)
     # What the reporter already answered comes pre-filled; an unanswered question is left open.
     initial = {"danger": yes_no_initial(case.danger), "ongoing": yes_no_initial(case.ongoing), "priority": case.priority}
     data = request.POST.copy() if request.method == "POST" else None
@@ -133,16 +113,13 @@ def triage(request: HttpRequest, case_id: int) -> HttpResponse:
                 messages.success(request, _("Case triaged."))
                 return redirect("cases:detail", case.pk)
     # The triager reads what was reported (reading it is audited like the case page).
-    reports = []
-    if access.REPORTS in access.parts(request.user, case):
-        services.view_case(case, by=staff_user(request), ip=client_ip(request))
-        reports = list(providers.reports().for_page(case.pk))
+    reports = reading.read_reports(case, by=staff_user(request), ip=client_ip(request))
     status = 400 if form.errors else 200
     return render(request, "cases/triage.html", {"case": case, "form": form, "proposal": proposal, "reports": reports},
                   status=status)
 
 
-def _post_action(request: HttpRequest, case_id: int, action: str, form_class: type,
+def _post_action(request: HttpRequest, case_id: int, action: CaseAction, form_class: type,
                  run: Callable[[Case, dict], object], success: str) -> HttpResponse:
     """Shared shape of the small POST forms on the case page."""
     case = _case(request, case_id, action)
@@ -166,35 +143,35 @@ def _post_action(request: HttpRequest, case_id: int, action: str, form_class: ty
 @login_required
 @require_POST
 def assign(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _post_action(request, case_id, "assign", AssignForm, lambda case, data: services.assign_case(
+    return _post_action(request, case_id, CaseAction.ASSIGN, AssignForm, lambda case, data: services.assign_case(
         case, by=staff_user(request), assignee=data["assignee"], ip=client_ip(request)), _("Assignment saved."))
 
 
 @login_required
 @require_POST
 def transition(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _post_action(request, case_id, "transition", TransitionForm, lambda case, data: services.move_case(
+    return _post_action(request, case_id, CaseAction.TRANSITION, TransitionForm, lambda case, data: services.move_case(
         case, by=staff_user(request), to=data["to"], reason=data["reason"], ip=client_ip(request)), _("Status changed."))
 
 
 @login_required
 @require_POST
 def note(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _post_action(request, case_id, "note", NoteForm, lambda case, data: services.add_note(
+    return _post_action(request, case_id, CaseAction.NOTE, NoteForm, lambda case, data: services.add_note(
         case, by=staff_user(request), body=data["body"], ip=client_ip(request)), _("Note added."))
 
 
 @login_required
 @require_POST
 def title(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _post_action(request, case_id, "note", TitleForm, lambda case, data: services.set_case_title(
+    return _post_action(request, case_id, CaseAction.NOTE, TitleForm, lambda case, data: services.set_case_title(
         case, by=staff_user(request), title=data["title"], ip=client_ip(request)), _("Title saved."))
 
 
 @login_required
 @require_POST
 def party(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _post_action(request, case_id, "note", PartyForm, lambda case, data: services.add_party(
+    return _post_action(request, case_id, CaseAction.RECORD_PARTY, PartyForm, lambda case, data: services.add_party(
         case, by=staff_user(request), system=data["system"], handle=data["handle"], role=data["role"],
         ip=client_ip(request)), _("Person recorded."))
 
@@ -202,21 +179,21 @@ def party(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def merge(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _post_action(request, case_id, "merge", MergeForm, lambda case, data: services.merge_cases_by_id(
+    return _post_action(request, case_id, CaseAction.MERGE, MergeForm, lambda case, data: services.merge_cases_by_id(
         case, data["cases"], by=staff_user(request), ip=client_ip(request)), _("Cases merged."))
 
 
 @login_required
 @require_POST
 def split(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _post_action(request, case_id, "split", SplitForm, lambda case, data: services.split_report(
+    return _post_action(request, case_id, CaseAction.SPLIT, SplitForm, lambda case, data: services.split_report(
         case, report_id=data["report"], by=staff_user(request), ip=client_ip(request)), _("Report moved to a new case."))
 
 
 @login_required
 @require_POST
 def declare_conflict(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = _case(request, case_id, "declare_conflict")
+    case = _case(request, case_id, CaseAction.DECLARE_CONFLICT)
     form = DeclareConflictForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
@@ -238,13 +215,13 @@ def resolve_conflict(request: HttpRequest, case_id: int, conflict_id: int) -> Ht
 
     done = (_("Conflict of interest confirmed: the case is now hidden from that staff member.")
             if request.POST.get("decision") == "confirm" else _("Possible conflict of interest dismissed."))
-    return _post_action(request, case_id, "resolve_conflict", PossibleConflictForm, run, done)
+    return _post_action(request, case_id, CaseAction.RESOLVE_CONFLICT, PossibleConflictForm, run, done)
 
 
 @login_required
 @require_POST
 def consult(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _post_action(request, case_id, "consult", ConsultationForm, lambda case, data: consultations.request_consultation(
+    return _post_action(request, case_id, CaseAction.CONSULT, ConsultationForm, lambda case, data: consultations.request_consultation(
         case, by=staff_user(request), consultant=data["consultant"], kind=data["kind"], parts=data["parts"],
         question=data["question"], ip=client_ip(request)), _("Consultation requested."))
 
@@ -252,6 +229,6 @@ def consult(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def access_history(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_object_or_404(Case, pk=case_id)
+    case = access.fetch(staff_user(request), CaseAction.ACCESS_HISTORY, Case, case_id)
     lines = access_log.access_history(case, by=staff_user(request), ip=client_ip(request))
     return render(request, "cases/access_history.html", {"case": case, "lines": lines})

@@ -37,6 +37,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import signing
+from .actors import SystemActor
 from .models import AuditCheckpoint, AuditEntry, AuditLogHead
 
 log = logging.getLogger(__name__)
@@ -105,13 +106,16 @@ def _rows(queryset: models.QuerySet[AuditEntry]) -> models.QuerySet[AuditEntry, 
 # --- writing ------------------------------------------------------------------------------------
 
 
-def record(actor: AbstractBaseUser | AnonymousUser | None, action: str, obj: models.Model | None = None, *,
+def record(actor: AbstractBaseUser | AnonymousUser | SystemActor | None, action: str, obj: models.Model | None = None, *,
            ip: str | None = None, detail: dict[str, Any] | None = None, actor_kind: str | None = None,
            keep_ip: bool = False) -> AuditEntry:
     """Append one entry. `detail` must never hold report content, only identifiers and choices.
 
     The entry gets its position and hash from the sequencer once its transaction has committed.
-    Inside `deferred()` it is inserted when that block ends (same transaction)."""
+    Inside `deferred()` it is inserted when that block ends (same transaction).
+    A system actor is recorded as its kind ("system" or "reporter") with its job in `detail`."""
+    if isinstance(actor, SystemActor):
+        actor_kind, detail = actor.kind, {"job": actor.job, **(detail or {})}
     is_user = actor is not None and actor.is_authenticated
     entry = AuditEntry(
         at=timezone.now(),

@@ -8,10 +8,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from . import access
 from .mfa_setup import forget_pending_secret
 
 
@@ -165,3 +167,24 @@ def _second_factor_step(request: HttpRequest, user: Any) -> str | None:
 def has_second_factor(user: Any) -> bool:
     """An authenticator app or a security key/passkey (recovery codes alone are not one)."""
     return Authenticator.objects.filter(user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]).exists()
+
+
+class AccessRefusalMiddleware:
+    """Answers the access mechanism's refusals, raised anywhere in a view or the service it calls:
+    `Hidden` exactly like a missing object (the 404 page, logged "Not Found"), `Denied` like any
+    refusal (the 403 page listing what the staff member can use instead). Neither log line holds
+    anything but the path."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        # Raised again as Django's own exceptions, so Django's handlers render and log them as usual.
+        if isinstance(exception, access.Hidden):
+            raise Http404 from None
+        if isinstance(exception, access.Denied):
+            raise PermissionDenied from None
+        return None

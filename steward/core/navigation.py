@@ -1,6 +1,7 @@
-"""The staff navigation, read from the access policy: each page names the action its view
-requires (`access.GLOBAL_ACTIONS`), and a staff member is offered only the pages their roles
-allow (`access.usable`). A page without an action is open to every active staff member.
+"""The staff navigation. Each app registers its staff pages with the action their view requires
+(the app's own enum, registered as a global action with `core.access`), and a staff member is
+offered only the pages their roles allow (`access.usable`). A page without an action is open to
+every active staff member.
 
 The first page a role's own action opens is where that staff member lands after signing in.
 """
@@ -8,12 +9,12 @@ The first page a role's own action opens is where that staff member lands after 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from . import access
 from .middleware import second_factor_step
@@ -23,26 +24,25 @@ from .middleware import second_factor_step
 class Page:
     url_name: str
     label: str | Promise
-    action: str | None  # the action the page's view requires; None: every staff member
+    action: StrEnum | None  # the action the page's view requires; None: every staff member
 
     @property
     def url(self) -> str:
         return reverse(self.url_name)
 
 
-STAFF_PAGES: tuple[Page, ...] = (
-    Page("cases:queue", _("Cases"), "queue"),
-    Page("reports:staff_record", _("Record a report"), "record_report"),
-    Page("staffing:consultations", _("My consultations"), "consultations"),
-    Page("staffing:access", _("Access history"), "access_history"),
-    Page("staff:people", _("Staff"), "manage_staff"),
-    Page("staff:deliveries", _("Deliveries"), "deliveries"),
-    Page("retention:export", _("Access requests"), "export_person"),
-    Page("policy:staff_list", _("Guidelines"), "edit_guidelines"),
-    Page("policy:receiving", _("Receiving a report"), None),
-    Page("staffing:accounts", _("My accounts"), None),
-    Page("mfa_index", _("Sign-in security"), None),
-)
+# In navigation order; filled by the apps' `ready()` through `register()`.
+STAFF_PAGES: list[Page] = []
+_order: dict[str, int] = {}
+
+
+def register(page: Page, *, order: int) -> None:
+    """Offer a staff page in the navigation, at `order` (smaller first)."""
+    if page.url_name in _order:
+        STAFF_PAGES[:] = [known for known in STAFF_PAGES if known.url_name != page.url_name]
+    _order[page.url_name] = order
+    STAFF_PAGES.append(page)
+    STAFF_PAGES.sort(key=lambda known: _order[known.url_name])
 
 
 def is_active_staff(user: Any) -> bool:

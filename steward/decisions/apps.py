@@ -9,8 +9,11 @@ class DecisionsConfig(AppConfig):
         from steward.cases import providers
         from steward.cases import services as cases
 
+        from . import permissions
         from .models import Outcome
         from .services import DecisionsForCases
 
-        cases.register_timeline_labels("outcome", Outcome.choices)
-        providers.provide_decisions(DecisionsForCases())  # the case page shows its decisions  # "Decision recorded: Warning", not "warning"
+        permissions.register()
+
+        cases.register_timeline_labels("outcome", Outcome.choices)  # "Decision recorded: Warning", not "warning"
+        providers.provide_decisions(DecisionsForCases())  # the case page shows its decisions

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -19,6 +20,7 @@ from steward.registry.models import Person
 
 from .events import DecisionRecorded
 from .models import BANS, Decision, Outcome
+from .permissions import DecisionAction
 
 
 class DecisionError(DomainError):
@@ -50,12 +52,18 @@ def _validate(case: Case, *, outcome: str, subject: Person | None, ban_until: da
         raise DecisionError("rationale", _("Write the reasons for the decision."))
 
 
+def read_for_decision(case: Case, *, by: User, ip: str | None) -> None:
+    """The decision page shows who is involved in the case: a read of its content, audited."""
+    access.require(by, DecisionAction.DECIDE, case)
+    audit.record(by, "case.view", case, ip=ip, detail={"page": "decision"})
+
+
 @transaction.atomic
 def record_decision(case: Case, *, by: User, outcome: str, reporter_summary: str, rationale: str,
                     subject: Person | None = None, ban_until: datetime.date | None = None,
                     ip: str | None = None) -> Decision:
     case = Case.objects.select_for_update().select_related("data_key").get(pk=case.pk)
-    access.require(by, "decide", case)
+    access.require(by, DecisionAction.DECIDE, case)
     if case.erased_at is not None:
         raise DecisionError("__all__", _("This case was erased: nothing can be added to it."))
     if case.status != Status.AWAITING_DECISION:
@@ -63,7 +71,7 @@ def record_decision(case: Case, *, by: User, outcome: str, reporter_summary: str
             "status": case.get_status_display()})
     _validate(case, outcome=outcome, subject=subject, ban_until=ban_until, reporter_summary=reporter_summary,
               rationale=rationale, today=timezone.localdate())
-    case = cases.decide_case(case, by=by, decision_summary=reporter_summary, ip=ip)
+    case = cases.decide_case(case, by=by, authority=DecisionAction.DECIDE, decision_summary=reporter_summary, ip=ip)
     decision = Decision(case=case, subject=subject, outcome=outcome, ban_until=ban_until, decided_by=by)
     decision.reporter_summary, decision.rationale = reporter_summary, rationale
     decision.save(force_insert=True)
@@ -109,12 +117,11 @@ class KeptBans:
     people: frozenset[int]
 
 
-def forget_subjects(case: Case, *, by: User | None, today: datetime.date | None = None) -> KeptBans:
+def forget_subjects(case: Case, *, by: access.Actor, authority: StrEnum, today: datetime.date | None = None) -> KeptBans:
     """Erasure of `case`: its decisions stay as counts, no longer linked to anyone, except a ban
-    still in force, which keeps its subject so it can go on being enforced. `by` None: the
-    scheduled purge."""
-    if by is not None:
-        access.require(by, "erase", case)
+    still in force, which keeps its subject so it can go on being enforced. `authority` is the
+    retention app's action that allows erasing."""
+    access.require(by, authority, case)
     today = today or timezone.localdate()
     decisions = list(Decision.objects.select_for_update().filter(case=case))
     kept = [d for d in decisions if d.subject_id is not None and d.is_active_ban(today)]

@@ -6,25 +6,25 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from steward.cases.models import Case
-from steward.core import access, audit
+from steward.core import access
 from steward.core.http import client_ip, staff_user
 from steward.core.reauth import sensitive_action
 
 from . import services
 from .forms import DecisionForm
 from .models import Outcome
+from .permissions import DecisionAction
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_object_or_404(Case.objects.select_related("data_key"), pk=case_id)
-    access.require(request.user, "decide", case)
+    case = access.fetch(request.user, DecisionAction.DECIDE, Case.objects.select_related("data_key"), case_id)
     return _record(request, case)
 
 
@@ -32,7 +32,7 @@ def record(request: HttpRequest, case_id: int) -> HttpResponse:
 def _record(request: HttpRequest, case: Case) -> HttpResponse:
     form = DecisionForm(request.POST if request.method == "POST" else None, case=case)
     if request.method == "GET":  # the page shows who is involved: a read of case content
-        audit.record(request.user, "case.view", case, ip=client_ip(request), detail={"page": "decision"})
+        services.read_for_decision(case, by=staff_user(request), ip=client_ip(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -6,4 +6,6 @@ class PolicyConfig(AppConfig):
     label = "policy"
 
     def ready(self) -> None:
-        from . import notifications  # noqa: F401  (registers its outbox handlers)
+        from . import notifications, permissions  # noqa: F401  (notifications registers its outbox handlers)
+
+        permissions.register()

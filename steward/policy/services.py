@@ -40,6 +40,7 @@ from .models import (
     TranslationStatus,
     VersionNumber,
 )
+from .permissions import PolicyAction
 
 CONFIRM_SALT = "steward.policy.subscriber.confirm"
 UNSUBSCRIBE_SALT = "steward.policy.subscriber.unsubscribe"
@@ -243,7 +244,7 @@ def _check_markdown(text: str, where: str) -> None:
 def create_draft(*, by: User, number: str, effective_date: datetime.date, changelog: str,
                  ip: str | None = None) -> GuidelineVersion:
     """Start the next version as a copy of the newest one (text, categories, characteristics)."""
-    access.require(by, "edit_guidelines")
+    access.require(by, PolicyAction.EDIT_GUIDELINES)
     draft = open_draft()
     if draft is not None:
         raise DomainError(_("Version %(number)s is already a draft. Publish or delete it before starting another.")
@@ -332,7 +333,7 @@ def save_draft(version: GuidelineVersion, *, by: User, number: str, effective_da
                sections: dict[str, SectionInput], categories: str, characteristics: str,
                ip: str | None = None) -> GuidelineVersion:
     """Save the whole draft at once: its number and date, the seven sections and both lists."""
-    access.require(by, "edit_guidelines")
+    access.require(by, PolicyAction.EDIT_GUIDELINES)
     version = GuidelineVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_published:
         raise DomainError(_("Version %(number)s is published and can no longer change. Start a new version instead.")
@@ -378,7 +379,7 @@ def save_draft(version: GuidelineVersion, *, by: User, number: str, effective_da
 
 @transaction.atomic
 def delete_draft(version: GuidelineVersion, *, by: User, ip: str | None = None) -> None:
-    access.require(by, "edit_guidelines")
+    access.require(by, PolicyAction.EDIT_GUIDELINES)
     version = GuidelineVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_published:
         raise DomainError(_("Version %(number)s is published; published versions stay readable for good.")
@@ -391,7 +392,7 @@ def delete_draft(version: GuidelineVersion, *, by: User, ip: str | None = None) 
 def publish_version(version: GuidelineVersion, *, by: User, notify_subscribers: bool = False,
                     ip: str | None = None) -> GuidelineVersion:
     """Make a draft the published version from its effective date on; optionally tell subscribers."""
-    access.require(by, "edit_guidelines")
+    access.require(by, PolicyAction.EDIT_GUIDELINES)
     version = GuidelineVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_published:
         raise DomainError(_("Version %(number)s is already published.") % {"number": version.number})
@@ -434,7 +435,7 @@ class TranslationInput:
 def save_translation(version: GuidelineVersion, locale: str, data: TranslationInput, *, by: User,
                      ip: str | None = None) -> GuidelineTranslation:
     """Store a translation of one version; each section remembers the English text it was made from."""
-    access.require(by, "edit_guidelines")
+    access.require(by, PolicyAction.EDIT_GUIDELINES)
     if not locales.is_known(locale):
         raise DomainError(_("“%(locale)s” is not one of the guideline languages (%(known)s).")
                           % {"locale": locale, "known": ", ".join(locales.configured())})
@@ -482,7 +483,7 @@ def save_translation(version: GuidelineVersion, locale: str, data: TranslationIn
 def confirm_translation_current(version: GuidelineVersion, locale: str, kind: str, *, by: User,
                                 ip: str | None = None) -> None:
     """A translator checked an outdated section against the new English text and it still fits."""
-    access.require(by, "edit_guidelines")
+    access.require(by, PolicyAction.EDIT_GUIDELINES)
     section = SectionTranslation.objects.filter(translation__version=version, translation__locale=locale,
                                                 kind=kind).first()
     source = version.sections.filter(kind=kind).first()  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ from steward.core.http import client_ip, staff_user
 from . import locales, markup, reading, services
 from .forms import DraftForm, NewVersionForm, PublishForm, SubscribeForm, TranslationForm
 from .models import SOURCE_LANGUAGE, GuidelineTranslation, GuidelineVersion, VersionNumber
+from .permissions import PolicyAction
 
 # --- Public pages ----------------------------------------------------------------------------
 
@@ -196,7 +197,7 @@ def embed(request: HttpRequest) -> HttpResponse:
 
 
 def _editor(request: HttpRequest) -> Any:
-    access.require(request.user, "edit_guidelines")
+    access.require(request.user, PolicyAction.EDIT_GUIDELINES)
     return staff_user(request)
 
 
@@ -373,5 +374,5 @@ def receiving(request: HttpRequest) -> HttpResponse:
     if not getattr(request.user, "is_staff", False) or not request.user.is_active:
         raise PermissionDenied
     context = promises()
-    context["can_edit_guidelines"] = access.can(request.user, "edit_guidelines")
+    context["can_edit_guidelines"] = access.can(request.user, PolicyAction.EDIT_GUIDELINES)
     return render(request, "policy/staff/receiving.html", context)

@@ -10,9 +10,10 @@ class ReportsConfig(AppConfig):
         from steward.cases.events import CasesMerged, ReportSplitOff
         from steward.core import events
 
-        from . import notifications, services  # noqa: F401  (notifications registers its outbox handlers)
+        from . import notifications, permissions, services  # noqa: F401  (notifications registers its outbox handlers)
         from .for_cases import ReportsForCases
 
+        permissions.register()
         providers.provide_reports(ReportsForCases())  # what cases may ask of their reports
         events.subscribe(CasesMerged, services.follow_merge)  # reports follow their case
         events.subscribe(ReportSplitOff, services.follow_split)

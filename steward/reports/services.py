@@ -7,6 +7,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from langdetect import DetectorFactory, LangDetectException, detect
 from steward.cases import services as cases
 from steward.cases.events import CasesMerged, ReportSplitOff
 from steward.cases.models import Case, Party, Space
+from steward.cases.permissions import CaseAction
 from steward.core import access, audit, crypto, outbox
 from steward.core.errors import DomainError
 from steward.core.models import DataKey
@@ -24,6 +26,7 @@ from steward.core.models import DataKey
 from . import held, receipts, uploads
 from .messages import AcknowledgeReport, ReporterNotice
 from .models import Evidence, HeldUpload, Message, Report, SubmissionReceipt, ongoing_as_bool
+from .permissions import INTAKE, ReportAction
 from .uploads import CleanFile as CleanFile  # the files a report or a reply carries (see Intake)
 
 log = logging.getLogger(__name__)
@@ -99,7 +102,7 @@ def submit_report(intake: Intake, *, recorded_by: User | None = None, ip: str | 
     raises DuplicateSubmission carrying the same code, for `SubmissionReceipt.KEEP_FOR`.
     """
     if recorded_by is not None:
-        access.require(recorded_by, "record_report")
+        access.require(recorded_by, ReportAction.RECORD_REPORT)
     token_hash = submission_hash(intake.submission_token)
     kept = list(HeldUpload.objects.filter(submission_hash=token_hash, held_at__gte=_hold_cutoff()))
     stored: list[str] = []
@@ -164,13 +167,13 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
     SubmissionReceipt.objects.create(report=report, submission_hash=token_hash,
                                      code_sealed=held.seal_code(intake.submission_token, token_hash, code))
     for account in intake.accounts:
-        cases.add_party(case, system=account.system, handle=account.handle, role=Party.Role.REPORTED)
+        cases.add_party(case, system=account.system, handle=account.handle, role=Party.Role.REPORTED, by=INTAKE)
     loaded = [held.load(intake.submission_token, upload) for upload in kept]
     files = [clean for clean in loaded if clean is not None] + list(intake.files)
     _attach(report, files, stored)
     HeldUpload.objects.filter(pk__in=[upload.pk for upload in kept]).delete()
     if email:  # a reporter writing from a staff member's address makes that staff member conflicted
-        cases.detect_conflicts(case)
+        cases.detect_conflicts(case, by=INTAKE)
     audit.record(recorded_by, "report.submit", report, ip=ip, actor_kind=None if recorded_by else "reporter",
                  detail={"channel": intake.channel, "files": len(files)})
     if email:
@@ -284,7 +287,7 @@ def reporter_reply(report: Report, *, body: str, files: list[uploads.CleanFile])
 @transaction.atomic
 def message_reporter(report: Report, *, by: User, body: str, ip: str | None = None) -> Message:
     """Staff write to the reporter of one report; the reporter reads it with their code."""
-    access.require(by, "message", report.case)
+    access.require(by, CaseAction.MESSAGE, report.case)
     if report.is_erased:
         raise DomainError(_("This case was erased: nothing can be added to it."))
     if not body.strip():
@@ -300,7 +303,7 @@ def message_reporter(report: Report, *, by: User, body: str, ip: str | None = No
 
 
 def evidence_for_staff(evidence: Evidence, *, by: User, ip: str | None) -> bytes:
-    access.require(by, "evidence", evidence.report.case)
+    access.require(by, CaseAction.EVIDENCE, evidence.report.case)
     audit.record(by, "evidence.download", evidence, ip=ip)
     return uploads.load(evidence.report.data_key, evidence.stored_name)
 
@@ -308,7 +311,7 @@ def evidence_for_staff(evidence: Evidence, *, by: User, ip: str | None) -> bytes
 def evidence_preview_for_staff(evidence: Evidence, *, by: User, ip: str | None) -> tuple[bytes, str] | None:
     """A re-encoded copy of an evidence image (bytes, content type), audited like a download;
     None when the file is not an image that can be previewed."""
-    access.require(by, "evidence", evidence.report.case)
+    access.require(by, CaseAction.EVIDENCE, evidence.report.case)
     if not evidence.is_image or evidence.report.is_erased:
         return None
     try:
@@ -343,13 +346,12 @@ class ErasedReports:
     files: int
 
 
-def erase_reports(case: Case, *, by: User | None) -> ErasedReports:
+def erase_reports(case: Case, *, by: access.Actor, authority: StrEnum) -> ErasedReports:
     """Crypto-erase every report filed into `case`: their data keys are destroyed (narratives,
     messages and file names become unreadable for good), their evidence rows go and the files are
     deleted once the transaction commits. The email's blind index is cleared too, since it would
-    still link a report to an address. `by` None: the scheduled purge."""
-    if by is not None:
-        access.require(by, "erase", case)
+    still link a report to an address. `authority` is the retention app's action that allows erasing."""
+    access.require(by, authority, case)
     reports = list(Report.objects.select_for_update().filter(case=case).select_related("data_key"))
     evidence = Evidence.objects.filter(report__in=reports)
     files = list(evidence.values_list("stored_name", flat=True))

@@ -6,11 +6,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from steward.cases.permissions import CaseAction
 from steward.core import access, ratelimit
 from steward.core.errors import DomainError
 from steward.core.http import client_ip, staff_user
@@ -19,6 +20,7 @@ from steward.registry.models import System
 from . import held, services
 from .forms import CodeForm, ReplyForm, ReportForm, StaffMessageForm, StaffReportForm
 from .models import Evidence, Report
+from .permissions import ReportAction
 
 SESSION_KEY = "steward_follow_up_report"
 RATE_LIMITED = "reports/rate_limited.html"
@@ -142,7 +144,7 @@ def follow_up_leave(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_record(request: HttpRequest) -> HttpResponse:
-    access.require(request.user, "record_report")
+    access.require(request.user, ReportAction.RECORD_REPORT)
     if request.method == "GET":
         return render(request, "reports/staff_record.html", {"form": StaffReportForm()})
     form = _posted_report_form(request, StaffReportForm)
@@ -163,8 +165,8 @@ def staff_record(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def staff_message(request: HttpRequest, report_id: int) -> HttpResponse:
-    found = get_object_or_404(Report.objects.select_related("case", "data_key"), pk=report_id)
-    access.require(request.user, "message", found.case)  # before the input, so an outsider learns nothing
+    # Before the input, so an outsider learns nothing.
+    found = access.fetch(request.user, CaseAction.MESSAGE, Report.objects.select_related("case", "data_key"), report_id)
     form = StaffMessageForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The message is empty."))
@@ -180,7 +182,8 @@ def staff_message(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def staff_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
-    evidence = get_object_or_404(Evidence.objects.select_related("report__case", "report__data_key"), pk=evidence_id)
+    evidence = access.fetch(request.user, CaseAction.EVIDENCE,
+                            Evidence.objects.select_related("report__case", "report__data_key"), evidence_id)
     data = services.evidence_for_staff(evidence, by=staff_user(request), ip=client_ip(request))
     response = HttpResponse(data, content_type="application/octet-stream")
     # Always a download, never rendered inline, whatever the file claims to be.
@@ -194,7 +197,8 @@ def staff_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
 @require_GET
 def staff_evidence_preview(request: HttpRequest, evidence_id: int) -> HttpResponse:
     """An evidence image shown on the case page: never the original, always a copy Steward re-encoded."""
-    evidence = get_object_or_404(Evidence.objects.select_related("report__case", "report__data_key"), pk=evidence_id)
+    evidence = access.fetch(request.user, CaseAction.EVIDENCE,
+                            Evidence.objects.select_related("report__case", "report__data_key"), evidence_id)
     copy = services.evidence_preview_for_staff(evidence, by=staff_user(request), ip=client_ip(request))
     if copy is None:
         raise Http404

@@ -6,6 +6,7 @@ class RetentionConfig(AppConfig):
     label = "retention"
 
     def ready(self) -> None:
-        from . import jobs
+        from . import jobs, permissions
 
         jobs.register()
+        permissions.register()

@@ -21,28 +21,32 @@ from django.utils.translation import gettext as _
 from steward.cases import services as cases
 from steward.cases.models import Case, ErasureReason
 from steward.core import access, audit
+from steward.core.actors import SystemActor
 from steward.core.errors import DomainError
 from steward.decisions import services as decisions
 from steward.registry import services as registry
 from steward.registry.models import Person
 from steward.reports import services as reports
 
+from .permissions import RetentionAction
 
-def erase_case(case: Case, *, by: User | None, reason: str, ip: str | None = None) -> Case:
-    """Erase one case. `by` is None for the scheduled purge (the audit log says "system")."""
-    if by is not None:
-        access.require(by, "erase", case)
+
+def erase_case(case: Case, *, by: User | SystemActor, reason: str, ip: str | None = None) -> Case:
+    """Erase one case. The scheduled purge acts as `permissions.PURGE` (the audit log says "system")."""
+    access.require(by, RetentionAction.ERASE, case)
     if reason not in ErasureReason.values:
         raise DomainError(_("Choose why the case is erased."))
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("data_key").get(pk=case.pk)
         if case.erased_at is not None:
             raise DomainError(_("This case was already erased."))
-        erased = reports.erase_reports(case, by=by)
-        kept = decisions.forget_subjects(case, by=by)  # ended bans and milder outcomes stay as counts
-        unlinked = cases.erase_case_data(case, by=by, reason=reason, keep_reported=kept.people)
+        erased = reports.erase_reports(case, by=by, authority=RetentionAction.ERASE)
+        # Ended bans and milder outcomes stay as counts.
+        kept = decisions.forget_subjects(case, by=by, authority=RetentionAction.ERASE)
+        unlinked = cases.erase_case_data(case, by=by, authority=RetentionAction.ERASE, reason=reason,
+                                         keep_reported=kept.people)
         _forget_unlinked_people(unlinked - kept.people)
-        audit.record(by, "case.erase", case, ip=ip, actor_kind=None if by is not None else "system", detail={
+        audit.record(by, "case.erase", case, ip=ip, detail={
             "reason": reason, "reports": erased.reports, "files": erased.files, "bans_kept": kept.decisions})
     return case
 

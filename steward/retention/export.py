@@ -32,6 +32,8 @@ from steward.registry import services as registry
 from steward.registry.models import Identity, Person
 from steward.reports.models import Report
 
+from .permissions import RetentionAction
+
 
 def find_person(system: str, handle: str) -> Person | None:
     if not system or not handle.strip():
@@ -88,7 +90,7 @@ def _report(report: Report) -> dict[str, Any]:
 
 
 def export_person(*, by: User, system: str = "", handle: str = "", email: str = "", ip: str | None = None) -> dict[str, Any]:
-    access.require(by, "export_person")
+    access.require(by, RetentionAction.EXPORT_PERSON)
     email = email.strip()
     if not (system and handle.strip()) and not email:
         raise DomainError(_("Give an account (system and name) or an email address."))

@@ -16,6 +16,7 @@ from steward.decisions.models import Decision, Outcome
 from steward.reports import services as reports
 
 from .erasure import erase_case
+from .permissions import PURGE
 
 
 def _add_years(day: datetime.date, years: int) -> datetime.date:
@@ -79,7 +80,7 @@ def purge_expired(*, now: datetime.datetime | None = None, dry_run: bool = False
         outcomes = [decision.outcome for decision in case.decisions.all()]  # type: ignore[attr-defined]
         if not dry_run:
             try:
-                erase_case(case, by=None, reason=ErasureReason.RETENTION)
+                erase_case(case, by=PURGE, reason=ErasureReason.RETENTION)
             except DomainError:  # erased meanwhile (by a person, or a purge running at the same time)
                 continue
         purged.append(Purged(reference=case.reference, outcomes=outcomes))

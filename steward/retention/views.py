@@ -8,13 +8,14 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from steward.cases.models import Case
+from steward.cases.permissions import CaseAction
 from steward.core import access
 from steward.core.errors import DomainError
 from steward.core.http import client_ip, staff_user
@@ -23,13 +24,13 @@ from steward.core.reauth import sensitive_action
 from .erasure import erase_case
 from .export import export_person
 from .forms import EraseForm, ExportForm
+from .permissions import RetentionAction
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def erase(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_object_or_404(Case, pk=case_id)
-    access.require(request.user, "erase", case)
+    case = access.fetch(request.user, RetentionAction.ERASE, Case, case_id)
     return _erase(request, case)
 
 
@@ -43,7 +44,7 @@ def _erase(request: HttpRequest, case: Case) -> HttpResponse:
             form.add_error(None, str(error.message))
         else:
             messages.success(request, _("Case %(ref)s was erased.") % {"ref": case.reference})
-            if access.can(request.user, "view", case):
+            if access.can(request.user, CaseAction.VIEW, case):
                 return redirect("cases:detail", case.pk)
             return redirect("retention:erase", case.pk)
     return render(request, "retention/erase.html", {"case": case, "form": form}, status=400 if form.errors else 200)
@@ -52,7 +53,7 @@ def _erase(request: HttpRequest, case: Case) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def export(request: HttpRequest) -> HttpResponse:
-    access.require(request.user, "export_person")
+    access.require(request.user, RetentionAction.EXPORT_PERSON)
     return _export(request)
 
 

@@ -7,4 +7,6 @@ class StaffConfig(AppConfig):
     verbose_name = "Steward staff"
 
     def ready(self) -> None:
-        from . import notifications  # noqa: F401  (registers its outbox handlers)
+        from . import notifications, permissions  # noqa: F401  (notifications registers its outbox handlers)
+
+        permissions.register()

@@ -22,19 +22,21 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from steward.core import access, audit, events, outbox
+from steward.core.actors import SystemActor
 from steward.core.errors import DomainError
 from steward.core.models import OutboxMessage
 from steward.core.roles import Role
 
 from .events import StaffOffboarding, StaffRolesChanged
 from .messages import StaffInvitation
+from .permissions import StaffAction
 
 
 class StaffError(DomainError):
@@ -56,7 +58,7 @@ def staff_members() -> list[User]:
 
 def assignable_staff() -> QuerySet[User]:
     """Active staff who may be assigned cases (and so take over someone's open cases)."""
-    return (User.objects.filter(is_active=True, is_staff=True, groups__name__in=sorted(access.ASSIGNABLE_ROLES))
+    return (User.objects.filter(is_active=True, is_staff=True, groups__name__in=sorted(access.assignable_roles()))
             .distinct().order_by("first_name", "username"))
 
 
@@ -72,18 +74,18 @@ def _clean_roles(roles: Iterable[str]) -> list[str]:
     return chosen
 
 
-def _require_administrator(by: User | None) -> None:
-    """The actor may manage staff (None: the command line, run by whoever runs the server).
+def _require_administrator(by: User | SystemActor) -> None:
+    """The actor may manage staff (`CREATE_STAFF_COMMAND`: the command line, run by whoever runs the server).
 
     Locks the administrators' rows and reads the actor's roles afresh, so a role removed by a
     concurrent change counts: the last administrator can never be removed by two at once."""
-    if by is None:
+    access.require(by, StaffAction.MANAGE_STAFF)
+    if isinstance(by, SystemActor):
         return
-    access.require(by, "manage_staff")
     administrators = list(User.objects.select_for_update().filter(groups__name=Role.ADMINISTRATOR, is_active=True)
                           .order_by("pk").values_list("pk", flat=True))
     if by.pk not in administrators:
-        raise PermissionDenied("manage_staff")
+        raise access.Denied(StaffAction.MANAGE_STAFF)
 
 
 def _active_administrators() -> set[int]:
@@ -92,7 +94,7 @@ def _active_administrators() -> set[int]:
 
 
 @transaction.atomic
-def invite_staff(*, by: User | None, username: str, email: str, first_name: str = "", last_name: str = "",
+def invite_staff(*, by: User | SystemActor, username: str, email: str, first_name: str = "", last_name: str = "",
                  roles: Iterable[str] = (), send_invitation: bool = True, ip: str | None = None) -> User:
     """Create a staff account without a password and (by default) email the person a link to choose one.
 
@@ -124,8 +126,7 @@ def invite_staff(*, by: User | None, username: str, email: str, first_name: str 
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     for role in chosen:
         user.groups.add(Group.objects.get_or_create(name=role)[0])
-    audit.record(by, "staff.account_created", user, ip=ip, actor_kind=None if by else "system",
-                 detail={"roles": chosen, "invited": send_invitation})
+    audit.record(by, "staff.account_created", user, ip=ip, detail={"roles": chosen, "invited": send_invitation})
     if send_invitation:
         outbox.send(StaffInvitation(user=user.pk))
     return user
@@ -202,13 +203,13 @@ def offboard_staff(member: User, *, by: User, reassign_to: User | None, ip: str 
 
 def stuck_deliveries(*, by: User) -> list[OutboxMessage]:
     """Failed and stuck outbox messages, for administrators: kinds, times and errors, no content."""
-    access.require(by, "deliveries")
+    access.require(by, StaffAction.DELIVERIES)
     return list(outbox.stuck())
 
 
 def retry_delivery(message_id: int, *, by: User, ip: str | None = None) -> OutboxMessage:
     """Send a failed or stuck message again now (audited as `outbox.retry`)."""
-    access.require(by, "deliveries")
+    access.require(by, StaffAction.DELIVERIES)
     try:
         return outbox.retry(message_id, by=by, ip=ip)
     except outbox.NotRetryable:

@@ -20,6 +20,7 @@ from steward.core.roles import Role
 
 from . import services
 from .forms import InviteForm, OffboardForm, RolesForm
+from .permissions import StaffAction
 
 
 def _posting(request: HttpRequest) -> bool:
@@ -49,7 +50,7 @@ def _member(user_id: int) -> User:
 @login_required
 @require_GET
 def people(request: HttpRequest) -> HttpResponse:
-    access.require(request.user, "manage_staff")
+    access.require(request.user, StaffAction.MANAGE_STAFF)
     return render(request, "staff/people.html", {"members": services.staff_members(),
                                                  "assignable": list(services.assignable_staff())})
 
@@ -58,7 +59,7 @@ def people(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @sensitive_when(_posting)
 def invite(request: HttpRequest) -> HttpResponse:
-    access.require(request.user, "manage_staff")
+    access.require(request.user, StaffAction.MANAGE_STAFF)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -80,7 +81,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @sensitive_when(_posting)
 def roles(request: HttpRequest, user_id: int) -> HttpResponse:
-    access.require(request.user, "manage_staff")
+    access.require(request.user, StaffAction.MANAGE_STAFF)
     member = _member(user_id)
     form = RolesForm(request.POST or None, initial={"roles": services.roles_held(member)})
     if request.method == "POST" and form.is_valid():
@@ -105,7 +106,7 @@ def _labels(roles: list[str]) -> str:
 @sensitive_action
 @require_POST
 def offboard(request: HttpRequest, user_id: int) -> HttpResponse:
-    access.require(request.user, "manage_staff")
+    access.require(request.user, StaffAction.MANAGE_STAFF)
     leaving = _member(user_id)
     form = OffboardForm(request.POST, leaving=leaving.pk)
     if not form.is_valid():

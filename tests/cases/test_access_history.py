@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from steward.cases import access_log, services
+from steward.core.access import Denied
 from steward.core.roles import Role
 from tests.conftest import login, make_staff
 
@@ -37,7 +37,7 @@ def test_reading_the_history_is_audited_and_only_for_auditors(case, triager, aud
 
     access_log.access_history(case, by=auditor)
     assert AuditEntry.objects.filter(action="case.access_history", actor=auditor).exists()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Denied):
         access_log.access_history(case, by=triager)
     assert login(triager).get(f"/staff/cases/{case.pk}/access/").status_code == 403
     assert login(auditor).get(f"/staff/cases/{case.pk}/").status_code == 403  # no content for auditors

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.exceptions import PermissionDenied
 
 from steward.cases import services
 from steward.cases.models import Case, TimelineEvent
-from steward.core.access import Hidden
+from steward.core.access import Denied, Hidden
 from steward.core.errors import DomainError
 from steward.core.models import AuditEntry
 from steward.registry import services as registry
@@ -77,7 +76,7 @@ def test_a_title_too_long_is_refused_naming_the_field_and_changes_nothing(case, 
 def test_an_unrelated_handler_is_refused_and_nothing_changes(case, unrelated):
     before = snapshot()
     assert login(unrelated).post(url(case), {"title": "Mine now"}).status_code == 403
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Denied):
         services.set_case_title(case, by=unrelated, title="Mine now")
     assert snapshot() == before
 

@@ -4,11 +4,11 @@ the case is then hidden (404), left out of the queue and search, and cannot be a
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from steward.cases import conflicts, services
 from steward.cases.models import Case, CaseConflict, Note, Party
 from steward.core import access, crypto
+from steward.core.access import Denied
 from steward.core.errors import DomainError
 from steward.core.models import AuditEntry
 from steward.registry import services as registry
@@ -105,7 +105,7 @@ def test_declaring_a_conflict_hides_the_case_at_once(case, triager):
 
 def test_declaring_needs_access_to_the_case(case, unrelated):
     before = snapshot()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Denied):
         conflicts.declare_conflict(case, by=unrelated)
     assert login(unrelated).post(url(case, "conflict"), {}).status_code == 403
     assert snapshot() == before

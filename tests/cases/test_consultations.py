@@ -4,11 +4,11 @@ when the consultation is withdrawn (or answered and the case closed)."""
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from steward.cases import consultations, services
-from steward.cases.models import CaseConflict, Consultation, Status
+from steward.cases.models import CaseConflict, Consultation, Part, Status
 from steward.core import access
+from steward.core.access import Denied
 from steward.core.errors import DomainError
 from steward.core.models import AuditEntry
 from steward.core.roles import Role
@@ -56,7 +56,7 @@ def test_a_narrow_consultation_shows_only_the_summary(case_with_evidence, triage
     assert f'action="/staff/cases/{case.pk}/notes/"' not in page
     evidence = case.reports.get().evidence.get()
     assert login(lawyer).get(f"/staff/evidence/{evidence.pk}/").status_code == 403
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Denied):
         report_services.evidence_for_staff(evidence, by=lawyer, ip=None)
 
 
@@ -71,7 +71,7 @@ def test_a_wide_consultation_shares_reports_evidence_and_notes(case_with_evidenc
 
 @pytest.mark.parametrize("action", ["triage", "assign", "note", "message", "transition", "merge", "split", "consult"])
 def test_a_consultant_only_answers(case, triager, lawyer, action):
-    ask(case, triager, lawyer, set(access.PARTS))
+    ask(case, triager, lawyer, set(Part))
     assert access.can(lawyer, "view", case) and access.can(lawyer, "answer", case)
     assert not access.can(lawyer, action, case)
 
@@ -99,7 +99,7 @@ def test_withdrawing_ends_access_at_once(case, triager, lawyer):
 
 def test_who_may_request_and_whom(case, triager, handler, unrelated, lawyer):
     hr = make_staff("hugo", Role.CONSULTANT_HR)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Denied):
         ask(case, unrelated, lawyer, {"summary"})
     with pytest.raises(DomainError, match="not a Legal consultant"):
         ask(case, triager, hr, {"summary"})

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from steward.cases import services
 from steward.cases.models import Case, CaseConflict, Note, Party, Priority, Status, TimelineEvent
+from steward.core.access import Denied
 from steward.core.errors import DomainError
 from steward.core.models import AuditEntry
 from steward.reports.models import Report
@@ -175,7 +175,7 @@ def test_case_handlers_cannot_merge(case, second_case, handler):
     Case.objects.filter(pk__in=[case.pk, second_case.pk]).update(assignee=handler)
     case.refresh_from_db()
     before = snapshot()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Denied):
         services.merge_cases(case, [second_case], by=handler)
     assert snapshot() == before
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from steward.cases import consultations
 from steward.cases.models import Case, CaseConflict, Consultation, Status
+from steward.core.access import Denied
 from steward.core.errors import DomainError
 from steward.core.models import AuditEntry
 from steward.core.roles import Role
@@ -54,7 +54,7 @@ def test_a_conflicted_target_is_refused_and_nothing_changes(assigned_case, handl
 
 
 def test_only_administrators_offboard(handler, triager, administrator):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Denied):
         staff_services.offboard_staff(handler, by=triager, reassign_to=None)
     assert login(triager).get("/staff/people/").status_code == 403
     with pytest.raises(DomainError):

@@ -6,13 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from steward.cases import services
 from steward.cases.messages import SecurityAlert
 from steward.cases.models import RANK, Case, Priority, Status, TimelineEvent, Triage
 from steward.cases.triage import propose_priority
+from steward.core.access import Denied
 from steward.core.errors import DomainError, InvalidTransition
 from steward.core.models import AuditEntry
 from tests.conftest import login, queued
@@ -165,7 +165,7 @@ def test_case_handlers_cannot_triage_even_their_own_case(case, handler, unrelate
     case.refresh_from_db()
     before = snapshot()
     for user in (handler, unrelated):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(Denied):
             services.triage_case(case, by=user, answers=answers(), priority=Priority.P3, reason="")
     assert snapshot() == before
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from steward.cases import services, sla
 from steward.cases.models import Case, Priority, Status, TimelineEvent
+from steward.core.access import Denied
 from steward.core.errors import DomainError, InvalidTransition
 from steward.core.models import AuditEntry
 
@@ -76,7 +76,7 @@ def test_the_status_service_never_decides(case, triager, old):
 def test_refusing_decided_tells_an_outsider_nothing(case, unrelated):
     set_status(case, Status.AWAITING_DECISION)
     before = snapshot()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Denied):
         services.move_case(case, by=unrelated, to=Status.DECIDED)
     assert snapshot() == before
 
@@ -159,7 +159,7 @@ def test_outsiders_cannot_move_a_case(case, unrelated, administrator):
     set_status(case, Status.TRIAGED)
     before = snapshot()
     for user in (unrelated, administrator):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(Denied):
             services.move_case(case, by=user, to=Status.CLOSED)
     assert snapshot() == before
 

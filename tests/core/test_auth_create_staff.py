@@ -36,8 +36,10 @@ def test_the_command_creates_a_staff_member_with_roles_and_no_password(db):
     assert sorted(user.groups.values_list("name", flat=True)) == ["case_handler", "triager"]
     assert EmailAddress.objects.get(user=user).verified
     assert "invitation to nia@example.org is queued" in output
-    assert AuditEntry.objects.get(action="staff.account_created").detail == {"roles": ["case_handler", "triager"],
-                                                                            "invited": True}
+    # The command acts as its declared system actor, named in the entry.
+    entry = AuditEntry.objects.get(action="staff.account_created")
+    assert (entry.actor, entry.actor_kind) == (None, "system")
+    assert entry.detail == {"roles": ["case_handler", "triager"], "invited": True, "job": "create_staff command"}
 
 
 def test_the_invitation_sets_a_password_then_the_second_factor_is_required(db):

@@ -4,12 +4,12 @@ files are gone from disk, while the record of a ban still in force survives."""
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from steward.cases import services as cases
 from steward.cases.models import Case, ErasureReason, Note, Party, Status, TimelineEvent
 from steward.core import crypto
+from steward.core.access import Denied
 from steward.core.errors import DomainError
 from steward.core.models import AuditEntry
 from steward.decisions.models import Decision, Outcome
@@ -155,7 +155,7 @@ def test_only_decision_makers_and_administrators_may_erase(full_case, triager, h
     case, _, _ = full_case
     Case.objects.filter(pk=case.pk).update(assignee=handler)
     for user in (triager, handler):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(Denied):
             erase_case(case, by=user, reason=ErasureReason.REQUEST)
     assert Case.objects.get(pk=case.pk).erased_at is None
     with pytest.raises(DomainError, match="Choose why"):

@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from steward.cases import services as cases
 from steward.cases.models import Case, ErasureReason, Party
+from steward.core import access
 from steward.core.models import DataKey
 from steward.decisions import services as decisions
 from steward.decisions.models import Decision, Outcome
@@ -21,6 +21,7 @@ from steward.reports.models import Evidence, Report
 from steward.reports.services import Account
 from steward.reports.uploads import CleanFile
 from steward.retention.erasure import erase_case
+from steward.retention.permissions import RetentionAction
 from tests.cases.helpers import snapshot
 
 from .conftest import awaiting
@@ -46,13 +47,13 @@ def decided_case(file_report, decision_maker):
 
 
 @pytest.mark.parametrize("step", [
-    lambda case, by: reports.erase_reports(case, by=by),
-    lambda case, by: decisions.forget_subjects(case, by=by),
-    lambda case, by: cases.erase_case_data(case, by=by, reason=ErasureReason.REQUEST),
+    lambda case, by: reports.erase_reports(case, by=by, authority=RetentionAction.ERASE),
+    lambda case, by: decisions.forget_subjects(case, by=by, authority=RetentionAction.ERASE),
+    lambda case, by: cases.erase_case_data(case, by=by, authority=RetentionAction.ERASE, reason=ErasureReason.REQUEST),
 ], ids=["reports", "decisions", "cases"])
 def test_each_owner_refuses_an_actor_who_may_not_erase(decided_case, triager, step):
     before = everything()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(access.Denied):
         step(decided_case, triager)
     assert everything() == before
 
@@ -60,7 +61,7 @@ def test_each_owner_refuses_an_actor_who_may_not_erase(decided_case, triager, st
 def test_the_case_erasure_refuses_an_unknown_reason(decided_case, decision_maker):
     before = everything()
     with pytest.raises(Exception, match="Choose why"):
-        cases.erase_case_data(decided_case, by=decision_maker, reason="because")
+        cases.erase_case_data(decided_case, by=decision_maker, authority=RetentionAction.ERASE, reason="because")
     assert everything() == before
 
 

@@ -6,11 +6,11 @@ import json
 import time
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from steward.cases import services as cases
 from steward.cases.models import Party
+from steward.core.access import Denied
 from steward.core.errors import DomainError
 from steward.core.models import AuditEntry
 from steward.decisions.models import Outcome
@@ -105,7 +105,7 @@ def test_nothing_to_look_up_is_refused(administrator):
 
 def test_only_administrators_may_export(world, triager, decision_maker, handler):
     for user in (triager, decision_maker, handler):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(Denied):
             export_person(by=user, system="github", handle="mallory")
     assert not AuditEntry.objects.filter(action="person.export").exists()
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from steward.cases.models import Case, Status, TimelineEvent
+from steward.core.access import Denied
 from steward.core.models import AuditEntry
 from steward.decisions import services
 from steward.decisions.models import Decision, Outcome
@@ -115,7 +115,7 @@ def test_case_handlers_administrators_and_outsiders_may_not_decide(reported_case
     reported_case.refresh_from_db()
     before = snapshot()
     for user in (handler, unrelated, administrator):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(Denied):
             _record(reported_case, user)
     _unchanged(before)
 

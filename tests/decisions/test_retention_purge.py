@@ -69,6 +69,16 @@ def test_each_outcome_is_kept_for_its_period(retention, make, triager, outcome, 
     assert entry.detail["reason"] == "retention"
 
 
+def test_the_purge_acts_as_its_declared_system_actor(retention, make, triager, django_capture_on_commit_callbacks):
+    old = closed_case(make, triager, Outcome.NO_VIOLATION, closed_days_ago=181)
+    with django_capture_on_commit_callbacks(execute=True):
+        purge.purge_expired()
+    entry = AuditEntry.objects.get(action="case.erase", object_id=str(old.pk))
+    assert (entry.actor, entry.actor_kind, entry.detail["job"]) == (None, "system", "retention purge")
+    event = old.timeline.get(kind="erased")
+    assert event.actor is None
+
+
 def test_the_periods_come_from_settings(retention, make, triager):
     case = closed_case(make, triager, Outcome.NO_VIOLATION, closed_days_ago=40)
     assert purge.expired_cases() == []

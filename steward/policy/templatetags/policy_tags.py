@@ -5,10 +5,11 @@ from typing import Any
 from django import template
 
 from steward.core import access
+from steward.policy.permissions import PolicyAction
 
 register = template.Library()
 
 
 @register.filter
 def can_edit_guidelines(user: Any) -> bool:
-    return access.can(user, "edit_guidelines")
+    return access.can(user, PolicyAction.EDIT_GUIDELINES)

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from steward.core.roles import Role
 from steward.staff import services
 from steward.staff.notifications import invitation_link
+from steward.staff.permissions import CREATE_STAFF_COMMAND
 
 
 class Command(BaseCommand):
@@ -36,7 +37,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            user = services.invite_staff(by=None, username=options["username"], email=options["email"],
+            user = services.invite_staff(by=CREATE_STAFF_COMMAND, username=options["username"], email=options["email"],
                                          first_name=options["first_name"], last_name=options["last_name"],
                                          roles=options["role"], send_invitation=not options["no_email"])
         except services.StaffError as error:
