@@ -54,7 +54,7 @@ class CaseView:
     full: bool  # read through a role or the assignment, not a consultation
     allowed: frozenset[str]
     summary: Case | None  # priority, status, title, dates, assignee, decision summary
-    reports: tuple[ReportPart, ...]
+    report_parts: tuple[ReportPart, ...]
     timeline: tuple[TimelineLine, ...] | None
     notes: tuple[Note, ...] | None
     triages: tuple[Triage, ...]
@@ -62,7 +62,7 @@ class CaseView:
     consultations: tuple[Consultation, ...]  # all of them for full readers; a consultant's own otherwise
     conflicts: tuple[CaseConflict, ...]
     possible_conflicts: tuple[CaseConflict, ...]
-    decisions: tuple[Any, ...]  # the decisions app's rows (see cases.providers), for full readers only
+    decision_rows: tuple[Any, ...]  # the decisions app's rows (see cases.providers), for full readers only
 
     @property
     def can(self) -> dict[str, bool]:
@@ -94,7 +94,7 @@ def build(case: Case, *, by: User) -> CaseView:
     return CaseView(
         case=case, parts=parts, full=full, allowed=allowed,
         summary=case if Part.SUMMARY in parts else None,
-        reports=_reports(case, parts),
+        report_parts=_reports(case, parts),
         timeline=tuple(TimelineLine(event, event.detail if Part.NOTES in parts and event.detail_sealed else "")
                        for event in case.timeline.select_related("actor"))
         if Part.SUMMARY in parts else None,
@@ -107,7 +107,7 @@ def build(case: Case, *, by: User) -> CaseView:
                         .select_related("user")) if full else (),
         possible_conflicts=tuple(case.conflicts.filter(status=CaseConflict.Status.POSSIBLE)
                                  .select_related("user")) if CaseAction.RESOLVE_CONFLICT in allowed else (),
-        decisions=tuple(providers.decisions().for_page(case.pk)) if full else (),
+        decision_rows=tuple(providers.decisions().for_page(case.pk)) if full else (),
     )
 
 

@@ -72,7 +72,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "case": case,
         "can": can,
         "possible_conflicts": view.possible_conflicts,
-        "decisions": view.decisions,
+        "decisions": view.decision_rows,
         "assign_form": AssignForm(initial={"assignee": case.assignee_id},
                                   excluded=conflicts.conflicted_staff_ids(case) if can[CaseAction.ASSIGN] else ()),
         "consultation_form": ConsultationForm(excluded=conflicts.conflicted_staff_ids(case)) if can[CaseAction.CONSULT] else None,

@@ -56,7 +56,7 @@ def test_a_full_reader_gets_every_part(full_case, triager):
     view = reading.read_case(triager, full_case.pk, ip=None)
     assert view.full and view.parts == set(Part)
     assert view.summary == full_case
-    [part] = view.reports
+    [part] = view.report_parts
     assert part.details is not None and part.details.narrative == NARRATIVE
     assert [file.name for file in part.evidence] == ["shot.png"]
     assert [line.message.body for line in part.messages] == ["Could you tell us more?"]
@@ -71,7 +71,7 @@ def test_a_narrowly_consulted_consultant_gets_only_the_summary(full_case, triage
     view = reading.read_case(lawyer, full_case.pk, ip=None)
     assert not view.full and view.parts == {Part.SUMMARY}
     assert view.summary == full_case
-    assert view.reports == ()
+    assert view.report_parts == ()
     assert view.notes is None and view.parties is None and view.triages == () and view.conflicts == ()
     assert view.timeline is not None and all(line.detail == "" for line in view.timeline)
     assert list(view.consultations) == [own]  # not the HR consultation with someone else
@@ -81,7 +81,7 @@ def test_a_narrowly_consulted_consultant_gets_only_the_summary(full_case, triage
 def test_a_consultation_sharing_reports_and_evidence_gives_exactly_those(full_case, triager, lawyer):
     ask(full_case, triager, lawyer, {"summary", "reports", "evidence"})
     view = reading.read_case(lawyer, full_case.pk, ip=None)
-    [part] = view.reports
+    [part] = view.report_parts
     assert part.details is not None and [file.name for file in part.evidence] == ["shot.png"]
     assert view.notes is None and view.parties is None
     assert view.can["evidence"]
@@ -90,7 +90,7 @@ def test_a_consultation_sharing_reports_and_evidence_gives_exactly_those(full_ca
 def test_evidence_without_the_reports_gives_the_files_but_no_text(full_case, triager, lawyer):
     ask(full_case, triager, lawyer, {"evidence"})
     view = reading.build(full_case, by=lawyer)
-    [part] = view.reports
+    [part] = view.report_parts
     assert part.details is None and part.messages == ()
     assert [file.name for file in part.evidence] == ["shot.png"]
     assert view.summary is None and view.timeline is None

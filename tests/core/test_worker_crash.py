@@ -37,9 +37,10 @@ MESSAGES = 30
 def seed() -> None:
     """30 staff invitations: 30 emails waiting in the outbox."""
     from steward.staff import services
+    from steward.staff.permissions import CREATE_STAFF_COMMAND
 
     for n in range(MESSAGES):
-        services.invite_staff(by=None, username=f"crash{n}", email=f"crash{n}@example.org", roles=["triager"])
+        services.invite_staff(by=CREATE_STAFF_COMMAND, username=f"crash{n}", email=f"crash{n}@example.org", roles=["triager"])
 
 
 # The same, in the process that migrates the SQLite file (one start-up instead of two).
@@ -47,8 +48,9 @@ SQLITE_SETUP = f"""
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from steward.staff import services
+from steward.staff.permissions import CREATE_STAFF_COMMAND
 for n in range({MESSAGES}):
-    services.invite_staff(by=None, username=f"crash{{n}}", email=f"crash{{n}}@example.org", roles=["triager"])
+    services.invite_staff(by=CREATE_STAFF_COMMAND, username=f"crash{{n}}", email=f"crash{{n}}@example.org", roles=["triager"])
 """
 
 
