@@ -14,7 +14,13 @@ need not know the row. A `Pending` value never reaches the database any other wa
 (``QuerySet.update`` and ``bulk_update`` refuse it) and never shows its text in a repr.
 Opening needs the row: ``case.unseal(blob, "note", row=note)``,
 ``crypto.unseal(key, blob, field=…, row=row.row_uuid)``. Values alone under their key and
-field (an evidence file, bound to its random stored name) pass ``row=None``.
+field pass ``row=None``.
+
+Files. Evidence and held files are encrypted with Tink's streaming AEAD (AES256-GCM-HKDF,
+1 MB segments), so a file is encrypted and decrypted a segment at a time and is never whole
+in memory. Each file has its own streaming keyset, stored beside the file's row wrapped
+under the data key of the report it belongs to (`new_file_key`, `file_key`): destroying that
+data key makes the file unreadable, like everything else sealed with it.
 """
 
 from __future__ import annotations
@@ -37,13 +43,15 @@ import tink
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from tink import aead, secret_key_access
+from tink import aead, secret_key_access, streaming_aead
 from tink.proto import aes_gcm_pb2, tink_pb2
 
 from .models import DataKey
 from .private_files import private_dir, write_private_text
 
 aead.register()
+streaming_aead.register()
+FILE_KEY_TEMPLATE = streaming_aead.streaming_aead_key_templates.AES256_GCM_HKDF_1MB
 
 
 class KeyDestroyed(Exception):
@@ -195,6 +203,32 @@ def unseal(key: DataKey, blob: bytes | memoryview | None, *, field: str, row: Ro
     if blob is None or len(blob) == 0:
         return ""
     return open_bytes(key, blob, field=field, row=row).decode("utf-8")
+
+
+def _new_wrapped_file_key(wrapping: aead.Aead, ad: bytes) -> tuple[bytes, streaming_aead.StreamingAead]:
+    handle = tink.new_keyset_handle(FILE_KEY_TEMPLATE)
+    return (tink.proto_keyset_format.serialize_encrypted(handle, wrapping, ad),
+            handle.primitive(streaming_aead.StreamingAead))
+
+
+def _open_wrapped_file_key(wrapping: aead.Aead, wrapped: bytes | memoryview, ad: bytes, what: str) -> streaming_aead.StreamingAead:
+    try:
+        handle = tink.proto_keyset_format.parse_encrypted(bytes(wrapped), wrapping, ad)
+    except tink.TinkError as error:
+        raise SealError(f"The key of {what} did not open: it belongs to another row or key, or it was altered "
+                        f"({error})") from None
+    return handle.primitive(streaming_aead.StreamingAead)
+
+
+def new_file_key(key: DataKey, *, field: str, row: Row) -> tuple[bytes, streaming_aead.StreamingAead]:
+    """A fresh streaming-AEAD keyset for one file: (the keyset wrapped under ``key`` and bound to the
+    field and row, to store in the row; the primitive to encrypt the file with)."""
+    return _new_wrapped_file_key(_primitives.get(key), _ad(key, field, row))
+
+
+def file_key(key: DataKey, wrapped: bytes | memoryview, *, field: str, row: Row) -> streaming_aead.StreamingAead:
+    """The streaming primitive of a file from its wrapped keyset; `KeyDestroyed` once ``key`` is destroyed."""
+    return _open_wrapped_file_key(_primitives.get(key), wrapped, _ad(key, field, row), field)
 
 
 class Pending:
@@ -365,3 +399,13 @@ def new_index_key() -> str:
 
 def new_token(nbytes: int = 24) -> str:
     return secrets.token_urlsafe(nbytes)
+
+
+def new_token_file_key(token: str, *, purpose: str, field: str) -> tuple[bytes, streaming_aead.StreamingAead]:
+    """`new_file_key` for a file only the holder of ``token`` may open (see `_token_aead`)."""
+    return _new_wrapped_file_key(_token_aead(token, purpose), f"{purpose}:{field}".encode())
+
+
+def token_file_key(token: str, wrapped: bytes | memoryview, *, purpose: str, field: str) -> streaming_aead.StreamingAead:
+    """Raises `SealError` when the token (or the field) is not the one the key was wrapped for."""
+    return _open_wrapped_file_key(_token_aead(token, purpose), wrapped, f"{purpose}:{field}".encode(), field)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
 
 from django.contrib.auth.models import User
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +21,7 @@ from steward.cases import conflicts as case_conflicts
 from steward.cases import services as cases
 from steward.cases import tasks as case_tasks
 from steward.cases.models import Case, Party, Space
-from steward.core import access, audit, crypto
+from steward.core import access, audit, crypto, sealed_files
 from steward.core.errors import DomainError
 from steward.core.models import DataKey
 
@@ -234,12 +238,12 @@ def purge_held(now: datetime | None = None) -> int:
 
 def _attach(report: Report, files: list[uploads.CleanFile], stored: list[str], message: Message | None = None) -> None:
     for clean in files:
-        stored_name = uploads.store(report.data_key, clean)
-        stored.append(stored_name)
-        Evidence.objects.create(
-            report=report, message=message, stored_name=stored_name, content_type=clean.content_type,
-            size=len(clean.data), name_sealed=crypto.pending(report.data_key, clean.name, field="evidence.name"),
-        )
+        evidence = Evidence(report=report, message=message, content_type=clean.content_type, size=clean.size,
+                            name_sealed=crypto.pending(report.data_key, clean.name, field="evidence.name"))
+        with clean.open() as source:  # the file is bound to its row before the row is written
+            evidence.stored_name, evidence.file_key_sealed = uploads.store(report.data_key, source, row=evidence.row_uuid)
+        stored.append(evidence.stored_name)
+        evidence.save(force_insert=True)
 
 
 def find_report(code: str) -> Report | None:
@@ -301,10 +305,16 @@ def message_reporter(report: Report, *, by: User, body: str, ip: str | None = No
     return message
 
 
-def evidence_for_staff(evidence: Evidence, *, by: User, ip: str | None) -> bytes:
+def evidence_for_staff(evidence: Evidence, *, by: User, ip: str | None) -> BinaryIO:
+    """The evidence file, decrypted as it is read, for a download (the response closes it); audited."""
     access.require(by, "evidence", evidence.report.case)
-    audit.record(by, "evidence.download", evidence, ip=ip)
-    return uploads.load(evidence.report.data_key, evidence.stored_name)
+    stream = evidence.open_file()
+    try:
+        audit.record(by, "evidence.download", evidence, ip=ip)
+    except BaseException:
+        stream.close()
+        raise
+    return stream
 
 
 def evidence_preview_for_staff(evidence: Evidence, *, by: User, ip: str | None) -> tuple[bytes, str] | None:
@@ -314,8 +324,82 @@ def evidence_preview_for_staff(evidence: Evidence, *, by: User, ip: str | None) 
     if not evidence.is_image or evidence.report.is_erased:
         return None
     try:
-        copy = uploads.preview(uploads.load(evidence.report.data_key, evidence.stored_name), evidence.content_type)
+        copy = uploads.preview(evidence.read_file(), evidence.content_type)  # images are within the pixel limit
     except uploads.NoPreview:
         return None
     audit.record(by, "evidence.preview", evidence, ip=ip)
     return copy
+
+
+@dataclass
+class Reencrypted:
+    """What `reencrypt_evidence` did, file by file counted."""
+
+    rewritten: int = 0  # stored whole (format 1), now streamed under their own key
+    copied: int = 0  # already streamed, copied from the old folder into the evidence storage
+    current: int = 0  # nothing to do
+    missing: int = 0  # no file found for the row
+    erased: int = 0  # the report's key is destroyed: nothing can be read, nothing is copied
+
+
+def reencrypt_evidence(*, source_dir: Path | None = None, dry_run: bool = False) -> Reencrypted:
+    """Bring every evidence file into the current format in the configured evidence storage.
+
+    Files stored whole (before streaming) are decrypted and encrypted again, segment by segment under a
+    key of their own, under a new name; the row moves to it in one transaction and the old file is deleted
+    afterwards, so an interruption leaves each row with a file it can read. With ``source_dir`` (the old
+    MEDIA_ROOT/evidence folder, when moving to an object store) files are read from there and left there.
+    Runs as the system, audited per file; a second run changes nothing."""
+    done = Reencrypted()
+    rows = Evidence.objects.select_related("report__data_key").order_by("pk")
+    for evidence in rows.iterator(chunk_size=200):
+        if evidence.report.data_key.wrapped is None:
+            done.erased += 1
+            continue
+        storage = uploads.storage()
+        if evidence.file_key_sealed is not None:
+            if source_dir is None or storage.exists(evidence.stored_name):
+                done.current += 1
+            elif not (source_dir / evidence.stored_name).is_file():
+                done.missing += 1
+                log.warning("evidence %s has no stored file", evidence.pk)
+            else:
+                if not dry_run:  # ciphertext as it is: its name and row do not change
+                    with (source_dir / evidence.stored_name).open("rb") as source:
+                        storage.save(evidence.stored_name, File(source, evidence.stored_name))
+                done.copied += 1
+            continue
+        try:
+            if source_dir is None:
+                sealed = sealed_files.read_all(storage, evidence.stored_name)
+            else:
+                sealed = (source_dir / evidence.stored_name).read_bytes()
+        except FileNotFoundError:
+            done.missing += 1
+            log.warning("evidence %s has no stored file", evidence.pk)
+            continue
+        if not dry_run:
+            _rewrite(evidence, crypto.open_bytes(evidence.report.data_key, sealed, field=f"evidence.file:{evidence.stored_name}"),
+                     delete_old=source_dir is None)
+        done.rewritten += 1
+    return done
+
+
+def _rewrite(evidence: Evidence, data: bytes, *, delete_old: bool) -> None:
+    old_name = evidence.stored_name
+    new_name, wrapped = uploads.store(evidence.report.data_key, io.BytesIO(data), row=evidence.row_uuid)
+    try:
+        with transaction.atomic():
+            locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+            unchanged = locked.stored_name == old_name  # else another run rewrote it meanwhile
+            if unchanged:
+                locked.stored_name, locked.file_key_sealed = new_name, wrapped
+                locked.save(update_fields=["stored_name", "file_key_sealed"])
+                audit.record(None, "evidence.reencrypt", locked, actor_kind="system")
+    except BaseException:
+        uploads.discard([new_name])
+        raise
+    if not unchanged:
+        uploads.discard([new_name])
+    elif delete_old:
+        uploads.discard([old_name])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,7 +21,7 @@ from steward.reports.models import Evidence
 from .erasure import erase_case
 
 log = logging.getLogger(__name__)
-# A file on disk with no evidence row is left over from a failed upload or an interrupted
+# A stored file with no evidence row is left over from a failed upload or an interrupted
 # erasure; younger ones may belong to an upload still being saved.
 ORPHAN_FILE_AGE = datetime.timedelta(days=1)
 
@@ -99,14 +98,11 @@ def purge_expired(*, now: datetime.datetime | None = None, dry_run: bool = False
 
 
 def remove_orphan_files() -> int:
-    """Delete evidence files that no evidence row points at (an erasure interrupted after its commit)."""
+    """Delete stored evidence files that no evidence row points at (an erasure interrupted after its commit,
+    an upload whose transaction failed before it could clean up). Works on any evidence storage."""
     known = set(Evidence.objects.values_list("stored_name", flat=True))
-    cutoff = time.time() - ORPHAN_FILE_AGE.total_seconds()
-    removed = 0
-    for path in uploads.evidence_dir().iterdir():
-        if path.is_file() and path.name not in known and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-            removed += 1
-    if removed:
-        log.info("removed %d orphaned evidence files", removed)
-    return removed
+    found = uploads.orphans(known, older_than=timezone.now() - ORPHAN_FILE_AGE)
+    uploads.discard(found)
+    if found:
+        log.info("removed %d orphaned evidence files", len(found))
+    return len(found)
