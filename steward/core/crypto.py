@@ -52,6 +52,16 @@ from .private_files import private_dir, write_private_text
 aead.register()
 streaming_aead.register()
 FILE_KEY_TEMPLATE = streaming_aead.streaming_aead_key_templates.AES256_GCM_HKDF_1MB
+# That template's ciphertext: a 40-byte header (length, 32-byte salt, 7-byte nonce prefix), then 1 MiB
+# segments each ending in a 16-byte tag; the header shares the first segment.
+FILE_SEGMENT_BYTES, FILE_HEADER_BYTES, FILE_TAG_BYTES = 1024 * 1024, 40, 16
+
+
+def file_ciphertext_size(plaintext_size: int) -> int:
+    """How long a file's ciphertext is, known before it is made (an object store is told the length first)."""
+    first = FILE_SEGMENT_BYTES - FILE_HEADER_BYTES - FILE_TAG_BYTES
+    later = -(-max(0, plaintext_size - first) // (FILE_SEGMENT_BYTES - FILE_TAG_BYTES))
+    return FILE_HEADER_BYTES + plaintext_size + FILE_TAG_BYTES * (1 + later)
 
 
 class KeyDestroyed(Exception):

@@ -22,6 +22,7 @@ from django.core.files import File
 from django.core.files.storage import Storage
 from tink import streaming_aead
 
+from . import crypto
 from .crypto import SealError
 
 log = logging.getLogger(__name__)
@@ -49,12 +50,15 @@ class _Collected(io.RawIOBase):
 class EncryptingReader(io.RawIOBase):
     """Reading it gives the ciphertext of ``source``; at most one segment is held in memory."""
 
-    def __init__(self, primitive: streaming_aead.StreamingAead, source: BinaryIO, associated_data: bytes) -> None:
+    def __init__(self, primitive: streaming_aead.StreamingAead, source: BinaryIO, associated_data: bytes, *,
+                 size: int) -> None:
         super().__init__()
         self._source = source
         self._out = _Collected()
         self._encrypting = primitive.new_encrypting_stream(cast(BinaryIO, self._out), associated_data)
         self._done = False
+        self._given = 0
+        self.length = crypto.file_ciphertext_size(size)  # of the ciphertext, for a storage that needs it first
         self.content_type = "application/octet-stream"  # what an object store is told: never the real type
 
     def readable(self) -> bool:
@@ -75,14 +79,23 @@ class EncryptingReader(io.RawIOBase):
         count = min(len(target), len(pending))
         target[:count] = pending[:count]
         del pending[:count]
+        self._given += count
+        if self._given > self.length or (self._done and not pending and self._given != self.length):
+            raise ValueError(f"The source gave {'more' if self._given > self.length else 'less'} than its stated size")
         return count
 
 
 def write(storage: Storage, name: str, primitive: streaming_aead.StreamingAead, source: BinaryIO,
-          associated_data: bytes) -> str:
-    """Encrypt ``source`` into ``storage`` under ``name``; returns the name stored (the storage may change it)."""
-    reader = EncryptingReader(primitive, source, associated_data)
-    stored = storage.save(name, File(cast(BinaryIO, reader), name))
+          associated_data: bytes, *, size: int) -> str:
+    """Encrypt ``source`` (``size`` bytes) into ``storage`` under ``name``; returns the name stored."""
+    reader = EncryptingReader(primitive, source, associated_data, size=size)
+    content = File(cast(BinaryIO, reader), name)
+    content.size = reader.length
+    try:
+        stored = storage.save(name, content)
+    except BaseException:
+        storage.delete(name)  # what a failed write may have left
+        raise
     if stored != name:  # a backend that renamed it could not be found again by its row
         storage.delete(stored)
         raise RuntimeError(f"The storage saved {name} as {stored}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.files import File
@@ -21,9 +22,6 @@ from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
 EVIDENCE, HELD = "evidence", "held"
-# S3's smallest multipart part. An upload of unknown length (ciphertext produced while it is sent)
-# holds one part in memory at a time; files of up to this size go in one request.
-S3_PART_BYTES = 5 * 1024 * 1024
 
 
 def get(alias: str) -> Storage:
@@ -60,19 +58,32 @@ class _Body(File):  # type: ignore[type-arg]
 class StreamingS3Storage(S3Storage):
     """django-storages' S3 backend, read and written as streams.
 
-    Its own files download a whole object into a spooled temporary file before the first read;
-    here `open()` reads the response body as it arrives, and uploads of unknown length send one
-    part at a time from one thread, so memory holds at most one part and nothing touches the disk."""
+    Its own files download a whole object into a spooled temporary file before the first read, and
+    its uploads of unknown length hold 5 MiB parts in memory. Here `open()` reads the response body
+    as it arrives, and a file whose length is known beforehand (`sealed_files` tells it) is sent as
+    it is encrypted, in one request, so memory holds about one segment and nothing touches the disk.
+    Its body is neither hashed for the signature nor checksummed: Tink's AEAD already authenticates
+    every segment end to end, and reading the body twice would mean holding it."""
 
     def __init__(self, **kwargs: Any) -> None:
-        if "transfer_config" not in kwargs:
-            from boto3.s3.transfer import TransferConfig
-
-            kwargs["transfer_config"] = TransferConfig(multipart_threshold=S3_PART_BYTES, multipart_chunksize=S3_PART_BYTES,
-                                                       max_concurrency=1, use_threads=False)
         kwargs.setdefault("file_overwrite", True)  # names are random: no existence check before each write
         kwargs.setdefault("default_acl", None)  # the bucket's own policy: private
         super().__init__(**kwargs)
+        made: Config = getattr(self, "client_config")  # noqa: B009  (django-storages' own, from its settings; untyped)
+        self.client_config = made.merge(Config(
+            s3={"addressing_style": self.addressing_style, "payload_signing_enabled": False},
+            request_checksum_calculation="when_required"))
+
+    def _save(self, name: str, content: Any) -> str:
+        length = getattr(getattr(content, "file", None), "length", None)
+        if length is None:
+            return str(super()._save(name, content))
+        cleaned = clean_name(name)
+        key = self._normalize_name(cleaned)
+        params = self._get_write_parameters(key, content)
+        self.connection.meta.client.put_object(Bucket=self.bucket_name, Key=key, Body=content.file,
+                                               ContentLength=length, **params)
+        return str(cleaned)
 
     def _open(self, name: str, mode: str = "rb") -> File:  # type: ignore[type-arg]
         if mode != "rb":

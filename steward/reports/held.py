@@ -56,7 +56,7 @@ def write(token: str, submission_hash: str, clean: CleanFile) -> HeldUpload:
     stored_name = uuid.uuid4().hex
     wrapped, primitive = crypto.new_token_file_key(token, purpose=FILES, field=f"key:{stored_name}")
     with clean.open() as source:
-        sealed_files.write(storage(), stored_name, primitive, source, _file_ad(stored_name))
+        sealed_files.write(storage(), stored_name, primitive, source, _file_ad(stored_name), size=clean.size)
     return HeldUpload.objects.create(
         submission_hash=submission_hash, stored_name=stored_name, content_type=clean.content_type, size=clean.size,
         name_sealed=crypto.seal_for_token(token, clean.name.encode(), purpose=FILES, field=f"name:{stored_name}"),

@@ -241,7 +241,8 @@ def _attach(report: Report, files: list[uploads.CleanFile], stored: list[str], m
         evidence = Evidence(report=report, message=message, content_type=clean.content_type, size=clean.size,
                             name_sealed=crypto.pending(report.data_key, clean.name, field="evidence.name"))
         with clean.open() as source:  # the file is bound to its row before the row is written
-            evidence.stored_name, evidence.file_key_sealed = uploads.store(report.data_key, source, row=evidence.row_uuid)
+            evidence.stored_name, evidence.file_key_sealed = uploads.store(report.data_key, source, size=clean.size,
+                                                                          row=evidence.row_uuid)
         stored.append(evidence.stored_name)
         evidence.save(force_insert=True)
 
@@ -387,7 +388,7 @@ def reencrypt_evidence(*, source_dir: Path | None = None, dry_run: bool = False)
 
 def _rewrite(evidence: Evidence, data: bytes, *, delete_old: bool) -> None:
     old_name = evidence.stored_name
-    new_name, wrapped = uploads.store(evidence.report.data_key, io.BytesIO(data), row=evidence.row_uuid)
+    new_name, wrapped = uploads.store(evidence.report.data_key, io.BytesIO(data), size=len(data), row=evidence.row_uuid)
     try:
         with transaction.atomic():
             locked = Evidence.objects.select_for_update().get(pk=evidence.pk)

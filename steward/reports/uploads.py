@@ -364,13 +364,13 @@ def _file_ad(stored_name: str, row: uuid.UUID | str) -> bytes:
     return f"steward-evidence:{stored_name}:{row}".encode()
 
 
-def store(key: DataKey, source: BinaryIO, *, row: uuid.UUID | str) -> tuple[str, bytes]:
-    """Encrypt a file segment by segment into the evidence storage, bound to its evidence row (``row``, its
-    row_uuid). Returns the stored name and the file's key wrapped under ``key``, for the row.
+def store(key: DataKey, source: BinaryIO, *, size: int, row: uuid.UUID | str) -> tuple[str, bytes]:
+    """Encrypt a file of ``size`` bytes segment by segment into the evidence storage, bound to its evidence
+    row (``row``, its row_uuid). Returns the stored name and the file's key wrapped under ``key``, for the row.
     The caller deletes the file if its transaction fails."""
     stored_name = uuid.uuid4().hex
     wrapped, primitive = crypto.new_file_key(key, field="evidence.file_key", row=row)
-    sealed_files.write(storage(), stored_name, primitive, source, _file_ad(stored_name, row))
+    sealed_files.write(storage(), stored_name, primitive, source, _file_ad(stored_name, row), size=size)
     return stored_name, wrapped
 
 

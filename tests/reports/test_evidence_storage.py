@@ -114,7 +114,7 @@ def test_ten_megabytes_are_never_whole_in_memory_on_the_storage_path(file_report
     try:
         tracemalloc.reset_peak()
         start = tracemalloc.get_traced_memory()[0]
-        stored_name, wrapped = uploads.store(report.data_key, io.BytesIO(data), row=row)
+        stored_name, wrapped = uploads.store(report.data_key, io.BytesIO(data), size=len(data), row=row)
         stored_peak = tracemalloc.get_traced_memory()[1] - start
 
         tracemalloc.reset_peak()
@@ -281,5 +281,27 @@ def test_sealed_files_refuse_a_storage_that_renames(file_report):
     storage = Renaming()
     primitive = crypto.new_file_key(_file_report(file_report).data_key, field="f", row="r")[1]
     with pytest.raises(RuntimeError, match="saved"):
-        sealed_files.write(storage, "name", primitive, io.BytesIO(b"x"), b"ad")  # type: ignore[arg-type]
+        sealed_files.write(storage, "name", primitive, io.BytesIO(b"x"), b"ad", size=1)  # type: ignore[arg-type]
     assert storage.deleted == "name_1"
+
+
+@pytest.mark.parametrize("size", [0, 1, 1024 * 1024 - 57, 1024 * 1024 - 56, 1024 * 1024 - 55, 2 * (1024 * 1024 - 16) - 40,
+                                  2 * (1024 * 1024 - 16) - 39, TEN_MB])
+def test_the_ciphertext_size_is_known_before_encrypting(file_report, size):
+    """An object store is told the length before the ciphertext is made: the formula matches Tink's output."""
+    primitive = crypto.new_file_key(_file_report(file_report).data_key, field="f", row="r")[1]
+    reader = sealed_files.EncryptingReader(primitive, io.BytesIO(b"x" * size), b"ad", size=size)
+
+    produced = 0
+    while chunk := reader.read(256 * 1024):
+        produced += len(chunk)
+
+    assert produced == reader.length == crypto.file_ciphertext_size(size)
+
+
+def test_a_source_shorter_than_its_stated_size_is_refused_and_leaves_no_file(file_report):
+    report = _file_report(file_report)
+
+    with pytest.raises(ValueError, match="less than its stated size"):
+        uploads.store(report.data_key, io.BytesIO(b"short"), size=100, row=Evidence().row_uuid)
+    assert stored_files() == []
