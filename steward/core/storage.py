@@ -40,7 +40,7 @@ class PrivateFileSystemStorage(FileSystemStorage):
         super().__init__(**kwargs)
 
     @cached_property
-    def base_location(self) -> str:  # type: ignore[override]
+    def base_location(self) -> str:
         root = self._value_or_setting(self._location, settings.MEDIA_ROOT)  # type: ignore[attr-defined]
         return os.path.join(root, self._folder) if self._folder else str(root)
 
@@ -55,7 +55,7 @@ class _Body(File):  # type: ignore[type-arg]
         return False
 
 
-class StreamingS3Storage(S3Storage):
+class StreamingS3Storage(S3Storage):  # type: ignore[misc]  # django-storages is untyped
     """django-storages' S3 backend, read and written as streams.
 
     Its own files download a whole object into a spooled temporary file before the first read, and

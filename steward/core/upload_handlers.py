@@ -60,7 +60,7 @@ class EncryptedUploadHandler(FileUploadHandler):
             self._kept += min(room, len(raw_data))
         return None  # consumed: no other handler sees the plaintext
 
-    def file_complete(self, file_size: int) -> UploadedFile:
+    def file_complete(self, file_size: int) -> UploadedFile[bytes]:
         self._writer.close()
         self._spool.seek(0)
         plaintext = self._primitive.new_decrypting_stream(cast(BinaryIO, self._spool), _AD)
