@@ -236,6 +236,20 @@ def purge_held(now: datetime | None = None) -> int:
     return len(expired) + receipts_gone
 
 
+def remove_orphan_files(*, older_than: datetime) -> int:
+    """Delete stored evidence and held files written before ``older_than`` that no row points at: left by an
+    erasure interrupted after its commit, or a process that died between writing a file and its row."""
+    known = set(Evidence.objects.values_list("stored_name", flat=True))
+    found = uploads.orphans(known, older_than=older_than)
+    uploads.discard(found)
+    known_held = set(HeldUpload.objects.values_list("stored_name", flat=True))
+    found_held = sealed_files.orphans(held.storage(), known_held, older_than=older_than)
+    held.discard(found_held)
+    if found or found_held:
+        log.info("removed %d orphaned evidence files and %d orphaned held files", len(found), len(found_held))
+    return len(found) + len(found_held)
+
+
 def _attach(report: Report, files: list[uploads.CleanFile], stored: list[str], message: Message | None = None) -> None:
     for clean in files:
         evidence = Evidence(report=report, message=message, content_type=clean.content_type, size=clean.size,

@@ -4,7 +4,6 @@ the cases past it. Periods come from settings (see docs/operator-guide.md, Reten
 from __future__ import annotations
 
 import datetime
-import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,12 +14,9 @@ from steward.cases.models import Case, ErasureReason, Status
 from steward.core.errors import DomainError
 from steward.decisions.models import Decision, Outcome
 from steward.reports import services as reports
-from steward.reports import uploads
-from steward.reports.models import Evidence
 
 from .erasure import erase_case
 
-log = logging.getLogger(__name__)
 # A stored file with no evidence row is left over from a failed upload or an interrupted
 # erasure; younger ones may belong to an upload still being saved.
 ORPHAN_FILE_AGE = datetime.timedelta(days=1)
@@ -98,11 +94,6 @@ def purge_expired(*, now: datetime.datetime | None = None, dry_run: bool = False
 
 
 def remove_orphan_files() -> int:
-    """Delete stored evidence files that no evidence row points at (an erasure interrupted after its commit,
-    an upload whose transaction failed before it could clean up). Works on any evidence storage."""
-    known = set(Evidence.objects.values_list("stored_name", flat=True))
-    found = uploads.orphans(known, older_than=timezone.now() - ORPHAN_FILE_AGE)
-    uploads.discard(found)
-    if found:
-        log.info("removed %d orphaned evidence files", len(found))
-    return len(found)
+    """Delete stored files no row points at (an erasure interrupted after its commit, an upload whose
+    process died before it could clean up), in whichever storage is configured."""
+    return reports.remove_orphan_files(older_than=timezone.now() - ORPHAN_FILE_AGE)

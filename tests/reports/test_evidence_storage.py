@@ -305,3 +305,18 @@ def test_a_source_shorter_than_its_stated_size_is_refused_and_leaves_no_file(fil
     with pytest.raises(ValueError, match="less than its stated size"):
         uploads.store(report.data_key, io.BytesIO(b"short"), size=100, row=Evidence().row_uuid)
     assert stored_files() == []
+
+
+def test_the_orphan_sweep_covers_held_files_too(db):
+    import datetime
+
+    from django.utils import timezone
+
+    from steward.reports import held, services
+
+    held.storage().save("2" * 32, ContentFile(b"a held file whose row was never written"))
+    uploads.storage().save("3" * 32, ContentFile(b"an evidence file whose row was never written"))
+
+    assert services.remove_orphan_files(older_than=timezone.now() - datetime.timedelta(days=1)) == 0  # too young
+    assert services.remove_orphan_files(older_than=timezone.now() + datetime.timedelta(minutes=1)) == 2
+    assert stored_files() == [] and held.storage().listdir("")[1] == []
