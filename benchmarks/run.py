@@ -1,7 +1,7 @@
 """`make bench`: every Steward benchmark, each against a baseline measured in the same run.
 
 Creates its own PostgreSQL databases (and server processes) and removes them afterwards.
-Options: --only intake|queue|guidelines, --sqlite (also run the intake benchmark on SQLite).
+Options: --only intake|queue|guidelines|evidence, --sqlite (also run the intake benchmark on SQLite).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ QUEUE_DB = f"{TEMPLATE_DB}_queue"  # the queue and the guidelines benchmarks sha
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["intake", "queue", "guidelines"])
+    parser.add_argument("--only", choices=["intake", "queue", "guidelines", "evidence"])
     parser.add_argument("--sqlite", action="store_true", help="also measure intake on SQLite")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -67,6 +67,10 @@ def main() -> int:
 
                 guidelines.run()
             connections.close_all()
+        if args.only in (None, "evidence"):
+            from benchmarks import evidence
+
+            evidence.run(work)
     finally:
         for name in (QUEUE_DB, INTAKE_DB, TEMPLATE_DB):
             common.drop_database(name)
