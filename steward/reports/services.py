@@ -355,6 +355,7 @@ class Reencrypted:
     current: int = 0  # nothing to do
     missing: int = 0  # no file found for the row
     erased: int = 0  # the report's key is destroyed: nothing can be read, nothing is copied
+    damaged: int = 0  # the stored file did not decrypt: left as it is
 
 
 def reencrypt_evidence(*, source_dir: Path | None = None, dry_run: bool = False) -> Reencrypted:
@@ -393,9 +394,14 @@ def reencrypt_evidence(*, source_dir: Path | None = None, dry_run: bool = False)
             done.missing += 1
             log.warning("evidence %s has no stored file", evidence.pk)
             continue
+        try:
+            data = crypto.open_bytes(evidence.report.data_key, sealed, field=f"evidence.file:{evidence.stored_name}")
+        except crypto.SealError:
+            done.damaged += 1
+            log.warning("evidence %s did not decrypt: it is left as it is", evidence.pk)
+            continue
         if not dry_run:
-            _rewrite(evidence, crypto.open_bytes(evidence.report.data_key, sealed, field=f"evidence.file:{evidence.stored_name}"),
-                     delete_old=source_dir is None)
+            _rewrite(evidence, data, delete_old=source_dir is None)
         done.rewritten += 1
     return done
 
@@ -405,9 +411,10 @@ def _rewrite(evidence: Evidence, data: bytes, *, delete_old: bool) -> None:
     new_name, wrapped = uploads.store(evidence.report.data_key, io.BytesIO(data), size=len(data), row=evidence.row_uuid)
     try:
         with transaction.atomic():
-            locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
-            unchanged = locked.stored_name == old_name  # else another run rewrote it meanwhile
-            if unchanged:
+            locked = Evidence.objects.select_for_update().filter(pk=evidence.pk).first()
+            # Else another run rewrote it meanwhile, or its case was erased.
+            unchanged = locked is not None and locked.stored_name == old_name
+            if locked is not None and unchanged:
                 locked.stored_name, locked.file_key_sealed = new_name, wrapped
                 locked.save(update_fields=["stored_name", "file_key_sealed"])
                 audit.record(None, "evidence.reencrypt", locked, actor_kind="system")

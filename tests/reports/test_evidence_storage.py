@@ -211,7 +211,8 @@ def test_reencrypt_evidence_rewrites_files_stored_whole_and_a_second_run_changes
     out = StringIO()
     call_command("reencrypt_evidence", stdout=out)
 
-    assert "Rewrote 1 file(s) stored whole; copied 0; 1 already current; 1 of erased reports skipped; 0 missing." in out.getvalue()
+    assert ("Rewrote 1 file(s) stored whole; copied 0; 1 already current; 1 of erased reports skipped; 0 missing; "
+            "0 damaged.") in out.getvalue()
     old.refresh_from_db()
     assert old.file_key_sealed and old.stored_name != old_name
     assert old.read_file() == CANARY * 10
@@ -262,7 +263,8 @@ def test_reencrypt_evidence_from_an_old_folder_into_the_storage(file_report, tmp
     out = StringIO()
     call_command("reencrypt_evidence", "--from", str(old_folder), stdout=out, stderr=StringIO())
 
-    assert "Rewrote 1 file(s) stored whole; copied 1; 0 already current; 0 of erased reports skipped; 1 missing." in out.getvalue()
+    assert ("Rewrote 1 file(s) stored whole; copied 1; 0 already current; 0 of erased reports skipped; 1 missing; "
+            "0 damaged.") in out.getvalue()
     old_name = old.stored_name
     old.refresh_from_db()
     assert old.read_file() == CANARY and streamed.read_file() == b"already streamed"
@@ -320,3 +322,18 @@ def test_the_orphan_sweep_covers_held_files_too(db):
     assert services.remove_orphan_files(older_than=timezone.now() - datetime.timedelta(days=1)) == 0  # too young
     assert services.remove_orphan_files(older_than=timezone.now() + datetime.timedelta(minutes=1)) == 2
     assert stored_files() == [] and held.storage().listdir("")[1] == []
+
+
+def test_reencrypt_evidence_leaves_a_damaged_file_as_it_is(file_report):
+    report = _file_report(file_report)
+    old = _stored_whole(report, CANARY)
+    path = Path(settings.MEDIA_ROOT) / "evidence" / old.stored_name
+    path.write_bytes(path.read_bytes()[:-1] + b"?")
+    err = StringIO()
+
+    out = StringIO()
+    call_command("reencrypt_evidence", stdout=out, stderr=err)
+
+    assert "Rewrote 0 file(s) stored whole" in out.getvalue() and "1 damaged." in out.getvalue()
+    assert "1 evidence row(s) have no readable stored file" in err.getvalue()
+    assert Evidence.objects.get(pk=old.pk).stored_name == old.stored_name and path.exists()

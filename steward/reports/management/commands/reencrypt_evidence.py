@@ -34,6 +34,7 @@ class Command(BaseCommand):
         verb = "Would rewrite" if dry_run else "Rewrote"
         self.stdout.write(f"{verb} {done.rewritten} file(s) stored whole; {'would copy' if dry_run else 'copied'} "
                           f"{done.copied}; {done.current} already current; {done.erased} of erased reports skipped; "
-                          f"{done.missing} missing.")
-        if done.missing:
-            self.stderr.write(f"{done.missing} evidence row(s) have no stored file: their ids are in the log.")
+                          f"{done.missing} missing; {done.damaged} damaged.")
+        if done.missing or done.damaged:
+            self.stderr.write(f"{done.missing + done.damaged} evidence row(s) have no readable stored file: their ids "
+                              "are in the log.")
