@@ -1,7 +1,7 @@
 """`make bench`: every Steward benchmark, each against a baseline measured in the same run.
 
 Creates its own PostgreSQL databases (and server processes) and removes them afterwards.
-Options: --only intake|queue|guidelines|audit, --sqlite (also run the intake benchmark on SQLite).
+Options: --only intake|queue|guidelines|audit|evidence, --sqlite (also run the intake benchmark on SQLite).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ AUDIT_VERIFY_DB = f"{TEMPLATE_DB}_audit_verify"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["intake", "queue", "guidelines", "audit"])
+    parser.add_argument("--only", choices=["intake", "queue", "guidelines", "audit", "evidence"])
     parser.add_argument("--sqlite", action="store_true", help="also measure intake on SQLite")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -76,6 +76,10 @@ def main() -> int:
 
                 guidelines.run()
             connections.close_all()
+        if args.only in (None, "evidence"):
+            from benchmarks import evidence
+
+            evidence.run(work)
     finally:
         for name in (QUEUE_DB, AUDIT_DB, AUDIT_VERIFY_DB, INTAKE_DB, TEMPLATE_DB):
             common.drop_database(name)

@@ -339,8 +339,44 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "steward" / "static"]
 WHITENOISE_USE_FINDERS = not PRODUCTION  # production serves what collectstatic gathered
-# Evidence files are encrypted on disk and only ever served through an access-checked view.
+# Evidence files are encrypted (Tink streaming AEAD) before they reach a storage, and only ever served
+# through an access-checked view. "evidence" and "held" (files of a form sent back for a correction) are
+# folders of MEDIA_ROOT by default, or an S3-compatible object store (docs/operator-guide.md, Evidence storage).
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+STEWARD_STORAGE = env_str("STEWARD_STORAGE", "filesystem")
+if STEWARD_STORAGE == "filesystem":
+    _evidence_storage: dict[str, object] = {"BACKEND": "steward.core.storage.PrivateFileSystemStorage",
+                                            "OPTIONS": {"folder": "evidence"}}
+    _held_storage: dict[str, object] = {"BACKEND": "steward.core.storage.PrivateFileSystemStorage",
+                                        "OPTIONS": {"folder": "held"}}
+elif STEWARD_STORAGE == "s3":
+    if not env_str("STEWARD_S3_BUCKET"):
+        raise ImproperlyConfigured("STEWARD_S3_BUCKET must be set when STEWARD_STORAGE=s3")
+    if env_str("STEWARD_S3_ADDRESSING_STYLE") not in {"", "auto", "path", "virtual"}:
+        raise ImproperlyConfigured("STEWARD_S3_ADDRESSING_STYLE must be auto, path or virtual")
+    _prefix = env_str("STEWARD_S3_PREFIX").strip("/")
+    _s3 = {
+        "bucket_name": env_str("STEWARD_S3_BUCKET"),
+        "endpoint_url": env_str("STEWARD_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("STEWARD_S3_REGION") or None,
+        # Unset: boto3 finds credentials itself (instance role, AWS_* variables, ~/.aws).
+        "access_key": env_str("STEWARD_S3_ACCESS_KEY_ID") or None,
+        "secret_key": env_str("STEWARD_S3_SECRET_ACCESS_KEY") or None,
+        "addressing_style": env_str("STEWARD_S3_ADDRESSING_STYLE") or None,
+        "signature_version": "s3v4",
+    }
+    _evidence_storage = {"BACKEND": "steward.core.storage.StreamingS3Storage",
+                         "OPTIONS": {**_s3, "location": "/".join(filter(None, [_prefix, "evidence"]))}}
+    _held_storage = {"BACKEND": "steward.core.storage.StreamingS3Storage",
+                     "OPTIONS": {**_s3, "location": "/".join(filter(None, [_prefix, "held"]))}}
+else:
+    raise ImproperlyConfigured(f"STEWARD_STORAGE must be filesystem or s3, not {STEWARD_STORAGE!r}")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "evidence": _evidence_storage,
+    "held": _held_storage,
+}
 
 EMAIL_BACKEND_NAME = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION
                              else "django.core.mail.backends.console.EmailBackend")
@@ -361,6 +397,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Steward <conduct@example.org
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Uploads are encrypted under a key that lives only in the request's memory while they arrive; past
+# FILE_UPLOAD_MAX_MEMORY_SIZE the ciphertext spills to a temporary file, never the plaintext.
+FILE_UPLOAD_HANDLERS = ["steward.core.upload_handlers.EncryptedUploadHandler"]
 
 # The organisation's own promises, shown to reporters and used for SLA clocks.
 STEWARD_ORGANISATION_NAME = env_str("STEWARD_ORGANISATION_NAME", "Example Open Source Foundation")

@@ -21,6 +21,12 @@ which pass ``row=None``) and for migrations, whose historical models have no des
 
 Blind indexes (look-ups of sealed identifiers) are keyed by versioned index keys so the
 key can be rotated (`rotate_index_key`); see `blind_index` below.
+
+Files. Evidence and held files are encrypted with Tink's streaming AEAD (AES256-GCM-HKDF,
+1 MB segments), so a file is encrypted and decrypted a segment at a time and is never whole
+in memory. Each file has its own streaming keyset, stored beside the file's row wrapped
+under the data key of the report it belongs to (`new_file_key`, `file_key`): destroying that
+data key makes the file unreadable, like everything else sealed with it.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ from django.conf import settings
 from django.core import checks
 from django.db import models
 from django.utils import timezone
-from tink import aead, secret_key_access
+from tink import aead, secret_key_access, streaming_aead
 from tink.proto import aes_gcm_pb2, tink_pb2
 
 from .errors import DomainError
@@ -52,6 +58,18 @@ from .models import DataKey
 from .private_files import private_dir, write_private_text
 
 aead.register()
+streaming_aead.register()
+FILE_KEY_TEMPLATE = streaming_aead.streaming_aead_key_templates.AES256_GCM_HKDF_1MB
+# That template's ciphertext: a 40-byte header (length, 32-byte salt, 7-byte nonce prefix), then 1 MiB
+# segments each ending in a 16-byte tag; the header shares the first segment.
+FILE_SEGMENT_BYTES, FILE_HEADER_BYTES, FILE_TAG_BYTES = 1024 * 1024, 40, 16
+
+
+def file_ciphertext_size(plaintext_size: int) -> int:
+    """How long a file's ciphertext is, known before it is made (an object store is told the length first)."""
+    first = FILE_SEGMENT_BYTES - FILE_HEADER_BYTES - FILE_TAG_BYTES
+    later = -(-max(0, plaintext_size - first) // (FILE_SEGMENT_BYTES - FILE_TAG_BYTES))
+    return FILE_HEADER_BYTES + plaintext_size + FILE_TAG_BYTES * (1 + later)
 
 
 class KeyDestroyed(Exception):
@@ -203,6 +221,32 @@ def unseal(key: DataKey, blob: bytes | memoryview | None, *, field: str, row: Ro
     if blob is None or len(blob) == 0:
         return ""
     return open_bytes(key, blob, field=field, row=row).decode("utf-8")
+
+
+def _new_wrapped_file_key(wrapping: aead.Aead, ad: bytes) -> tuple[bytes, streaming_aead.StreamingAead]:
+    handle = tink.new_keyset_handle(FILE_KEY_TEMPLATE)
+    return (tink.proto_keyset_format.serialize_encrypted(handle, wrapping, ad),
+            handle.primitive(streaming_aead.StreamingAead))
+
+
+def _open_wrapped_file_key(wrapping: aead.Aead, wrapped: bytes | memoryview, ad: bytes, what: str) -> streaming_aead.StreamingAead:
+    try:
+        handle = tink.proto_keyset_format.parse_encrypted(bytes(wrapped), wrapping, ad)
+    except tink.TinkError as error:
+        raise SealError(f"The key of {what} did not open: it belongs to another row or key, or it was altered "
+                        f"({error})") from None
+    return handle.primitive(streaming_aead.StreamingAead)
+
+
+def new_file_key(key: DataKey, *, field: str, row: Row) -> tuple[bytes, streaming_aead.StreamingAead]:
+    """A fresh streaming-AEAD keyset for one file: (the keyset wrapped under ``key`` and bound to the
+    field and row, to store in the row; the primitive to encrypt the file with)."""
+    return _new_wrapped_file_key(_primitives.get(key), _ad(key, field, row))
+
+
+def file_key(key: DataKey, wrapped: bytes | memoryview, *, field: str, row: Row) -> streaming_aead.StreamingAead:
+    """The streaming primitive of a file from its wrapped keyset; `KeyDestroyed` once ``key`` is destroyed."""
+    return _open_wrapped_file_key(_primitives.get(key), wrapped, _ad(key, field, row), field)
 
 
 class Pending:
@@ -589,3 +633,13 @@ def new_index_key() -> str:
 
 def new_token(nbytes: int = 24) -> str:
     return secrets.token_urlsafe(nbytes)
+
+
+def new_token_file_key(token: str, *, purpose: str, field: str) -> tuple[bytes, streaming_aead.StreamingAead]:
+    """`new_file_key` for a file only the holder of ``token`` may open (see `_token_aead`)."""
+    return _new_wrapped_file_key(_token_aead(token, purpose), f"{purpose}:{field}".encode())
+
+
+def token_file_key(token: str, wrapped: bytes | memoryview, *, purpose: str, field: str) -> streaming_aead.StreamingAead:
+    """Raises `SealError` when the token (or the field) is not the one the key was wrapped for."""
+    return _open_wrapped_file_key(_token_aead(token, purpose), wrapped, f"{purpose}:{field}".encode(), field)

@@ -2,7 +2,7 @@
 attached before a correction, and the receipt code of a report already filed.
 
 Both are sealed under a key derived from the form's submission token (`crypto.seal_for_token`):
-only the reporter's browser holds it, so neither the database nor the files on disk open without
+only the reporter's browser holds it, so neither the database nor the stored files open without
 it. Services call these; nothing here checks access or writes the audit log.
 """
 
@@ -12,12 +12,13 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import tink
 from django.conf import settings
+from django.core.files.storage import Storage
 
-from steward.core import crypto
+from steward.core import crypto, sealed_files
+from steward.core import storage as file_storage
 
 from .models import HeldUpload, SubmissionReceipt
 from .uploads import CleanFile
@@ -41,20 +42,25 @@ def valid_token(value: object) -> str | None:
     return value if isinstance(value, str) and TOKEN_RE.fullmatch(value) else None
 
 
-def held_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "held"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def storage() -> Storage:
+    return file_storage.get(file_storage.HELD)
+
+
+def _file_ad(stored_name: str) -> bytes:
+    return f"steward-held:{stored_name}".encode()
 
 
 def write(token: str, submission_hash: str, clean: CleanFile) -> HeldUpload:
-    """Seal and write one file and its row; the caller deletes the file if its transaction fails."""
+    """Encrypt one file segment by segment into the held storage, and write its row; the caller deletes
+    the file if its transaction fails."""
     stored_name = uuid.uuid4().hex
-    sealed = crypto.seal_for_token(token, clean.data, purpose=FILES, field=f"file:{stored_name}")
-    (held_dir() / stored_name).write_bytes(sealed)
+    wrapped, primitive = crypto.new_token_file_key(token, purpose=FILES, field=f"key:{stored_name}")
+    with clean.open() as source:
+        sealed_files.write(storage(), stored_name, primitive, source, _file_ad(stored_name), size=clean.size)
     return HeldUpload.objects.create(
-        submission_hash=submission_hash, stored_name=stored_name, content_type=clean.content_type, size=len(clean.data),
+        submission_hash=submission_hash, stored_name=stored_name, content_type=clean.content_type, size=clean.size,
         name_sealed=crypto.seal_for_token(token, clean.name.encode(), purpose=FILES, field=f"name:{stored_name}"),
+        file_key_sealed=wrapped,
     )
 
 
@@ -63,11 +69,20 @@ def describe(token: str, held: HeldUpload) -> HeldFile:
     return HeldFile(pk=held.pk, name=name.decode(), size=held.size)
 
 
+def _read(token: str, held: HeldUpload) -> bytes:
+    if held.file_key_sealed is None:  # stored whole, before streaming
+        sealed = sealed_files.read_all(storage(), held.stored_name)
+        return crypto.open_for_token(token, sealed, purpose=FILES, field=f"file:{held.stored_name}")
+    primitive = crypto.token_file_key(token, held.file_key_sealed, purpose=FILES, field=f"key:{held.stored_name}")
+    # Read whole, like a fresh upload after its check, so a damaged file is left out before the report is filed.
+    with sealed_files.open_stream(storage(), held.stored_name, primitive, _file_ad(held.stored_name)) as stream:
+        return stream.read(settings.STEWARD_EVIDENCE_MAX_BYTES + 1)
+
+
 def load(token: str, held: HeldUpload) -> CleanFile | None:
     """The file as it was checked and cleaned when it was first sent; None if it can no longer be read."""
     try:
-        sealed = (held_dir() / held.stored_name).read_bytes()
-        data = crypto.open_for_token(token, sealed, purpose=FILES, field=f"file:{held.stored_name}")
+        data = _read(token, held)
     except (OSError, tink.TinkError):
         log.warning("held upload %s could not be read", held.pk)
         return None
@@ -75,8 +90,7 @@ def load(token: str, held: HeldUpload) -> CleanFile | None:
 
 
 def discard(stored_names: list[str]) -> None:
-    for stored_name in stored_names:
-        (held_dir() / stored_name).unlink(missing_ok=True)
+    sealed_files.discard(storage(), stored_names)
 
 
 def seal_code(token: str, submission_hash: str, code: str) -> bytes:

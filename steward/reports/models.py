@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import models
@@ -146,7 +147,8 @@ class Message(models.Model):
 
 
 class Evidence(models.Model):
-    """A file a reporter gave us. The bytes live encrypted on disk under `stored_name`."""
+    """A file a reporter gave us. The bytes live encrypted in the evidence storage under `stored_name`
+    (see uploads: the stored formats), bound to this row."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence")
     row_uuid = crypto.row_uuid_field()
@@ -157,9 +159,19 @@ class Evidence(models.Model):
     content_type = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # The file's streaming key, wrapped under the report's data key; None for a file stored whole (format 1).
+    file_key_sealed = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
+
+    def open_file(self) -> BinaryIO:
+        """The file's content, decrypted as it is read (close it). Callers check access and audit first."""
+        return uploads.open_stored(self.report.data_key, self.stored_name, self.file_key_sealed, row=self.row_uuid)
+
+    def read_file(self) -> bytes:
+        with self.open_file() as stream:
+            return stream.read()
 
     @property
     def is_image(self) -> bool:
@@ -182,6 +194,8 @@ class HeldUpload(models.Model):
     content_type = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     held_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The file's streaming key, wrapped under the token's key; None for a file stored whole (format 1).
+    file_key_sealed = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["held_at", "pk"]

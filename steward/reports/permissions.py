@@ -22,6 +22,8 @@ class ReportAction(StrEnum):
 # Intake acting for the reporter (or for the staff member who typed a report in): it records the
 # accounts the reporter named and the conflicts of interest they reveal. Audited as "reporter".
 INTAKE = SystemActor("intake", kind="reporter", may=frozenset({CaseAction.RECORD_PARTY}))
+# `manage.py reencrypt_evidence`: rewrites stored files into the current format; it reads no content for anyone.
+REENCRYPT_EVIDENCE = SystemActor("reencrypt_evidence command")
 
 
 def register() -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
+from typing import BinaryIO
 
 from django.contrib.auth.models import User
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,14 +22,14 @@ from steward.cases import services as cases
 from steward.cases.events import CasesMerged, ReportSplitOff
 from steward.cases.models import Case, Party, Space
 from steward.cases.permissions import CaseAction
-from steward.core import access, audit, crypto, outbox
+from steward.core import access, audit, crypto, outbox, sealed_files
 from steward.core.errors import DomainError
 from steward.core.models import DataKey
 
 from . import held, receipts, uploads
 from .messages import AcknowledgeReport, ReporterNotice
 from .models import Evidence, HeldUpload, Message, Report, SubmissionReceipt, ongoing_as_bool
-from .permissions import INTAKE, ReportAction
+from .permissions import INTAKE, REENCRYPT_EVIDENCE, ReportAction
 from .uploads import CleanFile as CleanFile  # the files a report or a reply carries (see Intake)
 
 log = logging.getLogger(__name__)
@@ -233,13 +236,28 @@ def purge_held(now: datetime | None = None) -> int:
     return len(expired) + receipts_gone
 
 
+def remove_orphan_files(*, older_than: datetime) -> int:
+    """Delete stored evidence and held files written before ``older_than`` that no row points at: left by an
+    erasure interrupted after its commit, or a process that died between writing a file and its row."""
+    known = set(Evidence.objects.values_list("stored_name", flat=True))
+    found = uploads.orphans(known, older_than=older_than)
+    uploads.discard(found)
+    known_held = set(HeldUpload.objects.values_list("stored_name", flat=True))
+    found_held = sealed_files.orphans(held.storage(), known_held, older_than=older_than)
+    held.discard(found_held)
+    if found or found_held:
+        log.info("removed %d orphaned evidence files and %d orphaned held files", len(found), len(found_held))
+    return len(found) + len(found_held)
+
+
 def _attach(report: Report, files: list[uploads.CleanFile], stored: list[str], message: Message | None = None) -> None:
     for clean in files:
-        stored_name = uploads.store(report.data_key, clean)
-        stored.append(stored_name)
-        evidence = Evidence(report=report, message=message, stored_name=stored_name, content_type=clean.content_type,
-                            size=len(clean.data))
+        evidence = Evidence(report=report, message=message, content_type=clean.content_type, size=clean.size)
         evidence.name = clean.name
+        with clean.open() as source:  # the file is bound to its row before the row is written
+            evidence.stored_name, evidence.file_key_sealed = uploads.store(report.data_key, source, size=clean.size,
+                                                                          row=evidence.row_uuid)
+        stored.append(evidence.stored_name)
         evidence.save(force_insert=True)
 
 
@@ -302,10 +320,16 @@ def message_reporter(report: Report, *, by: User, body: str, ip: str | None = No
     return message
 
 
-def evidence_for_staff(evidence: Evidence, *, by: User, ip: str | None) -> bytes:
+def evidence_for_staff(evidence: Evidence, *, by: User, ip: str | None) -> BinaryIO:
+    """The evidence file, decrypted as it is read, for a download (the response closes it); audited."""
     access.require(by, CaseAction.EVIDENCE, evidence.report.case)
-    audit.record(by, "evidence.download", evidence, ip=ip)
-    return uploads.load(evidence.report.data_key, evidence.stored_name)
+    stream = evidence.open_file()
+    try:
+        audit.record(by, "evidence.download", evidence, ip=ip)
+    except BaseException:
+        stream.close()
+        raise
+    return stream
 
 
 def evidence_preview_for_staff(evidence: Evidence, *, by: User, ip: str | None) -> tuple[bytes, str] | None:
@@ -315,7 +339,7 @@ def evidence_preview_for_staff(evidence: Evidence, *, by: User, ip: str | None) 
     if not evidence.is_image or evidence.report.is_erased:
         return None
     try:
-        copy = uploads.preview(uploads.load(evidence.report.data_key, evidence.stored_name), evidence.content_type)
+        copy = uploads.preview(evidence.read_file(), evidence.content_type)  # images are within the pixel limit
     except uploads.NoPreview:
         return None
     audit.record(by, "evidence.preview", evidence, ip=ip)
@@ -363,20 +387,82 @@ def erase_reports(case: Case, *, by: access.Actor, authority: StrEnum) -> Erased
     return ErasedReports(reports=len(reports), files=len(files))
 
 
-# A file with no evidence row is left over from a failed upload or an interrupted erasure;
-# younger ones may belong to an upload still being saved.
-ORPHAN_FILE_AGE = timedelta(days=1)
+@dataclass
+class Reencrypted:
+    """What `reencrypt_evidence` did, file by file counted."""
+
+    rewritten: int = 0  # stored whole (format 1), now streamed under their own key
+    copied: int = 0  # already streamed, copied from the old folder into the evidence storage
+    current: int = 0  # nothing to do
+    missing: int = 0  # no file found for the row
+    erased: int = 0  # the report's key is destroyed: nothing can be read, nothing is copied
+    damaged: int = 0  # the stored file did not decrypt: left as it is
 
 
-def remove_orphan_files() -> int:
-    """Delete evidence files that no evidence row points at (an erasure interrupted after its commit)."""
-    known = set(Evidence.objects.values_list("stored_name", flat=True))
-    cutoff = time.time() - ORPHAN_FILE_AGE.total_seconds()
-    removed = 0
-    for path in uploads.evidence_dir().iterdir():
-        if path.is_file() and path.name not in known and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-            removed += 1
-    if removed:
-        log.info("removed %d orphaned evidence files", removed)
-    return removed
+def reencrypt_evidence(*, source_dir: Path | None = None, dry_run: bool = False) -> Reencrypted:
+    """Bring every evidence file into the current format in the configured evidence storage.
+
+    Files stored whole (before streaming) are decrypted and encrypted again, segment by segment under a
+    key of their own, under a new name; the row moves to it in one transaction and the old file is deleted
+    afterwards, so an interruption leaves each row with a file it can read. With ``source_dir`` (the old
+    MEDIA_ROOT/evidence folder, when moving to an object store) files are read from there and left there.
+    Runs as the system, audited per file; a second run changes nothing."""
+    done = Reencrypted()
+    rows = Evidence.objects.select_related("report__data_key").order_by("pk")
+    for evidence in rows.iterator(chunk_size=200):
+        if evidence.report.data_key.wrapped is None:
+            done.erased += 1
+            continue
+        storage = uploads.storage()
+        if evidence.file_key_sealed is not None:
+            if source_dir is None or storage.exists(evidence.stored_name):
+                done.current += 1
+            elif not (source_dir / evidence.stored_name).is_file():
+                done.missing += 1
+                log.warning("evidence %s has no stored file", evidence.pk)
+            else:
+                if not dry_run:  # ciphertext as it is: its name and row do not change
+                    with (source_dir / evidence.stored_name).open("rb") as source:
+                        storage.save(evidence.stored_name, File(source, evidence.stored_name))
+                done.copied += 1
+            continue
+        try:
+            if source_dir is None:
+                sealed = sealed_files.read_all(storage, evidence.stored_name)
+            else:
+                sealed = (source_dir / evidence.stored_name).read_bytes()
+        except FileNotFoundError:
+            done.missing += 1
+            log.warning("evidence %s has no stored file", evidence.pk)
+            continue
+        try:
+            data = crypto.open_bytes(evidence.report.data_key, sealed, field=f"evidence.file:{evidence.stored_name}")
+        except crypto.SealError:
+            done.damaged += 1
+            log.warning("evidence %s did not decrypt: it is left as it is", evidence.pk)
+            continue
+        if not dry_run:
+            _rewrite(evidence, data, delete_old=source_dir is None)
+        done.rewritten += 1
+    return done
+
+
+def _rewrite(evidence: Evidence, data: bytes, *, delete_old: bool) -> None:
+    old_name = evidence.stored_name
+    new_name, wrapped = uploads.store(evidence.report.data_key, io.BytesIO(data), size=len(data), row=evidence.row_uuid)
+    try:
+        with transaction.atomic():
+            locked = Evidence.objects.select_for_update().filter(pk=evidence.pk).first()
+            # Else another run rewrote it meanwhile, or its case was erased.
+            unchanged = locked is not None and locked.stored_name == old_name
+            if locked is not None and unchanged:
+                locked.stored_name, locked.file_key_sealed = new_name, wrapped
+                locked.save(update_fields=["stored_name", "file_key_sealed"])
+                audit.record(REENCRYPT_EVIDENCE, "evidence.reencrypt", locked)
+    except BaseException:
+        uploads.discard([new_name])
+        raise
+    if not unchanged:
+        uploads.discard([new_name])
+    elif delete_old:
+        uploads.discard([old_name])

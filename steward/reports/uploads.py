@@ -1,5 +1,5 @@
 """Evidence uploads: size-limited, type-checked by content, stripped of metadata,
-encrypted before they touch the disk. Images larger than a pixel limit are refused from their
+encrypted before they reach a storage. Images larger than a pixel limit are refused from their
 header, before anything is decoded; phone photos (HEIC/HEIF) are converted to JPEG. PDFs are
 rewritten without their metadata and without actions that reach out (links to the web or to
 other files, forms that send themselves, actions run on opening); they are refused when
@@ -9,16 +9,19 @@ encrypted or when they hold scripts, launch actions or embedded files.
 
 from __future__ import annotations
 
+import datetime
 import io
 import math
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import filetype
 import pypdf
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
@@ -34,7 +37,8 @@ from pillow_heif.as_plugin import HeifImageFile
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
 
-from steward.core import crypto
+from steward.core import crypto, sealed_files
+from steward.core import storage as file_storage
 from steward.core.models import DataKey
 
 # Only the primary picture of a HEIF file is read: no thumbnails, depth maps or auxiliary images.
@@ -124,6 +128,13 @@ class CleanFile:
     name: str
     content_type: str
     data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def open(self) -> BinaryIO:
+        return io.BytesIO(self.data)  # shares the bytes: no copy
 
 
 class ImageTooLarge(Exception):
@@ -340,25 +351,44 @@ def preview(data: bytes, content_type: str) -> tuple[bytes, str]:
     return out.getvalue(), "image/png"
 
 
-def evidence_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "evidence"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+# Stored files: format 1 (before streaming) is one AES-GCM ciphertext of the whole file under the
+# report's data key; format 2 is Tink streaming AEAD under the file's own key, wrapped under the
+# report's data key in the row (`file_key_sealed`). A row without a wrapped key is format 1, read
+# whole (such files were at most STEWARD_EVIDENCE_MAX_BYTES); `manage.py reencrypt_evidence`
+# rewrites them as format 2.
+def storage() -> Storage:
+    return file_storage.get(file_storage.EVIDENCE)
 
 
-def store(key: DataKey, clean: CleanFile) -> str:
-    """Encrypt and write; returns the stored name. The caller deletes it if its transaction fails."""
+def _file_ad(stored_name: str, row: uuid.UUID | str) -> bytes:
+    return f"steward-evidence:{stored_name}:{row}".encode()
+
+
+def store(key: DataKey, source: BinaryIO, *, size: int, row: uuid.UUID | str) -> tuple[str, bytes]:
+    """Encrypt a file of ``size`` bytes segment by segment into the evidence storage, bound to its evidence
+    row (``row``, its row_uuid). Returns the stored name and the file's key wrapped under ``key``, for the row.
+    The caller deletes the file if its transaction fails."""
     stored_name = uuid.uuid4().hex
-    sealed = crypto.seal_bytes(key, clean.data, field=f"evidence.file:{stored_name}")
-    (evidence_dir() / stored_name).write_bytes(sealed)
-    return stored_name
+    wrapped, primitive = crypto.new_file_key(key, field="evidence.file_key", row=row)
+    sealed_files.write(storage(), stored_name, primitive, source, _file_ad(stored_name, row), size=size)
+    return stored_name, wrapped
 
 
-def load(key: DataKey, stored_name: str) -> bytes:
-    sealed = (evidence_dir() / stored_name).read_bytes()
-    return crypto.open_bytes(key, sealed, field=f"evidence.file:{stored_name}")
+def open_stored(key: DataKey, stored_name: str, file_key_sealed: bytes | memoryview | None, *,
+                row: uuid.UUID | str) -> BinaryIO:
+    """The plaintext of a stored file, decrypted as it is read. `crypto.KeyDestroyed` once the report is erased,
+    `crypto.SealError` when the file or its key belongs to another row or was altered."""
+    if file_key_sealed is None:  # format 1
+        sealed = sealed_files.read_all(storage(), stored_name)
+        return io.BytesIO(crypto.open_bytes(key, sealed, field=f"evidence.file:{stored_name}"))
+    primitive = crypto.file_key(key, file_key_sealed, field="evidence.file_key", row=row)
+    return sealed_files.open_stream(storage(), stored_name, primitive, _file_ad(stored_name, row))
 
 
 def discard(stored_names: list[str]) -> None:
-    for stored_name in stored_names:
-        (evidence_dir() / stored_name).unlink(missing_ok=True)
+    sealed_files.discard(storage(), stored_names)
+
+
+def orphans(known: set[str], *, older_than: datetime.datetime) -> list[str]:
+    """Stored evidence files written before ``older_than`` whose names ``known`` does not hold."""
+    return sealed_files.orphans(storage(), known, older_than=older_than)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -181,11 +181,14 @@ def staff_message(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def staff_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
+def staff_evidence(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence = access.fetch(request.user, CaseAction.EVIDENCE,
                             Evidence.objects.select_related("report__case", "report__data_key"), evidence_id)
-    data = services.evidence_for_staff(evidence, by=staff_user(request), ip=client_ip(request))
-    response = HttpResponse(data, content_type="application/octet-stream")
+    stream = services.evidence_for_staff(evidence, by=staff_user(request), ip=client_ip(request))
+    # Decrypted a segment at a time as it is sent; the response closes the stream.
+    response = FileResponse(stream, content_type="application/octet-stream")
+    response.block_size = 64 * 1024
+    response["Content-Length"] = str(evidence.size)
     # Always a download, never rendered inline, whatever the file claims to be.
     response["Content-Disposition"] = content_disposition_header(True, evidence.name)
     response["X-Content-Type-Options"] = "nosniff"

@@ -1,10 +1,11 @@
 """Crypto-erasure of a case: destroy its data key and its reports' keys.
 
 Everything sealed with them (narratives, messages, notes, triage reasons, the decision's
-texts, evidence) becomes unreadable for good; the evidence files are also deleted from
-disk once the transaction commits. What survives is what holds no report content: the
-case's dates and status, the timeline's kinds, and the ban record of any decision whose
-ban is still active, so the ban can go on being enforced.
+texts, evidence: each file's key is wrapped under its report's data key) becomes unreadable for
+good; the evidence files are also deleted from the evidence storage once the transaction commits
+(the purge's orphan sweep deletes any an interrupted process left). What survives is what
+holds no report content: the case's dates and status, the timeline's kinds, and the ban
+record of any decision whose ban is still active, so the ban can go on being enforced.
 
 Retention sits above the apps whose rows it erases, so it reads their models but changes
 them only through their owners' services, in one transaction: the reports app erases its

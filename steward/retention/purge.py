@@ -18,6 +18,10 @@ from steward.reports import services as reports
 from .erasure import erase_case
 from .permissions import PURGE
 
+# A stored file with no evidence row is left over from a failed upload or an interrupted
+# erasure; younger ones may belong to an upload still being saved.
+ORPHAN_FILE_AGE = datetime.timedelta(days=1)
+
 
 def _add_years(day: datetime.date, years: int) -> datetime.date:
     try:
@@ -85,6 +89,12 @@ def purge_expired(*, now: datetime.datetime | None = None, dry_run: bool = False
                 continue
         purged.append(Purged(reference=case.reference, outcomes=outcomes))
     if not dry_run:
-        reports.remove_orphan_files()  # files an erasure interrupted after its commit left behind
+        remove_orphan_files()  # files an erasure interrupted after its commit left behind
         reports.purge_held(now)  # files of forms never sent again, receipt codes past their day
     return purged
+
+
+def remove_orphan_files() -> int:
+    """Delete stored files no row points at (an erasure interrupted after its commit, an upload whose
+    process died before it could clean up), in whichever storage is configured."""
+    return reports.remove_orphan_files(older_than=timezone.now() - ORPHAN_FILE_AGE)

@@ -139,7 +139,7 @@ def check_the_canaries_are_really_there(canaries: dict[str, str], report: Report
                             f"{canaries['reply_file_name']}.txt"])
     assert [f.name for f in reports.held_files(canaries["held_token"])] == [f"{canaries['held_file_name']}.txt"]
     stored_image = next(e for e in report.evidence.all() if e.content_type == "image/jpeg")
-    clear_image = uploads.load(report.data_key, stored_image.stored_name)
+    clear_image = stored_image.read_file()
     assert canaries["image_exif"].encode() not in clear_image  # the EXIF was stripped before encryption
     with pytest.raises(AssertionError):
         assert_no_canary("planted", b"x" + base64.b64encode(b"ab" + canaries["note"].encode()), canaries)

@@ -3,6 +3,8 @@ files are gone from disk, while the record of a ban still in force survives."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -50,7 +52,7 @@ def test_erasing_a_case_with_an_active_ban_keeps_only_the_ban_record(full_case, 
     case, report, code = full_case
     decision = decide(case, decision_maker, Outcome.TEMPORARY_BAN, days=90, summary="A ban of 90 days.",
                       rationale="Threats are never acceptable.")
-    files = [uploads.evidence_dir() / name for name in Evidence.objects.values_list("stored_name", flat=True)]
+    files = [Path(uploads.storage().path(name)) for name in Evidence.objects.values_list("stored_name", flat=True)]
     assert files and all(path.exists() for path in files)
 
     _erase(case, decision_maker, django_capture_on_commit_callbacks)

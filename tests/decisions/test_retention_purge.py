@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -144,16 +146,14 @@ def test_a_case_erased_by_hand_meanwhile_is_skipped(retention, make, triager, de
 def test_orphaned_evidence_files_older_than_a_day_are_removed(retention, db):
     import os
 
-    from steward.reports import services as reports
     from steward.reports import uploads
 
-    orphan = uploads.evidence_dir() / ("0" * 32)
-    orphan.write_bytes(b"sealed bytes")
-    fresh = uploads.evidence_dir() / ("1" * 32)
-    fresh.write_bytes(b"an upload being saved")
+    storage = uploads.storage()
+    orphan = Path(storage.path(storage.save("0" * 32, ContentFile(b"sealed bytes"))))
+    fresh = Path(storage.path(storage.save("1" * 32, ContentFile(b"an upload being saved"))))
     old = timezone.now().timestamp() - 2 * 86400
     os.utime(orphan, (old, old))
-    assert reports.remove_orphan_files() == 1  # the reports app owns its files; the purge asks it
+    assert purge.remove_orphan_files() == 1  # the reports app owns its files; the purge asks it to sweep
     assert not orphan.exists() and fresh.exists()
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from pypdf import PdfWriter
@@ -16,6 +14,7 @@ from pypdf import PdfWriter
 from steward.cases.models import Case, Party, TimelineEvent
 from steward.core.models import AuditEntry, DataKey, OutboxMessage
 from steward.registry.models import Identity, Person
+from steward.reports import held, uploads
 from steward.reports.models import Evidence, HeldUpload, Message, Report, SubmissionReceipt
 from tests.conftest import png_bytes
 
@@ -66,15 +65,21 @@ def text_upload(name: str = "chat-log.txt", text: str = "CANARY-CHAT-LOG: you ar
     return upload(name, text.encode(), "text/plain")
 
 
+def _listed(storage: Any) -> list[str]:
+    try:
+        return sorted(storage.listdir("")[1])
+    except FileNotFoundError:  # nothing stored yet
+        return []
+
+
 def stored_files() -> list[str]:
-    folder = Path(settings.MEDIA_ROOT) / "evidence"
-    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+    """Files in the evidence storage, whichever it is (a folder of MEDIA_ROOT, or an object store)."""
+    return _listed(uploads.storage())
 
 
 def held_files() -> list[str]:
     """Files kept (sealed) for report forms that came back for a correction."""
-    folder = Path(settings.MEDIA_ROOT) / "held"
-    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+    return _listed(held.storage())
 
 
 def snapshot() -> dict[str, Any]:

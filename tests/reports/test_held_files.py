@@ -64,7 +64,7 @@ def test_two_files_and_one_mistake_are_kept_and_then_filed():
     report = Report.objects.get()
     assert sorted(e.name for e in report.evidence.all()) == ["chat-log.txt", "screenshot.png"]
     log = next(e for e in report.evidence.all() if e.name == "chat-log.txt")
-    assert services.uploads.load(report.data_key, log.stored_name) == CHAT_LOG.encode()
+    assert log.read_file() == CHAT_LOG.encode()
     assert HeldUpload.objects.count() == 0
     assert held_files() == []
     assert len(stored_files()) == 2

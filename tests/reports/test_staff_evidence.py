@@ -37,7 +37,9 @@ def test_a_triager_downloads_the_file_as_an_attachment(triager, text_evidence):
     response = login(triager).get(url(text_evidence))
 
     assert response.status_code == 200
-    assert response.content == b"CANARY-CHAT-LOG: you are not welcome here"
+    assert response.streaming  # decrypted as it is sent, never whole in memory
+    assert response.getvalue() == b"CANARY-CHAT-LOG: you are not welcome here"
+    assert response["Content-Length"] == str(len(b"CANARY-CHAT-LOG: you are not welcome here"))
     assert response["Content-Disposition"].startswith("attachment;")
     assert 'filename="chat-log.txt"' in response["Content-Disposition"]
     assert response["Content-Type"] == "application/octet-stream"
@@ -52,8 +54,9 @@ def test_an_image_is_a_download_too_and_has_no_metadata(triager, evidence):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["Content-Type"] == "application/octet-stream"
-    assert response.content.startswith(b"\xff\xd8")
-    assert b"CanaryCameraMaker" not in response.content
+    content = response.getvalue()
+    assert content.startswith(b"\xff\xd8")
+    assert b"CanaryCameraMaker" not in content
 
 
 def test_every_download_is_audited(triager, text_evidence):

@@ -54,7 +54,7 @@ def test_exif_metadata_is_removed_from_a_jpeg():
     assert response.status_code == 200
     evidence = Evidence.objects.get()
     assert evidence.content_type == "image/jpeg"
-    clean = uploads.load(evidence.report.data_key, evidence.stored_name)
+    clean = evidence.read_file()
     assert b"CanaryCameraMaker" not in clean
     with Image.open(io.BytesIO(clean)) as image:
         assert image.format == "JPEG"
@@ -72,7 +72,7 @@ def test_evidence_is_encrypted_on_disk():
     assert b"CANARY-CHAT-LOG" not in raw_text
     assert not raw_photo.startswith(b"\xff\xd8")  # not a JPEG any more: ciphertext
     assert b"CanaryCameraMaker" not in raw_photo
-    assert uploads.load(text.report.data_key, text.stored_name) == b"CANARY-CHAT-LOG: you are not welcome here"
+    assert text.read_file() == b"CANARY-CHAT-LOG: you are not welcome here"
     assert sorted(stored_files()) == sorted([text.stored_name, photo.stored_name])
     # The file name is sealed too, and the stored name reveals nothing.
     assert text.name == "chat-log.txt"
@@ -94,7 +94,7 @@ def test_png_text_chunks_and_exif_are_removed():
     assert submit(upload("transparent.png", out.getvalue())).status_code == 200
 
     evidence = Evidence.objects.get()
-    clean = uploads.load(evidence.report.data_key, evidence.stored_name)
+    clean = evidence.read_file()
     assert b"CanaryAuthorName" not in clean and b"CanaryCameraMaker" not in clean
     with Image.open(io.BytesIO(clean)) as stripped:
         assert stripped.mode == "RGBA"
@@ -102,14 +102,21 @@ def test_png_text_chunks_and_exif_are_removed():
         assert not stripped.text
 
 
-def test_a_stored_file_cannot_be_opened_under_another_name():
+def test_a_stored_file_cannot_be_opened_under_another_name_or_row():
     submit(png_upload())
-    evidence = Evidence.objects.get()
+    submit(text_upload())
+    evidence, other = Evidence.objects.order_by("pk")
     folder = Path(settings.MEDIA_ROOT) / "evidence"
     (folder / "elsewhere").write_bytes(on_disk(evidence))
 
     with pytest.raises(tink.TinkError):  # the ciphertext is bound to its stored name
-        uploads.load(evidence.report.data_key, "elsewhere")
+        uploads.open_stored(evidence.report.data_key, "elsewhere", evidence.file_key_sealed, row=evidence.row_uuid).read()
+    with pytest.raises(tink.TinkError):  # and its key to its row
+        uploads.open_stored(evidence.report.data_key, evidence.stored_name, evidence.file_key_sealed, row=other.row_uuid)
+    # Another row's file put in this one's place does not open either.
+    (folder / evidence.stored_name).write_bytes(on_disk(other))
+    with pytest.raises(tink.TinkError):
+        evidence.read_file()
 
 
 @pytest.mark.parametrize(("name", "content", "detected"), [

@@ -92,7 +92,7 @@ def test_the_pixel_limit_is_a_setting_and_an_image_at_the_limit_is_accepted(sett
     assert accepted.status_code == 200
     assert set(decoded) == {(100, 100)}  # only the accepted picture was ever decoded
     evidence = Evidence.objects.get()
-    with Image.open(io.BytesIO(uploads.load(evidence.report.data_key, evidence.stored_name))) as image:
+    with Image.open(io.BytesIO(evidence.read_file())) as image:
         assert image.size == (100, 100)
 
 
@@ -129,7 +129,7 @@ def test_a_phone_photo_is_converted_to_jpeg_without_its_location():
     evidence = Evidence.objects.get()
     assert evidence.name == "IMG_0420.jpg"
     assert evidence.content_type == "image/jpeg"
-    stored = uploads.load(evidence.report.data_key, evidence.stored_name)
+    stored = evidence.read_file()
     assert evidence.size == len(stored)
     assert b"CanaryPhoneMaker" not in stored
     assert b"CanaryXmpLocation" not in stored

@@ -18,7 +18,6 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from steward.reports import uploads
 from steward.reports.models import Evidence
 
 from .helpers import error_texts, report_data, snapshot, upload
@@ -82,7 +81,7 @@ def submit(name: str, content: bytes):
 def stored_pdf() -> bytes:
     evidence = Evidence.objects.get()
     assert evidence.content_type == "application/pdf"
-    return uploads.load(evidence.report.data_key, evidence.stored_name)
+    return evidence.read_file()
 
 
 def test_document_information_is_removed():

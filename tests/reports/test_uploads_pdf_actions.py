@@ -129,7 +129,7 @@ def submit(content: bytes, file_name: str = "statement.pdf"):
 def stored_pdf() -> bytes:
     evidence = Evidence.objects.get()
     assert evidence.content_type == "application/pdf"
-    return uploads.load(evidence.report.data_key, evidence.stored_name)
+    return evidence.read_file()
 
 
 def actions_in(content: bytes) -> set[str]:
