@@ -33,6 +33,7 @@ from steward.reports.models import Evidence, HeldUpload, Report
 from steward.reports.uploads import CleanFile
 from steward.retention import purge
 from steward.retention.erasure import erase_case
+from steward.retention.permissions import PURGE
 from tests.conftest import login
 
 from .helpers import held_files, png_upload, report_data, stored_files, text_upload
@@ -155,7 +156,7 @@ def test_erasing_the_case_deletes_its_objects_and_its_key(bucket, file_report, d
     wrapped = bytes(evidence.file_key_sealed)
 
     with django_capture_on_commit_callbacks(execute=True):
-        erase_case(report.case, by=None, reason=ErasureReason.RETENTION)
+        erase_case(report.case, by=PURGE, reason=ErasureReason.RETENTION)
 
     assert objects(bucket) == []
     report.data_key.refresh_from_db()
