@@ -125,7 +125,8 @@ class StopWhenIdle(threading.Event):
         return True
 
 
-def test_the_dispatcher_loop_sends_what_is_due_then_stops_when_told(db):
+@pytest.mark.django_db(transaction=True)  # the loop closes stale connections, as a worker must
+def test_the_dispatcher_loop_sends_what_is_due_then_stops_when_told():
     ping(1)
     ping(2)
     outbox.run_forever(StopWhenIdle(), idle=0)
