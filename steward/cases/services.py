@@ -286,7 +286,7 @@ def split_report(case: Case, *, report_id: int, by: User, ip: str | None = None)
     if report is None:
         raise DomainError(_("That report is not part of this case."))
     new_case = Case(space=report.space, danger=bool(report.danger_now), ongoing=report.ongoing_bool,
-                    language=report.detected_language, data_key=crypto.new_data_key(DataKey.Purpose.CASE),
+                    language=report.preferred_language, data_key=crypto.new_data_key(DataKey.Purpose.CASE),
                     due_at=sla.due(case.priority, start=timezone.now()))
     new_case.set_priority(case.priority)
     new_case.status = Status.NEW if case.priority is None else Status.TRIAGED
