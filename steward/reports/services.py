@@ -120,9 +120,10 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
     ongoing = ongoing_as_bool(intake.ongoing)
     # The case's language is the one the reporter chose for our replies. Guessing it from the text
     # (langdetect) cost a fifth of an intake's CPU and never told staff more than that choice did.
+    # Both keys in one statement: the case's, and the report's own (a report can be split into another case).
+    case_key, key = crypto.new_data_keys(DataKey.Purpose.CASE, DataKey.Purpose.REPORT)
     case = cases.open_case(space=intake.space, danger=bool(intake.danger_now), ongoing=ongoing,
-                           language=intake.preferred_language, channel=intake.channel)
-    key = crypto.new_data_key(DataKey.Purpose.REPORT)
+                           language=intake.preferred_language, channel=intake.channel, data_key=case_key)
 
     def sealed(name: str, value: str) -> crypto.Pending | None:
         return crypto.pending(key, value, field=f"report.{name}") if value else None
