@@ -52,7 +52,8 @@ PARTS = [
     ("steward.reports.services", "_store", "submit_report: rows written"),
     ("steward.cases.services", "open_case", "open_case"),
     ("steward.cases.services", "record_event", "timeline events"),
-    ("steward.core.crypto", "new_data_key", "new data key (x2)"),
+    ("steward.core.crypto", "new_data_key", "new data key, one at a time"),
+    ("steward.core.crypto", "new_data_keys", "new data keys, in one INSERT"),
     ("steward.core.audit", "_append", "audit append (lock, chain head, insert)"),
     ("steward.reports.views", "render", "template render"),
 ]
