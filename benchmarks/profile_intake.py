@@ -43,6 +43,7 @@ def _client_form() -> tuple[object, dict[str, object]]:
 
 # Inclusive CPU of the parts the profile named (they nest: submit_report holds open_case and the audit).
 PARTS = [
+    ("django.test.client", "encode_multipart", "test client encoding (not server work)"),
     ("django.http.request", "HttpRequest._load_post_and_files", "parse the multipart body"),
     ("steward.reports.views", "_posted_report_form", "form: build and validate"),
     ("steward.reports.forms", "ReportForm.__init__", "form: __init__ (choices)"),
