@@ -6,9 +6,14 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.8
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+# The Redis of the shared-cache tests; the application's own cache stays in memory during tests.
+STEWARD_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+export PG_URL STEWARD_TEST_REDIS_URL
+# Every test runs under make: a missing service or tool fails the run instead of skipping tests.
+export STEWARD_REQUIRE_ALL := 1
 
-.PHONY: install run test test-sqlite test-postgres browser lint bandit audit bench demo messages clean
+.PHONY: install run test test-sqlite test-postgres services browser lint bandit audit bench demo messages clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@test -n "$(PYTHON)" || { bin/find-python; exit 1; }
@@ -36,15 +41,21 @@ browser:
 	@{ command -v chromium && fc-list :lang=ja | grep -q .; } >/dev/null 2>&1 || { apt-get update && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-core fonts-noto-cjk; }
 
-test: install browser
+# What the tests need besides Python: installs gettext and the PostgreSQL client if missing, starts
+# PostgreSQL (PG_URL) and Redis (STEWARD_TEST_REDIS_URL) if they are installed but not running,
+# and otherwise stops saying which is missing and how to get it.
+services: install
+	bin/test-services $(PY)
+
+test: install browser services
 	$(MAKE) bandit
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
-test-sqlite: install
+test-sqlite: install services
 	$(PY) -m pytest -n 2
 
-test-postgres: install
+test-postgres: install services
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -n 2 -m "not browser"
 
 lint: install

@@ -41,6 +41,22 @@ class Server:
         self._wait_ready()
         return self
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time used so far by the server's processes (the master and its workers), from /proc."""
+        assert self.process is not None
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                # After the command name in parentheses: state, ppid, ... utime and stime are fields 14 and 15.
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            pid, ppid = int(stat.parent.name), int(fields[1])
+            if pid == self.process.pid or ppid == self.process.pid:
+                total += int(fields[11]) + int(fields[12])
+        return total / tick
+
     def _wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -4,9 +4,10 @@ arrive with issue 3's conflicts), a triager, spaces, and a helper that files a r
 from __future__ import annotations
 
 import io
+import os
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Generator
+from typing import Any, NoReturn
 
 import pytest
 from allauth.account.internal.flows.login import (
@@ -35,6 +36,30 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 def totp_code(secret: str = TOTP_SECRET, at: float | None = None) -> str:
     """The code an authenticator app shows now (allauth's own HOTP computation)."""
     return format_hotp_value(hotp_value(secret, int(time.time() if at is None else at) // 30))
+
+
+# Under `make test` (STEWARD_REQUIRE_ALL) and on CI every test must run: a missing service or tool
+# fails the run, naming what is missing, instead of leaving a skip that nobody reads.
+REQUIRE_ALL = os.environ.get("CI", "").lower() == "true" or os.environ.get("STEWARD_REQUIRE_ALL", "") not in {"", "0"}
+
+
+def missing(what: str, how: str) -> NoReturn:
+    """A service or tool a test needs is not here: skipped on a developer's machine, a failure under `make test` and CI."""
+    message = f"{what} is missing: {how}"
+    if REQUIRE_ALL:
+        pytest.fail(f"{message} (`make test` and CI run every test)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    """Whatever else skips a test (a marker, importorskip) fails it too where every test must run."""
+    report = yield
+    if REQUIRE_ALL and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"{item.nodeid} was skipped, but `make test` and CI run every test: {reason}"
+    return report
 
 
 @pytest.fixture(autouse=True)

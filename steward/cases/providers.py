@@ -32,7 +32,7 @@ class FiledReport:
     space: int | None
     danger_now: bool | None
     ongoing: bool | None
-    language: str
+    language: str  # the language the reporter chose for replies
     contact_email_index: str
 
 

@@ -52,12 +52,17 @@ def record_event(case: Case, kind: str, by: access.Actor | None = None, detail: 
 
 
 def open_case(*, space: Space | None, danger: bool, ongoing: bool | None, language: str, channel: str,
-              opened_at: datetime | None = None) -> Case:
-    """Called by intake, inside its transaction. A report of danger is P1 from the first second."""
+              opened_at: datetime | None = None, data_key: DataKey | None = None) -> Case:
+    """Called by intake, inside its transaction. A report of danger is P1 from the first second.
+
+    `data_key`: a case key the caller has just made along with its own (crypto.new_data_keys), never one in use:
+    destroying a case's key erases that case alone."""
     opened_at = opened_at or timezone.now()
     priority = Priority.P1 if danger else None
+    if data_key is not None and (data_key.purpose != DataKey.Purpose.CASE or data_key.pk is None):
+        raise ValueError("open_case needs a fresh, stored case data key")
     case = Case(space=space, danger=danger, ongoing=ongoing, language=language, opened_at=opened_at,
-                data_key=crypto.new_data_key(DataKey.Purpose.CASE), due_at=sla.due(priority, start=opened_at))
+                data_key=data_key or crypto.new_data_key(DataKey.Purpose.CASE), due_at=sla.due(priority, start=opened_at))
     case.set_priority(priority)
     case.save()
     record_event(case, "opened", channel=channel)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, Value, When
@@ -78,20 +79,51 @@ def published_version(number: VersionNumber) -> GuidelineVersion | None:
 def locale_for(language: str | None) -> str | None:
     """The configured guideline locale for a language tag (e.g. the page's); None when none fits."""
     return locales.match(language)
+# The report form lists the current version's categories on every view and every intake. They change
+# only when a version is published or a translation edited, so they are kept in the cache (shared by
+# every web process when REDIS_URL is set) under a generation that each such change replaces; the
+# day is part of the key because a published version takes effect on its date. The timeout bounds
+# how stale a process without a shared cache can be after a change made in another process.
+CATEGORIES_GENERATION = "steward:policy:categories:generation"
+CATEGORIES_TIMEOUT = 300
 
 
 def current_categories(locale: str | None = None) -> list[tuple[str, str]]:
     """(slug, label) of the behaviour categories reporters choose from, from the current version,
     with labels in `locale` where the translation gives them."""
-    version = current_version()
+    today = timezone.localdate()
+    generation = cache.get(CATEGORIES_GENERATION)
+    if generation is None:
+        generation = crypto.new_token(8)
+        cache.add(CATEGORIES_GENERATION, generation, None)
+        generation = cache.get(CATEGORIES_GENERATION, generation)
+    key = f"steward:policy:categories:{generation}:{today.isoformat()}:{locale or ''}"
+    found = cache.get(key)
+    if found is None:
+        found = _current_categories(locale, today)
+        cache.set(key, found, CATEGORIES_TIMEOUT)
+    return [(slug, label) for slug, label in found]
+
+
+def _current_categories(locale: str | None, today: datetime.date) -> list[tuple[str, str]]:
+    version = current_version(today)
     if version is None:
         return []
     labels: dict[str, str] = {}
     if locale and locale != SOURCE_LANGUAGE:
-        found = GuidelineTranslation.objects.filter(version=version, locale=locale).first()
+        found = GuidelineTranslation.objects.filter(version=version, locale=locale).only("labels").first()
         labels = dict(found.labels) if found else {}
-    return [(c.slug, labels.get(f"category:{c.slug}") or c.label)
-            for c in version.categories.all()]  # type: ignore[attr-defined]
+    return [(slug, labels.get(f"category:{slug}") or label)
+            for slug, label in version.categories.values_list("slug", "label")]  # type: ignore[attr-defined]
+
+
+def forget_categories(**_signal: object) -> None:
+    """The categories or their labels changed: every process reads them again.
+
+    Replaced now, so this transaction reads its own change, and again after the commit, so no
+    request that read the old rows meanwhile leaves them cached under the generation in use."""
+    cache.set(CATEGORIES_GENERATION, crypto.new_token(8), None)
+    transaction.on_commit(lambda: cache.set(CATEGORIES_GENERATION, crypto.new_token(8), None))
 
 
 def category_labels(slugs: list[str]) -> list[str]:

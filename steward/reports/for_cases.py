@@ -13,7 +13,7 @@ from .models import Evidence, Report, ongoing_as_bool
 class ReportsForCases:
     def filed(self, case_ids: Collection[int]) -> list[FiledReport]:
         rows = Report.objects.filter(case_id__in=list(case_ids)).order_by("received_at", "pk").values_list(
-            "pk", "case_id", "space_id", "danger_now", "ongoing", "detected_language", "contact_email_index")
+            "pk", "case_id", "space_id", "danger_now", "ongoing", "preferred_language", "contact_email_index")
         return [FiledReport(pk=pk, case=case, reference=f"R-{pk:05d}", space=space, danger_now=danger,
                             ongoing=ongoing_as_bool(ongoing), language=language, contact_email_index=index)
                 for pk, case, space, danger, ongoing, language, index in rows]

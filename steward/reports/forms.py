@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from functools import lru_cache
 from typing import Any
 
 from django import forms
@@ -29,16 +30,21 @@ YES_NO = [("no", _("No")), ("yes", _("Yes"))]
 def evidence_help() -> str:
     """What a file input says before anyone chooses a file: the types accepted and the limits,
     taken from the rules the upload check applies (uploads.ALLOWED and the evidence settings)."""
+    return _evidence_help(get_language(), settings.STEWARD_EVIDENCE_MAX_FILES, settings.STEWARD_EVIDENCE_MAX_BYTES)
+
+
+@lru_cache(maxsize=64)
+def _evidence_help(language: str | None, count: int, max_bytes: int) -> str:
+    # Built once per language and limits, not on every form: every report form and reply form shows it.
     # Named as the reporter knows them (HEIC photos are stored as JPEG, but are sent as HEIC), each once.
     shown = {"image/webp": "WebP", "image/heic": "HEIC", "image/heif": "HEIF"}
     images = list(dict.fromkeys(shown.get(kind) or uploads.IMAGE_FORMATS.get(kind) or kind.split("/", 1)[1].upper()
                                 for kind in uploads.ALLOWED if kind.startswith("image/")))
     text = sorted(uploads.ALLOWED.get("text/plain", set()))
-    count = settings.STEWARD_EVIDENCE_MAX_FILES
     types = _("Accepted: images (%(images)s), PDF and plain text (%(text)s).") % {
         "images": ", ".join(images), "text": ", ".join(text)}
     limits = ngettext("One file, of at most %(size)s.", "Up to %(count)s files, each at most %(size)s.", count) % {
-        "count": count, "size": filesizeformat(settings.STEWARD_EVIDENCE_MAX_BYTES)}
+        "count": count, "size": filesizeformat(max_bytes)}
     return " ".join([str(types), limits, str(_("Information such as the location is removed from images."))])
 
 
@@ -139,11 +145,6 @@ class ReportForm(forms.Form):
         self.fields["categories"].choices = policy.current_categories(policy.locale_for(get_language()))  # type: ignore[attr-defined]
         self.fields["preferred_language"].initial = get_language()
         self.fields["submission"].initial = new_token()
-        for index in range(1, ACCOUNT_ROWS + 1):
-            self.fields[f"account_system_{index}"] = forms.ChoiceField(
-                label=_("System"), required=False, choices=[("", "—"), *System.choices])
-            self.fields[f"account_handle_{index}"] = forms.CharField(label=_("Account name"), required=False,
-                                                                      max_length=200)
 
     def account_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"account_system_{i}"], self[f"account_handle_{i}"]) for i in range(1, ACCOUNT_ROWS + 1)]
@@ -198,6 +199,15 @@ class ReportForm(forms.Form):
             files=data.get("evidence") or [],
             categories=list(data.get("categories") or []),
         )
+
+
+# The account rows, declared once after the other questions (as if written in the class body).
+for _index in range(1, ACCOUNT_ROWS + 1):
+    for _name, _field in ((f"account_system_{_index}", forms.ChoiceField(
+            label=_("System"), required=False, choices=[("", "—"), *System.choices])),
+            (f"account_handle_{_index}", forms.CharField(label=_("Account name"), required=False, max_length=200))):
+        ReportForm.declared_fields[_name] = ReportForm.base_fields[_name] = _field
+del _index, _name, _field
 
 
 class StaffReportForm(ReportForm):

@@ -85,6 +85,7 @@ class Report(models.Model):
     contact_email_blind = crypto.BlindIndex("contact_email_index", purpose="email",
                                             value=lambda report: report.contact_email)
     preferred_language = models.CharField(max_length=16, blank=True)
+    # The language guessed from the narrative, for reports filed while Steward guessed it; empty since.
     detected_language = models.CharField(max_length=16, blank=True)
     receipt_hash = models.CharField(max_length=64, unique=True)
     # Keyed hash of the form's one-time token: a second submit of the same form is refused.

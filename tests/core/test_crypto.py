@@ -82,6 +82,24 @@ def test_data_keys_are_stored_wrapped(key):
     assert b"AesGcm" not in bytes(stored.wrapped)
 
 
+def test_keys_made_together_are_stored_apart_and_open_only_their_own(db, django_assert_num_queries):
+    with django_assert_num_queries(1):  # one INSERT for both
+        case_key, report_key = crypto.new_data_keys(DataKey.Purpose.CASE, DataKey.Purpose.REPORT)
+    assert case_key.pk and report_key.pk and case_key.pk != report_key.pk
+    assert bytes(case_key.wrapped) != bytes(report_key.wrapped)
+    stored = {key.pk: key for key in DataKey.objects.filter(pk__in=[case_key.pk, report_key.pk])}
+    assert stored[case_key.pk].purpose == DataKey.Purpose.CASE
+    assert stored[report_key.pk].purpose == DataKey.Purpose.REPORT
+    assert stored[report_key.pk].kek_key_id == crypto.kek_primary_id()
+    blob = crypto.seal(stored[case_key.pk], "only for the case", field="case.note")
+    assert crypto.unseal(case_key, blob, field="case.note") == "only for the case"
+    with pytest.raises(crypto.SealError):
+        crypto.unseal(stored[report_key.pk], blob, field="case.note")
+    crypto.destroy(case_key)  # erasing one leaves the other readable
+    assert crypto.unseal(report_key, crypto.seal(report_key, "kept", field="report.narrative"),
+                         field="report.narrative") == "kept"
+
+
 def test_a_destroyed_key_makes_its_content_unreadable(key):
     blob = crypto.seal(key, "to be erased", field="case.note")
     crypto.destroy(key)

@@ -30,7 +30,7 @@ from steward.core import views as error_views
 from steward.core.roles import Role
 from steward.reports import receipts
 from steward.reports.models import Evidence, Report
-from tests.conftest import deliver_outbox, login, make_staff
+from tests.conftest import deliver_outbox, login, make_staff, missing
 from tests.reports.helpers import report_data, text_upload
 
 pytestmark = pytest.mark.django_db
@@ -571,22 +571,24 @@ def test_guideline_subscriptions_are_rate_limited(settings):
 
 
 def redis_location() -> str:
-    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    """The Redis the shared-cache tests use (`make test` passes STEWARD_TEST_REDIS_URL); never the app's cache."""
+    return os.environ.get("STEWARD_TEST_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
-def redis_or_skip() -> Any:
+def shared_redis() -> Any:
     import redis
 
     client = redis.Redis.from_url(redis_location(), socket_connect_timeout=1, socket_timeout=1)
     try:
         client.ping()
     except redis.RedisError as error:
-        pytest.skip(f"Redis is not reachable at {redis_location()} ({error}); the shared-cache test needs it")
+        missing(f"Redis at {redis_location()}", f"{error}; start it (redis-server --daemonize yes) or set "
+                                                "STEWARD_TEST_REDIS_URL; the shared-cache tests need it")
     return client
 
 
 def test_rate_limits_are_shared_between_processes_through_redis(settings):
-    redis_client = redis_or_skip()
+    redis_client = shared_redis()
     prefix = f"steward-test-{uuid.uuid4().hex}"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": redis_location(), "KEY_PREFIX": prefix}}

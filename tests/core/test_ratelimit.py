@@ -18,7 +18,7 @@ from django.test import Client, RequestFactory
 
 from steward.core import ratelimit
 from steward.reports import services as report_services
-from tests.core.test_hardening import redis_location, redis_or_skip
+from tests.core.test_hardening import redis_location, shared_redis
 from tests.reports.helpers import report_data
 
 WRONG_CODE = "AAAAA-AAAAA-AAAAA-AAAAA-AAAAA"
@@ -29,7 +29,7 @@ def cache_backend(request: Any, settings: Any) -> Iterator[str]:
     """The shared cache of production (Redis at REDIS_URL) and the default one (local memory)."""
     prefix = f"steward-test-{uuid.uuid4().hex}"
     if request.param == "redis":
-        client = redis_or_skip()
+        client = shared_redis()
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                        "LOCATION": redis_location(), "KEY_PREFIX": prefix}}
         try:

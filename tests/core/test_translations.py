@@ -15,7 +15,8 @@ django.po is read with a small parser below (standard library only) and must hav
   keep modification times.
 
 Catching strings added to the source but not to the catalogs: the test runs Django's own
-makemessages (which drives xgettext, so it needs GNU gettext and is skipped without it) on a
+makemessages (which drives xgettext, so it needs GNU gettext: skipped without it on a developer's machine,
+a failure under `make test` and on CI) on a
 throw-away copy of the steward package in a temporary directory, with LOCALE_PATHS pointed
 there and --keep-pot, so the working tree is never written to. Every message of the resulting
 django.pot must be in each catalog and every catalog message must still be in the source.
@@ -42,6 +43,7 @@ from django.test import override_settings
 from django.utils.translation import to_locale
 
 from steward.core.i18n import is_reporter_facing
+from tests.conftest import missing
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "steward" / "locale"
 LANGS = [code for code, _name in settings.LANGUAGES if code != "en"]
@@ -292,8 +294,10 @@ def test_compiled_catalog_matches(lang: str) -> None:
 
 @pytest.fixture(scope="module")
 def source_messages(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str | None, str, str | None]]:
-    if not (shutil.which("xgettext") and shutil.which("msguniq") and shutil.which("msgmerge")):
-        pytest.skip("GNU gettext is not installed; cannot extract messages from the source")
+    absent = [tool for tool in ("xgettext", "msguniq", "msgmerge") if not shutil.which(tool)]
+    if absent:
+        missing(f"GNU gettext ({', '.join(absent)})", "install it (apt-get install gettext; `make test` does) "
+                                                        "to extract the messages from the source")
     work = tmp_path_factory.mktemp("extract")
     shutil.copytree(
         Path(settings.BASE_DIR) / "steward", work / "steward",
