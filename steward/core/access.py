@@ -116,6 +116,8 @@ GLOBAL_ACTIONS: dict[str, frozenset[str]] = {
     # Everything held about one person, for access requests: administrators only (they answer them).
     "export_person": frozenset({Role.ADMINISTRATOR}),
     "manage_staff": frozenset({Role.ADMINISTRATOR}),
+    # Creating and revoking API tokens (a token acts for a staff member or submits reports).
+    "manage_api_tokens": frozenset({Role.ADMINISTRATOR}),
     "access_history": frozenset({Role.AUDITOR}),
 }
 

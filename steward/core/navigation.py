@@ -36,6 +36,7 @@ STAFF_PAGES: tuple[Page, ...] = (
     Page("staffing:consultations", _("My consultations"), "consultations"),
     Page("staffing:access", _("Access history"), "access_history"),
     Page("staff:people", _("Staff"), "manage_staff"),
+    Page("staff:api_tokens", _("API tokens"), "manage_api_tokens"),
     Page("retention:export", _("Access requests"), "export_person"),
     Page("policy:staff_list", _("Guidelines"), "edit_guidelines"),
     Page("policy:receiving", _("Receiving a report"), None),

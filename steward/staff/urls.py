@@ -16,4 +16,7 @@ urlpatterns = [
     path("people/invite/", views.invite, name="invite"),
     path("people/<int:user_id>/roles/", views.roles, name="roles"),
     path("people/<int:user_id>/offboard/", views.offboard, name="offboard"),
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
+    path("api-tokens/new/", views.api_token_new, name="api_token_new"),
+    path("api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]
