@@ -90,6 +90,7 @@ class World:
     consultations: dict[str, int] = field(default_factory=dict)  # actor -> their consultation
     accounts: dict[str, int] = field(default_factory=dict)  # actor -> their linked account
     possible_conflict: int = 0  # the handler's possible conflict (a reporter gave their address)
+    api_token: int = 0  # an API token for the revoke row
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,11 @@ TABLE: dict[str, Row] = {
     "staff/people/<int:user_id>/offboard/": Row(
         "post", lambda w, who: f"/staff/people/{w.handler.pk}/offboard/", each({ADMIN}), ok=DONE, conflicted=None),
     "staff/people/export/": Row("get", lambda w, who: "/staff/people/export/", each({ADMIN}), conflicted=None),
+    # API tokens: administrators create (after a recent sign-in) and revoke them.
+    "staff/api-tokens/": Row("get", lambda w, who: "/staff/api-tokens/", each({ADMIN}), conflicted=None),
+    "staff/api-tokens/new/": Row("get", lambda w, who: "/staff/api-tokens/new/", each({ADMIN}), conflicted=None),
+    "staff/api-tokens/<int:token_id>/revoke/": Row(
+        "post", lambda w, who: f"/staff/api-tokens/{w.api_token}/revoke/", each({ADMIN}), ok=DONE, conflicted=None),
     "staff/access/": Row("get", lambda w, who: "/staff/access/", each({AUDITOR}), conflicted=None),
     # Guidelines: administrators edit them; the guidance on receiving a report is for all staff.
     "staff/guidelines/": Row("get", lambda w, who: "/staff/guidelines/", each({ADMIN}), conflicted=None),
@@ -253,6 +259,7 @@ POSTS: dict[str, Row] = {route: same_as_get(route) for route in (
     "staff/me/accounts/",
     "staff/people/export/",
     "staff/people/invite/",
+    "staff/api-tokens/new/",
     "staff/guidelines/",
     "staff/guidelines/<int:version_id>/",
 )} | {
@@ -389,6 +396,10 @@ def _build(media: Any) -> World:
                 Party.objects.create(case=case, person=person, role=Party.Role.WITNESS)
 
     from steward.policy import services as policy
+    from steward.staff import tokens
+
+    world.api_token = tokens.create_api_token(by=world.users[f"{ADMIN}:{UNRELATED}"], name="Forum report button",
+                                              scopes=["reports:submit"])[0].pk
 
     world.version_id = policy.create_draft(
         by=world.users[f"{ADMIN}:{UNRELATED}"], number="99.0", changelog="A draft for the access table.",
