@@ -133,7 +133,11 @@ def _limited(request: Request, scope: str, rate_setting: str, counts: Callable[[
         raise exceptions.Throttled(wait=attempt.retry_after, detail=_("Too many requests with this token. Try again later."))
     try:
         response = run()
-    except BaseException:
+    except exceptions.APIException as refusal:  # an answer to the caller (refused input, a wrong code)
+        if not counts(refusal.status_code):
+            attempt.release()
+        raise
+    except BaseException:  # our failure, not the caller's attempt
         attempt.release()
         raise
     if not counts(response.status_code):
