@@ -315,7 +315,7 @@ class CaseQueue(APIView):  # type: ignore[misc]
         filters = QueueFilterForm({name: query.get(name, "") for name in ("status", "priority", "space", "assignee", "q")}
                                   | ({"overdue": query["overdue"]} if "overdue" in query else {}))
         if not filters.is_valid():
-            raise api.refused_input(dict(filters.errors.items()))
+            raise api.refused_input(filters.errors)
         data = filters.cleaned_data
         cases = services.queue(by, status=data["status"], priority=data["priority"],
                                space=str(data["space"].pk) if data["space"] else "", assignee=data["assignee"],

@@ -15,6 +15,7 @@ same 404 body, and no error repeats report content the caller did not send.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,7 +72,8 @@ def status_of(token: ApiToken, now: datetime | None = None) -> str:
         return "revoked"
     if token.expires_at is not None and token.expires_at <= now:
         return "expired"
-    if token.owner_id is not None and not (token.owner.is_active and token.owner.is_staff):
+    owner = token.owner if token.owner_id is not None else None
+    if owner is not None and not (owner.is_active and owner.is_staff):
         return "owner_offboarded"
     return "active"
 
@@ -167,7 +169,7 @@ class ErrorSerializer(serializers.Serializer):  # type: ignore[misc]
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 429)}
 
 
-def refused_input(errors: dict[str, list[str]]) -> exceptions.ValidationError:
+def refused_input(errors: Mapping[str, Iterable[object]]) -> exceptions.ValidationError:
     """A 400 naming each field and its problems (a form's ``__all__`` errors become ``non_field_errors``)."""
     return exceptions.ValidationError({("non_field_errors" if name == "__all__" else name): [str(m) for m in messages]
                                        for name, messages in errors.items()})

@@ -168,7 +168,7 @@ class SubmitReport(APIView):  # type: ignore[misc]
         values, files = _form_input(parsed.validated_data, _submission_token(request, credentials))
         form = ReportForm(values, files)
         if not form.is_valid():
-            raise api.refused_input({_api_field(name): list(messages) for name, messages in form.errors.items()})
+            raise api.refused_input({_api_field(name): messages for name, messages in form.errors.items()})
         try:
             report, code = services.submit_report(form.intake())
         except services.DuplicateSubmission as error:
