@@ -118,6 +118,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "steward.core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_METADATA_CLASS": None,  # no OPTIONS self-description: the schema describes the API
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

@@ -35,6 +35,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from . import access
 from .crypto import keyed_hash
 from .errors import DomainError
 from .models import ApiToken
@@ -188,7 +189,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     # Imported here: rest_framework.views loads the authentication classes, this module among them.
     from rest_framework.views import exception_handler as drf_exception_handler
 
-    if isinstance(exc, Http404):  # a hidden case answers exactly like a missing one
+    if isinstance(exc, Http404 | access.Hidden):  # a hidden case answers exactly like a missing one
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(_("The staff member this token acts for may not do this."))
