@@ -64,8 +64,9 @@ class ApiToken(models.Model):
 
     name = models.CharField(max_length=100)
     # The first characters of the secret, shown so that administrators can tell tokens apart.
-    hint = models.CharField(max_length=16)
-    secret_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=16, blank=True)
+    # None until the owner collects a token made for them: its secret is shown to them, not to its creator.
+    secret_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     scopes = models.JSONField(default=list)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="api_tokens")

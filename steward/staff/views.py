@@ -146,7 +146,8 @@ def api_token_new(request: HttpRequest) -> HttpResponse:
         except services.StaffError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error.message))
         else:
-            # The secret goes into this response only (never stored, logged, put in a URL or a session).
+            # The secret goes into this response only (never stored, logged, put in a URL or a session);
+            # a token acting for someone else is collected by them.
             return render(request, "staff/api_token_created.html", {"token": token, "secret": secret})
     return render(request, "staff/api_token_new.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -163,3 +164,21 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The token “%(name)s” is revoked: it stops working at once.") % {"name": token.name})
     return redirect("staff:api_tokens")
+
+
+@login_required
+@require_GET
+def my_api_tokens(request: HttpRequest) -> HttpResponse:
+    return render(request, "staff/my_api_tokens.html", {"rows": tokens.my_api_tokens(by=staff_user(request))})
+
+
+@login_required
+@sensitive_action
+@require_POST
+def api_token_collect(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        token, secret = tokens.collect_api_token(token_id, by=staff_user(request), ip=client_ip(request))
+    except services.StaffError as error:
+        messages.error(request, str(error.message))
+        return redirect("staff:my_api_tokens")
+    return render(request, "staff/api_token_created.html", {"token": token, "secret": secret})

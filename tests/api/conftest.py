@@ -29,11 +29,15 @@ class ApiClient(Client):
 
 @pytest.fixture
 def make_token(administrator: User) -> Callable[..., str]:
-    """A token's secret, created by the administrator fixture."""
+    """A token's secret, created by the administrator fixture (and collected by its owner)."""
 
     def _make(*scopes: str, owner: User | None = None, **extra: Any) -> str:
-        return tokens.create_api_token(by=administrator, name=extra.pop("name", "Forum report button"),
-                                       scopes=list(scopes), owner=owner, **extra)[1]
+        token, secret = tokens.create_api_token(by=administrator, name=extra.pop("name", "Forum report button"),
+                                                scopes=list(scopes), owner=owner, **extra)
+        if secret is None:  # made for someone else: they collect it
+            assert owner is not None
+            secret = tokens.collect_api_token(token.pk, by=owner)[1]
+        return secret
 
     return _make
 

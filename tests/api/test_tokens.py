@@ -9,6 +9,7 @@ import time
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils import timezone
 
 from steward.core import api, crypto
@@ -21,9 +22,10 @@ from tests.api.conftest import ApiClient
 from tests.conftest import login, make_staff
 
 
-def test_a_token_is_created_audited_and_stored_only_as_a_keyed_hash(administrator, triager):
-    token, secret = tokens.create_api_token(by=administrator, name="  Forum   report button ", scopes=[Scope.CASES_READ],
-                                            owner=triager, ip="198.51.100.7")
+def test_a_token_is_created_audited_and_stored_only_as_a_keyed_hash(administrator):
+    token, secret = tokens.create_api_token(by=administrator, name="  Forum   report button ", scopes=[Scope.REPORTS_SUBMIT],
+                                            ip="198.51.100.7")
+    assert secret is not None
     assert secret.startswith("stw_") and len(secret) > 40
     assert token.name == "Forum report button"
     assert token.secret_hash == crypto.keyed_hash(secret, purpose="api-token")
@@ -32,8 +34,40 @@ def test_a_token_is_created_audited_and_stored_only_as_a_keyed_hash(administrato
     assert all(secret not in str(value) for value in row.values())
     entry = AuditEntry.objects.get(action="api_token.create")
     assert entry.actor == administrator and entry.object_id == str(token.pk)
-    assert entry.detail == {"scopes": ["cases:read"], "owner": triager.pk, "expires_at": None}
+    assert entry.detail == {"scopes": ["reports:submit"], "owner": None, "expires_at": None}
     assert secret not in str(AuditEntry.objects.values_list("detail", flat=True))
+
+
+def test_a_token_acting_for_someone_else_is_shown_to_them_alone(administrator, triager, case):
+    """Otherwise an administrator, who reads no case, could read every case as a triager."""
+    token, secret = tokens.create_api_token(by=administrator, name="Dashboard", scopes=[Scope.CASES_READ], owner=triager)
+    assert secret is None and token.secret_hash is None
+    with pytest.raises(Http404):
+        tokens.collect_api_token(token.pk, by=administrator)
+    page = login(administrator).post("/staff/api-tokens/new/", {"name": "Another", "scopes": [Scope.CASES_READ],
+                                                               "owner": triager.pk})
+    assert page.status_code == 200 and page.context["secret"] is None and b"stw_" not in page.content
+    mine = login(triager)
+    listed = mine.get("/staff/me/api-tokens/")
+    assert listed.status_code == 200 and b"Dashboard" in listed.content
+    collected = mine.post(f"/staff/me/api-tokens/{token.pk}/collect/")
+    assert collected.status_code == 200
+    secret = collected.context["secret"]
+    assert secret.encode() in collected.content
+    assert ApiClient(secret).get(f"/api/cases/{case.pk}/").status_code == 200
+    assert AuditEntry.objects.filter(action="api_token.collect", actor=triager, object_id=str(token.pk)).exists()
+    again = mine.post(f"/staff/me/api-tokens/{token.pk}/collect/", follow=True)
+    assert b"already collected" in again.content
+    assert api.secret_hash(secret) == ApiToken.objects.get(pk=token.pk).secret_hash
+    assert login(make_staff("uma", Role.TRIAGER)).post(f"/staff/me/api-tokens/{token.pk}/collect/").status_code == 404
+
+
+def test_a_revoked_token_cannot_be_collected(administrator, triager):
+    token, _secret = tokens.create_api_token(by=administrator, name="Dashboard", scopes=[Scope.CASES_READ], owner=triager)
+    tokens.revoke_api_token(token, by=administrator)
+    with pytest.raises(staff_services.StaffError):
+        tokens.collect_api_token(token.pk, by=triager)
+    assert ApiToken.objects.get().secret_hash is None
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [
@@ -144,7 +178,7 @@ def test_the_token_list_shows_each_token_without_its_secret(administrator, triag
     assert "Read the case queue and cases as the token" in body
 
 
-def test_creating_a_token_shows_the_secret_once(administrator, triager):
+def test_creating_a_token_shows_the_secret_once(administrator):
     client = login(administrator)
     response = client.post("/staff/api-tokens/new/", {"name": "Forum report button", "scopes": [Scope.REPORTS_SUBMIT],
                                                       "expires_on": (timezone.localdate() + datetime.timedelta(days=30)).isoformat()})

@@ -91,6 +91,7 @@ class World:
     accounts: dict[str, int] = field(default_factory=dict)  # actor -> their linked account
     possible_conflict: int = 0  # the handler's possible conflict (a reporter gave their address)
     api_token: int = 0  # an API token for the revoke row
+    pending_token: int = 0  # a token made for the handler (not an actor), for the collect row
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,10 @@ TABLE: dict[str, Row] = {
     "staff/api-tokens/new/": Row("get", lambda w, who: "/staff/api-tokens/new/", each({ADMIN}), conflicted=None),
     "staff/api-tokens/<int:token_id>/revoke/": Row(
         "post", lambda w, who: f"/staff/api-tokens/{w.api_token}/revoke/", each({ADMIN}), ok=DONE, conflicted=None),
+    # Every staff member lists the tokens acting for them; only the owner collects one (the handler's here).
+    "staff/me/api-tokens/": Row("get", lambda w, who: "/staff/me/api-tokens/", each(set(ROLES)), conflicted=None, no_role=OK),
+    "staff/me/api-tokens/<int:token_id>/collect/": Row(
+        "post", lambda w, who: f"/staff/me/api-tokens/{w.pending_token}/collect/", each(set()), denied=HIDDEN, conflicted=None),
     "staff/access/": Row("get", lambda w, who: "/staff/access/", each({AUDITOR}), conflicted=None),
     # Guidelines: administrators edit them; the guidance on receiving a report is for all staff.
     "staff/guidelines/": Row("get", lambda w, who: "/staff/guidelines/", each({ADMIN}), conflicted=None),
@@ -400,6 +405,8 @@ def _build(media: Any) -> World:
 
     world.api_token = tokens.create_api_token(by=world.users[f"{ADMIN}:{UNRELATED}"], name="Forum report button",
                                               scopes=["reports:submit"])[0].pk
+    world.pending_token = tokens.create_api_token(by=world.users[f"{ADMIN}:{UNRELATED}"], name="Hana's dashboard",
+                                                  scopes=["cases:read"], owner=handler)[0].pk
 
     world.version_id = policy.create_draft(
         by=world.users[f"{ADMIN}:{UNRELATED}"], number="99.0", changelog="A draft for the access table.",
