@@ -5,6 +5,7 @@ The number of examples is bounded and the run is derandomized, so it takes secon
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -73,3 +74,12 @@ def test_an_unknown_api_url_answers_in_json_and_pages_keep_their_html(client: An
     assert response.status_code == 404 and response.json() == {"detail": "Not found."}
     page = client.get("/no-such-page/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_crash_under_api_answers_in_json(rf: Any) -> None:
+    from steward.core import views
+
+    crashed = views.server_error(rf.post("/api/reports/"))
+    assert crashed.status_code == 500 and crashed["Content-Type"] == "application/json"
+    assert json.loads(crashed.content) == {"detail": "Something went wrong on our side. Try again later."}
+    assert views.server_error(rf.get("/report/"))["Content-Type"].startswith("text/html")
