@@ -83,3 +83,11 @@ def test_a_crash_under_api_answers_in_json(rf: Any) -> None:
     assert crashed.status_code == 500 and crashed["Content-Type"] == "application/json"
     assert json.loads(crashed.content) == {"detail": "Something went wrong on our side. Try again later."}
     assert views.server_error(rf.get("/report/"))["Content-Type"].startswith("text/html")
+
+
+def test_the_schema_is_valid_openapi_and_generates_without_warnings(tmp_path: Any) -> None:
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert "/api/cases/{case_id}/" in out.read_text()
