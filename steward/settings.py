@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "rest_framework",
+    "drf_spectacular",
     "steward.core",
     "steward.registry",
     "steward.policy",
@@ -116,6 +118,29 @@ INSTALLED_APPS = [
     "steward.retention",
     "steward.demo",
 ]
+
+# The API (steward.core.api): scoped tokens only, JSON only (no browsable pages), one error shape.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["steward.core.api.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["steward.core.api.HasScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "steward.core.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_METADATA_CLASS": None,  # no OPTIONS self-description: the schema describes the API
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Steward API",
+    "DESCRIPTION": "Submit reports, follow them up with a receipt code, and read cases with a staff member's need to know.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/", include("steward.cases.staff_urls")),
     path("staff/cases/", include("steward.decisions.urls")),
     path("staff/", include("steward.retention.urls")),
+    path("api/", include("steward.api_urls")),
 ]
 
 handler400 = "steward.core.views.bad_request"

@@ -150,3 +150,34 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ApiToken(models.Model):
+    """A scoped, revocable credential for Steward's API, created by an administrator.
+
+    Only a keyed hash of the secret is stored (like receipt codes), so a database dump
+    yields no usable token. A token with an owner acts as that staff member and never grants
+    more than they hold at the moment of use: an offboarded owner's tokens stop working.
+    """
+
+    name = models.CharField(max_length=100)
+    # The first characters of the secret, shown so that administrators can tell tokens apart.
+    hint = models.CharField(max_length=16, blank=True)
+    # None until the owner collects a token made for them: its secret is shown to them, not to its creator.
+    secret_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    scopes = models.JSONField(default=list)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="api_tokens")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"

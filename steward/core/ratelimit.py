@@ -57,11 +57,11 @@ def client_key(request: HttpRequest) -> str:
     return keyed_hash(client_network(client_address(request)), purpose="ratelimit")[:32]
 
 
-def _window(scope: str, request: HttpRequest, window: int) -> tuple[str, int]:
+def _window(scope: str, request: HttpRequest, window: int, client: str | None = None) -> tuple[str, int]:
     """The counter's key for the current window, and the whole seconds until that window ends."""
     now = time.time()
     index = int(now // window)
-    return f"rl:{scope}:{client_key(request)}:{index}", max(1, math.ceil((index + 1) * window - now))
+    return f"rl:{scope}:{client or client_key(request)}:{index}", max(1, math.ceil((index + 1) * window - now))
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,11 @@ def _decrement(key: str) -> None:
         cache.decr(key)
 
 
-def reserve(scope: str, request: HttpRequest, *, limit: int, window: int) -> Attempt:
-    """Count one attempt now; it is allowed when it is among the first `limit` of its window."""
-    key, retry_after = _window(scope, request, window)
+def reserve(scope: str, request: HttpRequest, *, limit: int, window: int, client: str | None = None) -> Attempt:
+    """Count one attempt now; it is allowed when it is among the first `limit` of its window.
+
+    `client` counts someone other than the visitor's network, e.g. an API token (each token its own window)."""
+    key, retry_after = _window(scope, request, window, client)
     if cache.add(key, 1, timeout=window):
         count = 1
     else:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
+from steward.core.api import Scope
 from steward.core.roles import Role
 
 from .services import assignable_staff
@@ -44,3 +46,26 @@ class OffboardForm(forms.Form):
     def __init__(self, *args: Any, leaving: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reassign_to"].queryset = assignable_staff().exclude(pk=leaving)  # type: ignore[attr-defined]
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           help_text=_("The tool that will use it, for example “Forum report button”."))
+    scopes = forms.MultipleChoiceField(label=_("Scopes"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple,
+                                       error_messages={"required": _("Choose at least one scope.")})
+    owner = StaffChoiceField(
+        label=_("Acts for"), queryset=User.objects.none(), required=False, empty_label=_("Nobody (no case access)"),
+        help_text=_("Needed to read cases: the token sees exactly what this staff member may see, for as long as they may."))
+    expires_on = forms.DateField(label=_("Valid until (optional)"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text=_("The token stops working at the end of this day (UTC)."),
+                                 error_messages={"invalid": _("Enter the date as YYYY-MM-DD, for example 2026-03-14.")})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True, is_staff=True).order_by("first_name", "username"))
+
+    def expires_at(self) -> datetime | None:
+        day = self.cleaned_data.get("expires_on")
+        return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC) if day else None

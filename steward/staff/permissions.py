@@ -15,6 +15,8 @@ class StaffAction(StrEnum):
     MANAGE_STAFF = "manage_staff"
     # Failed and stuck outbox deliveries (kinds and errors only, never content), with retry.
     DELIVERIES = "deliveries"
+    # Creating and revoking API tokens (a token acts for a staff member or submits reports).
+    MANAGE_API_TOKENS = "manage_api_tokens"
 
 
 # An operator creating accounts at the command line (`manage.py create_staff`), e.g. the first administrator.
@@ -24,5 +26,7 @@ CREATE_STAFF_COMMAND = SystemActor("create_staff command", may=frozenset({StaffA
 def register() -> None:
     access.register_global(StaffAction.MANAGE_STAFF, {Role.ADMINISTRATOR})
     access.register_global(StaffAction.DELIVERIES, {Role.ADMINISTRATOR})
+    access.register_global(StaffAction.MANAGE_API_TOKENS, {Role.ADMINISTRATOR})
     navigation.register(navigation.Page("staff:people", _("Staff"), StaffAction.MANAGE_STAFF), order=50)
     navigation.register(navigation.Page("staff:deliveries", _("Deliveries"), StaffAction.DELIVERIES), order=55)
+    navigation.register(navigation.Page("staff:api_tokens", _("API tokens"), StaffAction.MANAGE_API_TOKENS), order=57)

@@ -18,4 +18,9 @@ urlpatterns = [
     path("people/<int:user_id>/offboard/", views.offboard, name="offboard"),
     path("deliveries/", views.deliveries, name="deliveries"),
     path("deliveries/<int:message_id>/retry/", views.retry_delivery, name="retry_delivery"),
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
+    path("api-tokens/new/", views.api_token_new, name="api_token_new"),
+    path("api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("me/api-tokens/", views.my_api_tokens, name="my_api_tokens"),
+    path("me/api-tokens/<int:token_id>/collect/", views.api_token_collect, name="api_token_collect"),
 ]

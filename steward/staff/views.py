@@ -15,11 +15,12 @@ from steward.core import access, navigation
 from steward.core.errors import DomainError
 from steward.core.http import client_ip, staff_user
 from steward.core.middleware import SESSION_RECOVERY_CODES_UNSAVED
+from steward.core.models import ApiToken
 from steward.core.reauth import sensitive_action, sensitive_when
 from steward.core.roles import Role
 
-from . import services
-from .forms import InviteForm, OffboardForm, RolesForm
+from . import services, tokens
+from .forms import ApiTokenForm, InviteForm, OffboardForm, RolesForm
 from .permissions import StaffAction
 
 
@@ -134,6 +135,33 @@ def deliveries(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, StaffAction.MANAGE_API_TOKENS)
+    return render(request, "staff/api_tokens.html", {"rows": tokens.api_tokens(by=staff_user(request))})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@sensitive_when(_posting)
+def api_token_new(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, StaffAction.MANAGE_API_TOKENS)
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            token, secret = tokens.create_api_token(by=staff_user(request), name=data["name"], scopes=data["scopes"],
+                                                    owner=data["owner"], expires_at=form.expires_at(), ip=client_ip(request))
+        except services.StaffError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        else:
+            # The secret goes into this response only (never stored, logged, put in a URL or a session);
+            # a token acting for someone else is collected by them.
+            return render(request, "staff/api_token_created.html", {"token": token, "secret": secret})
+    return render(request, "staff/api_token_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
 @require_POST
 def retry_delivery(request: HttpRequest, message_id: int) -> HttpResponse:
     try:
@@ -143,3 +171,35 @@ def retry_delivery(request: HttpRequest, message_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The delivery will be tried again in a moment."))
     return redirect("staff:deliveries")
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    access.require(request.user, StaffAction.MANAGE_API_TOKENS)
+    token = get_object_or_404(ApiToken, pk=token_id)
+    try:
+        tokens.revoke_api_token(token, by=staff_user(request), ip=client_ip(request))
+    except services.StaffError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The token “%(name)s” is revoked: it stops working at once.") % {"name": token.name})
+    return redirect("staff:api_tokens")
+
+
+@login_required
+@require_GET
+def my_api_tokens(request: HttpRequest) -> HttpResponse:
+    return render(request, "staff/my_api_tokens.html", {"rows": tokens.my_api_tokens(by=staff_user(request))})
+
+
+@login_required
+@sensitive_action
+@require_POST
+def api_token_collect(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        token, secret = tokens.collect_api_token(token_id, by=staff_user(request), ip=client_ip(request))
+    except services.StaffError as error:
+        messages.error(request, str(error.message))
+        return redirect("staff:my_api_tokens")
+    return render(request, "staff/api_token_created.html", {"token": token, "secret": secret})

@@ -92,6 +92,8 @@ class World:
     accounts: dict[str, int] = field(default_factory=dict)  # actor -> their linked account
     possible_conflict: int = 0  # the handler's possible conflict (a reporter gave their address)
     delivery: int = 0  # an outbox message that failed every attempt
+    api_token: int = 0  # an API token for the revoke row
+    pending_token: int = 0  # a token made for the handler (not an actor), for the collect row
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,15 @@ TABLE: dict[str, Row] = {
     "staff/deliveries/": Row("get", lambda w, who: "/staff/deliveries/", each({ADMIN}), conflicted=None),
     "staff/deliveries/<int:message_id>/retry/": Row(
         "post", lambda w, who: f"/staff/deliveries/{w.delivery}/retry/", each({ADMIN}), ok=DONE, conflicted=None),
+    # API tokens: administrators create (after a recent sign-in) and revoke them.
+    "staff/api-tokens/": Row("get", lambda w, who: "/staff/api-tokens/", each({ADMIN}), conflicted=None),
+    "staff/api-tokens/new/": Row("get", lambda w, who: "/staff/api-tokens/new/", each({ADMIN}), conflicted=None),
+    "staff/api-tokens/<int:token_id>/revoke/": Row(
+        "post", lambda w, who: f"/staff/api-tokens/{w.api_token}/revoke/", each({ADMIN}), ok=DONE, conflicted=None),
+    # Every staff member lists the tokens acting for them; only the owner collects one (the handler's here).
+    "staff/me/api-tokens/": Row("get", lambda w, who: "/staff/me/api-tokens/", each(set(ROLES)), conflicted=None, no_role=OK),
+    "staff/me/api-tokens/<int:token_id>/collect/": Row(
+        "post", lambda w, who: f"/staff/me/api-tokens/{w.pending_token}/collect/", each(set()), denied=HIDDEN, conflicted=None),
     "staff/access/": Row("get", lambda w, who: "/staff/access/", each({AUDITOR}), conflicted=None),
     # Guidelines: administrators edit them; the guidance on receiving a report is for all staff.
     "staff/guidelines/": Row("get", lambda w, who: "/staff/guidelines/", each({ADMIN}), conflicted=None),
@@ -258,6 +269,7 @@ POSTS: dict[str, Row] = {route: same_as_get(route) for route in (
     "staff/me/accounts/",
     "staff/people/export/",
     "staff/people/invite/",
+    "staff/api-tokens/new/",
     "staff/guidelines/",
     "staff/guidelines/<int:version_id>/",
 )} | {
@@ -397,6 +409,12 @@ def _build(media: Any) -> World:
                 Party.objects.create(case=case, person=person, role=Party.Role.WITNESS)
 
     from steward.policy import services as policy
+    from steward.staff import tokens
+
+    world.api_token = tokens.create_api_token(by=world.users[f"{ADMIN}:{UNRELATED}"], name="Forum report button",
+                                              scopes=["reports:submit"])[0].pk
+    world.pending_token = tokens.create_api_token(by=world.users[f"{ADMIN}:{UNRELATED}"], name="Hana's dashboard",
+                                                  scopes=["cases:read"], owner=handler)[0].pk
 
     world.version_id = policy.create_draft(
         by=world.users[f"{ADMIN}:{UNRELATED}"], number="99.0", changelog="A draft for the access table.",

@@ -1,0 +1,342 @@
+"""The case queue and one case, for a `cases:read` token acting as its owner.
+
+Thin, like the pages: the queue's filters are the queue page's form, the rows come from
+`services.queue` and `services.read_queue` (audited as `case.queue`), and a case is read through
+`visible_case()`, the one place that decides what the owner may see of it, from the same service
+and access checks as the case page (`services.view_case`, audited as `case.view`, and
+`access.parts`). A case the owner may not view, conflicted or not, answers exactly like one that
+does not exist: 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from steward.core import access, api
+from steward.core.http import client_ip
+
+from . import services
+from .forms import QueueFilterForm
+from .models import Case, CaseConflict, Priority, Status
+from .views import PAGE_SIZE
+
+
+def _name(user: Any) -> str | None:
+    return (user.get_full_name() or user.get_username()) if user is not None else None
+
+
+def _username(user: Any) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def _queue_row(row: services.QueueRow) -> dict[str, Any]:
+    """What one line of the queue page shows."""
+    case = row.case
+    return {"id": case.pk, "reference": case.reference, "title": row.title, "categories": row.categories,
+            "unread": row.unread, "priority": case.priority, "status": case.status, "due_at": case.due_at,
+            "overdue": case.is_overdue, "danger": case.danger, "space": case.space.name if case.space else None,
+            "assignee": _name(case.assignee), "language": case.language, "opened_at": case.opened_at}
+
+
+def _report(report: Any, parts: frozenset[str]) -> dict[str, Any]:
+    evidence = access.EVIDENCE in parts
+    shown: dict[str, Any] = {"id": report.pk, "reference": report.reference}
+    if access.REPORTS in parts:
+        shown |= {
+            "received_at": report.received_at, "channel": report.channel, "recorded_by": _username(report.recorded_by),
+            "occurred_at": report.occurred_at, "occurred_approx": report.occurred_approx,
+            "space": str(report.space) if report.space else None, "location": report.location,
+            "reporter_role": report.reporter_role, "anonymous": report.anonymous,
+            "contact_name": "" if report.anonymous else report.contact_name,
+            "contact_email": "" if report.anonymous else report.contact_email,
+            "categories": report.category_labels if report.categories_sealed else [],
+            "ongoing": report.ongoing, "danger_now": report.danger_now,
+            "consent_contact_reported": report.consent_contact_reported,
+            "consent_name_to_reported": report.consent_name_to_reported,
+            "preferred_language": report.preferred_language, "detected_language": report.detected_language,
+            "narrative": report.narrative, "involved": report.involved, "witnesses": report.witnesses,
+            "wishes": report.wishes,
+            "messages": [{"direction": message.direction, "author": _username(message.author), "at": message.at,
+                          "read_at": message.read_at, "body": message.body,
+                          "files": [file.name for file in message.files.all()] if evidence else []}
+                         for message in report.messages.all()],
+        }
+    if evidence:
+        shown["evidence"] = [{"id": file.pk, "name": file.name, "content_type": file.content_type, "size": file.size}
+                             for file in report.evidence.all()]
+    return shown
+
+
+def visible_case(by: Any, case_id: int, *, ip: str | None) -> dict[str, Any]:
+    """What the case page shows this staff member of one case, audited once as the page is.
+
+    The single place the API decides what a member sees of a case: parts limited by access
+    (a consultant sees only what their consultation shares), as `views.detail` does."""
+    case = Case.objects.select_related("space", "assignee", "data_key", "merged_into").filter(pk=case_id).first()
+    if case is None or not access.can(by, "view", case):
+        raise Http404
+    services.view_case(case, by=by, ip=ip, messages_shown=True)
+    parts = access.parts(by, case)
+    full = access.reads_everything(by, case)
+    shown: dict[str, Any] = {"id": case.pk, "reference": case.reference, "parts": sorted(parts), "full": full,
+                             "actions": sorted(access.actions(by, case)), "erased": case.is_erased}
+    if access.SUMMARY in parts:
+        shown["summary"] = {
+            "title": case.title, "priority": case.priority, "status": case.status, "danger": case.danger,
+            "due_at": case.due_at, "overdue": case.is_overdue, "assignee": _name(case.assignee),
+            "space": str(case.space) if case.space else None, "language": case.language,
+            "merged_into": case.merged_into.reference if case.merged_into else None,
+            "decision_summary": case.decision_summary if case.decision_summary_sealed and not case.is_erased else None,
+        }
+    if case.is_erased:  # the keys are gone: the page shows the summary only
+        return shown
+    if parts & {access.REPORTS, access.EVIDENCE}:
+        reports = case.reports.select_related("data_key", "space", "recorded_by").prefetch_related(  # type: ignore[attr-defined]
+            "evidence", "messages__author", "messages__files")
+        shown["reports"] = [_report(report, parts) for report in reports]
+    if access.SUMMARY in parts:
+        shown["timeline"] = [{"at": event.at, "kind": event.kind, "description": event.describe(),
+                              "actor": _username(event.actor),
+                              "detail": event.detail if event.detail_sealed and access.NOTES in parts else ""}
+                             for event in case.timeline.select_related("actor")]  # type: ignore[attr-defined]
+    if access.NOTES in parts:
+        shown["notes"] = [{"author": _username(note.author), "at": note.at, "body": note.body}
+                          for note in case.notes.select_related("author")]  # type: ignore[attr-defined]
+        shown["triages"] = [{"at": triage.at, "by": _username(triage.by), "priority": triage.priority,
+                             "proposed": triage.proposed, "reason": triage.reason}
+                            for triage in case.triages.select_related("by")]  # type: ignore[attr-defined]
+    if access.PARTIES in parts:
+        parties = case.parties.select_related("person").prefetch_related("person__identities__data_key")  # type: ignore[attr-defined]
+        shown["parties"] = [{"role": party.role, "accounts": [{"system": identity.system, "handle": identity.handle}
+                                                             for identity in party.person.identities.all()]}
+                            for party in parties]
+    consulted = case.consultations.select_related("consultant", "requested_by", "case__data_key")  # type: ignore[attr-defined]
+    shown["consultations"] = [
+        {"id": consultation.pk, "kind": consultation.kind, "consultant": _username(consultation.consultant),
+         "status": consultation.status, "requested_at": consultation.requested_at,
+         "requested_by": _username(consultation.requested_by), "shares": sorted(consultation.scope),
+         "question": consultation.question, "answer": consultation.answer if consultation.answer_sealed else None}
+        for consultation in (consulted if full else consulted.filter(consultant=by))]
+    if full:
+        shown["conflicts"] = [{"staff": _name(conflict.user), "source": conflict.source,
+                               "reason": conflict.reason if conflict.reason_sealed else ""}
+                              for conflict in case.conflicts.filter(  # type: ignore[attr-defined]
+                                  status=CaseConflict.Status.CONFIRMED).select_related("user")]
+    return shown
+
+
+# The response shapes, for the schema.
+
+class QueueRowSerializer(serializers.Serializer):  # type: ignore[misc]
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField(allow_blank=True)
+    categories = serializers.ListField(child=serializers.CharField())
+    unread = serializers.BooleanField(help_text="A reporter wrote since the token's owner last read the case.")
+    priority = serializers.ChoiceField(choices=Priority.choices, allow_null=True)
+    status = serializers.ChoiceField(choices=Status.choices)
+    due_at = serializers.DateTimeField()
+    overdue = serializers.BooleanField()
+    danger = serializers.BooleanField()
+    space = serializers.CharField(allow_null=True)
+    assignee = serializers.CharField(allow_null=True)
+    language = serializers.CharField(allow_blank=True)
+    opened_at = serializers.DateTimeField()
+
+
+class QueueSerializer(serializers.Serializer):  # type: ignore[misc]
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    results = QueueRowSerializer(many=True)
+
+
+class _Message(serializers.Serializer):  # type: ignore[misc]
+    direction = serializers.CharField()
+    author = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+    body = serializers.CharField(allow_blank=True)
+    files = serializers.ListField(child=serializers.CharField())
+
+
+class _Evidence(serializers.Serializer):  # type: ignore[misc]
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class _Report(serializers.Serializer):  # type: ignore[misc]
+    """`reports` part: everything but `id`, `reference` and `evidence`; `evidence` part: `evidence`."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    received_at = serializers.DateTimeField(required=False)
+    channel = serializers.CharField(required=False)
+    recorded_by = serializers.CharField(allow_null=True, required=False)
+    occurred_at = serializers.DateTimeField(allow_null=True, required=False)
+    occurred_approx = serializers.CharField(allow_blank=True, required=False)
+    space = serializers.CharField(allow_null=True, required=False)
+    location = serializers.CharField(allow_blank=True, required=False)
+    reporter_role = serializers.CharField(allow_blank=True, required=False)
+    anonymous = serializers.BooleanField(required=False)
+    contact_name = serializers.CharField(allow_blank=True, required=False)
+    contact_email = serializers.CharField(allow_blank=True, required=False)
+    categories = serializers.ListField(child=serializers.CharField(), required=False)
+    ongoing = serializers.CharField(required=False)
+    danger_now = serializers.BooleanField(allow_null=True, required=False)
+    consent_contact_reported = serializers.BooleanField(required=False)
+    consent_name_to_reported = serializers.BooleanField(required=False)
+    preferred_language = serializers.CharField(allow_blank=True, required=False)
+    detected_language = serializers.CharField(allow_blank=True, required=False)
+    narrative = serializers.CharField(allow_blank=True, required=False)
+    involved = serializers.CharField(allow_blank=True, required=False)
+    witnesses = serializers.CharField(allow_blank=True, required=False)
+    wishes = serializers.CharField(allow_blank=True, required=False)
+    messages = _Message(many=True, required=False)
+    evidence = _Evidence(many=True, required=False)
+
+
+class _Summary(serializers.Serializer):  # type: ignore[misc]
+    title = serializers.CharField(allow_blank=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, allow_null=True)
+    status = serializers.ChoiceField(choices=Status.choices)
+    danger = serializers.BooleanField()
+    due_at = serializers.DateTimeField()
+    overdue = serializers.BooleanField()
+    assignee = serializers.CharField(allow_null=True)
+    space = serializers.CharField(allow_null=True)
+    language = serializers.CharField(allow_blank=True)
+    merged_into = serializers.CharField(allow_null=True)
+    decision_summary = serializers.CharField(allow_null=True)
+
+
+class _Event(serializers.Serializer):  # type: ignore[misc]
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    description = serializers.CharField()
+    actor = serializers.CharField(allow_null=True)
+    detail = serializers.CharField(allow_blank=True)
+
+
+class _Note(serializers.Serializer):  # type: ignore[misc]
+    author = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+    body = serializers.CharField(allow_blank=True)
+
+
+class _Triage(serializers.Serializer):  # type: ignore[misc]
+    at = serializers.DateTimeField()
+    by = serializers.CharField(allow_null=True)
+    priority = serializers.CharField()
+    proposed = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class _Account(serializers.Serializer):  # type: ignore[misc]
+    system = serializers.CharField()
+    handle = serializers.CharField()
+
+
+class _Party(serializers.Serializer):  # type: ignore[misc]
+    role = serializers.CharField()
+    accounts = _Account(many=True)
+
+
+class _Consultation(serializers.Serializer):  # type: ignore[misc]
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    consultant = serializers.CharField(allow_null=True)
+    status = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    requested_by = serializers.CharField(allow_null=True)
+    shares = serializers.ListField(child=serializers.CharField())
+    question = serializers.CharField(allow_blank=True)
+    answer = serializers.CharField(allow_null=True)
+
+
+class _Conflict(serializers.Serializer):  # type: ignore[misc]
+    staff = serializers.CharField(allow_null=True)
+    source = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class CaseSerializer(serializers.Serializer):  # type: ignore[misc]
+    """One case as its page shows it to the token's owner: each section only when their access covers it."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    parts = serializers.ListField(child=serializers.ChoiceField(choices=list(access.PARTS)))
+    full = serializers.BooleanField(help_text="False for a consultant, who sees only what the consultation shares.")
+    actions = serializers.ListField(child=serializers.CharField())
+    erased = serializers.BooleanField()
+    summary = _Summary(required=False)
+    reports = _Report(many=True, required=False)
+    timeline = _Event(many=True, required=False)
+    notes = _Note(many=True, required=False)
+    triages = _Triage(many=True, required=False)
+    parties = _Party(many=True, required=False)
+    consultations = _Consultation(many=True, required=False)
+    conflicts = _Conflict(many=True, required=False)
+
+
+QUEUE_PARAMETERS = [
+    OpenApiParameter("status", str, enum=["", *Status.values], description="Empty: every open case."),
+    OpenApiParameter("priority", str, enum=["", "untriaged", *Priority.values]),
+    OpenApiParameter("space", OpenApiTypes.INT, description="A community space's id."),
+    OpenApiParameter("assignee", str, description="“me”, “none” or a staff member's id."),
+    OpenApiParameter("overdue", OpenApiTypes.BOOL),
+    OpenApiParameter("q", str, description="A case or report number, or an exact account name."),
+    OpenApiParameter("page", OpenApiTypes.INT, description=f"{PAGE_SIZE} cases a page, from 1."),
+]
+
+
+class CaseQueue(APIView):  # type: ignore[misc]
+    required_scope = api.Scope.CASES_READ
+
+    @extend_schema(operation_id="list_cases", parameters=QUEUE_PARAMETERS, responses={200: QueueSerializer, **api.ERRORS},
+                   summary="The case queue", description="The cases the token's owner may see, most urgent first, with "
+                   "what the queue page shows of each. Audited like the queue page.")
+    def get(self, request: Request) -> Response:
+        by = request.user
+        access.require(by, "queue")
+        query = request.query_params
+        filters = QueueFilterForm({name: query.get(name, "") for name in ("status", "priority", "space", "assignee", "q")}
+                                  | ({"overdue": query["overdue"]} if "overdue" in query else {}))
+        if not filters.is_valid():
+            raise api.refused_input(filters.errors)
+        data = filters.cleaned_data
+        cases = services.queue(by, status=data["status"], priority=data["priority"],
+                               space=str(data["space"].pk) if data["space"] else "", assignee=data["assignee"],
+                               overdue=bool(data["overdue"]), search=data["q"])
+        paginator = Paginator(cases, PAGE_SIZE)
+        number = query.get("page", "1")
+        if not number.isdigit() or int(number) < 1:
+            raise api.refused_input({"page": [_("Give a page number from 1.")]})
+        if int(number) > paginator.num_pages:
+            raise api.refused_input({"page": [_("There are only %(pages)s pages.") % {"pages": paginator.num_pages}]})
+        page = paginator.page(int(number))
+        rows = services.read_queue(by, list(page.object_list), ip=client_ip(request))
+        return Response({"count": paginator.count, "page": page.number, "pages": paginator.num_pages,
+                         "results": [_queue_row(row) for row in rows]})
+
+
+class CaseDetail(APIView):  # type: ignore[misc]
+    required_scope = api.Scope.CASES_READ
+
+    @extend_schema(operation_id="read_case", responses={200: CaseSerializer, **api.ERRORS}, summary="One case",
+                   description="What the case page shows the token's owner. A case they may not see answers 404, "
+                   "like a case that does not exist. Audited like the case page.")
+    def get(self, request: Request, case_id: int) -> Response:
+        return Response(visible_case(request.user, case_id, ip=client_ip(request)))
