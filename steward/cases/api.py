@@ -2,10 +2,9 @@
 
 Thin, like the pages: the queue's filters are the queue page's form, the rows come from
 `services.queue` and `services.read_queue` (audited as `case.queue`), and a case is read through
-`visible_case()`, the one place that decides what the owner may see of it, from the same service
-and access checks as the case page (`services.view_case`, audited as `case.view`, and
-`access.parts`). A case the owner may not view, conflicted or not, answers exactly like one that
-does not exist: 404.
+`visible_case()`, which puts the case page's read model (`reading.read_case`, audited as
+`case.view`) into the API's shape, so the API decides nothing the page does not. A case the
+owner may not view, conflicted or not, answers exactly like one that does not exist: 404.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,9 +23,10 @@ from rest_framework.views import APIView
 from steward.core import access, api
 from steward.core.http import client_ip
 
-from . import services
+from . import reading, services
 from .forms import QueueFilterForm
-from .models import Case, CaseConflict, Priority, Status
+from .models import Part, Priority, Status
+from .permissions import CaseAction
 from .views import PAGE_SIZE
 
 
@@ -48,10 +47,11 @@ def _queue_row(row: services.QueueRow) -> dict[str, Any]:
             "assignee": _name(case.assignee), "language": case.language, "opened_at": case.opened_at}
 
 
-def _report(report: Any, parts: frozenset[str]) -> dict[str, Any]:
-    evidence = access.EVIDENCE in parts
-    shown: dict[str, Any] = {"id": report.pk, "reference": report.reference}
-    if access.REPORTS in parts:
+def _report(part: reading.ReportPart, parts: frozenset[str]) -> dict[str, Any]:
+    """One report as the read model holds it: its text only with the reports part, files only with evidence."""
+    shown: dict[str, Any] = {"id": part.pk, "reference": part.reference}
+    report = part.details
+    if report is not None:
         shown |= {
             "received_at": report.received_at, "channel": report.channel, "recorded_by": _username(report.recorded_by),
             "occurred_at": report.occurred_at, "occurred_approx": report.occurred_approx,
@@ -66,31 +66,29 @@ def _report(report: Any, parts: frozenset[str]) -> dict[str, Any]:
             "preferred_language": report.preferred_language, "detected_language": report.detected_language,
             "narrative": report.narrative, "involved": report.involved, "witnesses": report.witnesses,
             "wishes": report.wishes,
-            "messages": [{"direction": message.direction, "author": _username(message.author), "at": message.at,
-                          "read_at": message.read_at, "body": message.body,
-                          "files": [file.name for file in message.files.all()] if evidence else []}
-                         for message in report.messages.all()],
+            "messages": [{"direction": line.message.direction, "author": _username(line.message.author),
+                          "at": line.message.at, "read_at": line.message.read_at, "body": line.message.body,
+                          "files": [file.name for file in line.files]}
+                         for line in part.messages],
         }
-    if evidence:
+    if Part.EVIDENCE in parts:
         shown["evidence"] = [{"id": file.pk, "name": file.name, "content_type": file.content_type, "size": file.size}
-                             for file in report.evidence.all()]
+                             for file in part.evidence]
     return shown
 
 
 def visible_case(by: Any, case_id: int, *, ip: str | None) -> dict[str, Any]:
-    """What the case page shows this staff member of one case, audited once as the page is.
-
-    The single place the API decides what a member sees of a case: parts limited by access
-    (a consultant sees only what their consultation shares), as `views.detail` does."""
-    case = Case.objects.select_related("space", "assignee", "data_key", "merged_into").filter(pk=case_id).first()
-    if case is None or not access.can(by, "view", case):
-        raise Http404
-    services.view_case(case, by=by, ip=ip, messages_shown=True)
-    parts = access.parts(by, case)
-    full = access.reads_everything(by, case)
-    shown: dict[str, Any] = {"id": case.pk, "reference": case.reference, "parts": sorted(parts), "full": full,
-                             "actions": sorted(access.actions(by, case)), "erased": case.is_erased}
-    if access.SUMMARY in parts:
+    """What the case page shows this staff member of one case, audited once as the page is: the
+    case's read model (`reading.read_case`), put into the API's shape. A case they may not read
+    answers as one that does not exist."""
+    try:
+        view = reading.read_case(by, case_id, ip=ip)
+    except access.Denied:
+        raise access.Hidden(CaseAction.VIEW) from None
+    case = view.case
+    shown: dict[str, Any] = {"id": case.pk, "reference": case.reference, "parts": sorted(view.parts), "full": view.full,
+                             "actions": sorted(view.allowed), "erased": case.is_erased}
+    if view.summary is not None:
         shown["summary"] = {
             "title": case.title, "priority": case.priority, "status": case.status, "danger": case.danger,
             "due_at": case.due_at, "overdue": case.is_overdue, "assignee": _name(case.assignee),
@@ -100,38 +98,31 @@ def visible_case(by: Any, case_id: int, *, ip: str | None) -> dict[str, Any]:
         }
     if case.is_erased:  # the keys are gone: the page shows the summary only
         return shown
-    if parts & {access.REPORTS, access.EVIDENCE}:
-        reports = case.reports.select_related("data_key", "space", "recorded_by").prefetch_related(  # type: ignore[attr-defined]
-            "evidence", "messages__author", "messages__files")
-        shown["reports"] = [_report(report, parts) for report in reports]
-    if access.SUMMARY in parts:
-        shown["timeline"] = [{"at": event.at, "kind": event.kind, "description": event.describe(),
-                              "actor": _username(event.actor),
-                              "detail": event.detail if event.detail_sealed and access.NOTES in parts else ""}
-                             for event in case.timeline.select_related("actor")]  # type: ignore[attr-defined]
-    if access.NOTES in parts:
-        shown["notes"] = [{"author": _username(note.author), "at": note.at, "body": note.body}
-                          for note in case.notes.select_related("author")]  # type: ignore[attr-defined]
+    if view.parts & {Part.REPORTS, Part.EVIDENCE}:
+        shown["reports"] = [_report(part, view.parts) for part in view.report_parts]
+    if view.timeline is not None:
+        shown["timeline"] = [{"at": line.event.at, "kind": line.event.kind, "description": line.event.describe(),
+                              "actor": _username(line.event.actor), "detail": line.detail}
+                             for line in view.timeline]
+    if view.notes is not None:
+        shown["notes"] = [{"author": _username(note.author), "at": note.at, "body": note.body} for note in view.notes]
         shown["triages"] = [{"at": triage.at, "by": _username(triage.by), "priority": triage.priority,
                              "proposed": triage.proposed, "reason": triage.reason}
-                            for triage in case.triages.select_related("by")]  # type: ignore[attr-defined]
-    if access.PARTIES in parts:
-        parties = case.parties.select_related("person").prefetch_related("person__identities__data_key")  # type: ignore[attr-defined]
+                            for triage in view.triages]
+    if view.parties is not None:
         shown["parties"] = [{"role": party.role, "accounts": [{"system": identity.system, "handle": identity.handle}
                                                              for identity in party.person.identities.all()]}
-                            for party in parties]
-    consulted = case.consultations.select_related("consultant", "requested_by", "case__data_key")  # type: ignore[attr-defined]
+                            for party in view.parties]
     shown["consultations"] = [
         {"id": consultation.pk, "kind": consultation.kind, "consultant": _username(consultation.consultant),
          "status": consultation.status, "requested_at": consultation.requested_at,
          "requested_by": _username(consultation.requested_by), "shares": sorted(consultation.scope),
          "question": consultation.question, "answer": consultation.answer if consultation.answer_sealed else None}
-        for consultation in (consulted if full else consulted.filter(consultant=by))]
-    if full:
+        for consultation in view.consultations]
+    if view.full:
         shown["conflicts"] = [{"staff": _name(conflict.user), "source": conflict.source,
                                "reason": conflict.reason if conflict.reason_sealed else ""}
-                              for conflict in case.conflicts.filter(  # type: ignore[attr-defined]
-                                  status=CaseConflict.Status.CONFIRMED).select_related("user")]
+                              for conflict in view.conflicts]
     return shown
 
 
@@ -277,7 +268,7 @@ class CaseSerializer(serializers.Serializer):  # type: ignore[misc]
 
     id = serializers.IntegerField()
     reference = serializers.CharField()
-    parts = serializers.ListField(child=serializers.ChoiceField(choices=list(access.PARTS)))
+    parts = serializers.ListField(child=serializers.ChoiceField(choices=[str(part) for part in Part]))
     full = serializers.BooleanField(help_text="False for a consultant, who sees only what the consultation shares.")
     actions = serializers.ListField(child=serializers.CharField())
     erased = serializers.BooleanField()
@@ -310,7 +301,7 @@ class CaseQueue(APIView):  # type: ignore[misc]
                    "what the queue page shows of each. Audited like the queue page.")
     def get(self, request: Request) -> Response:
         by = request.user
-        access.require(by, "queue")
+        access.require(by, CaseAction.QUEUE)
         query = request.query_params
         filters = QueueFilterForm({name: query.get(name, "") for name in ("status", "priority", "space", "assignee", "q")}
                                   | ({"overdue": query["overdue"]} if "overdue" in query else {}))

@@ -191,7 +191,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, Http404 | access.Hidden):  # a hidden case answers exactly like a missing one
         exc = exceptions.NotFound(_("Not found."))
-    elif isinstance(exc, DjangoPermissionDenied):
+    elif isinstance(exc, DjangoPermissionDenied | access.Denied):
         exc = exceptions.PermissionDenied(_("The staff member this token acts for may not do this."))
     elif isinstance(exc, DomainError):
         exc = exceptions.ValidationError({"non_field_errors": [str(exc.message)]})
