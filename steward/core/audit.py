@@ -209,13 +209,12 @@ def sequence(batch_size: int = 1000) -> int:
 def _write_positions(ids: list[int], seqs: list[int], prevs: list[str], hashes: list[str]) -> None:
     if connection.vendor == "postgresql":  # one statement for the whole batch
         table = AuditEntry._meta.db_table
+        # The table name is the model's own, never input; the values go as parameters.
+        sql = (f"UPDATE {table} AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "  # noqa: S608  # nosec B608
+               "FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS v(id, seq, prev_hash, hash) "
+               "WHERE e.id = v.id AND e.seq IS NULL")
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "  # noqa: S608  (the table name is ours)
-                "FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS v(id, seq, prev_hash, hash) "
-                "WHERE e.id = v.id AND e.seq IS NULL",
-                [ids, seqs, prevs, hashes],
-            )
+            cursor.execute(sql, [ids, seqs, prevs, hashes])
             if cursor.rowcount != len(ids):
                 raise RuntimeError("audit entries changed while they were being sequenced")
         return

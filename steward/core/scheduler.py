@@ -55,7 +55,8 @@ class Job:
     def next_after(self, moment: datetime.datetime) -> datetime.datetime:
         if self.interval is not None:
             return moment + self.interval
-        assert self.at is not None
+        if self.at is None:
+            raise ValueError(f"Job {self.name!r} has neither an interval nor a time of day.")
         local = timezone.localtime(moment)
         today = datetime.datetime.combine(local.date(), self.at, tzinfo=local.tzinfo)
         return today if today > local else today + datetime.timedelta(days=1)
