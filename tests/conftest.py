@@ -51,6 +51,19 @@ def missing(what: str, how: str) -> NoReturn:
     pytest.skip(message)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgresql` need real concurrent PostgreSQL transactions: `make test-postgres`
+    runs them, and the SQLite run leaves them out (deselected, not skipped: nothing is hidden)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    kept = [item for item in items if item.get_closest_marker("postgresql") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     """Whatever else skips a test (a marker, importorskip) fails it too where every test must run."""

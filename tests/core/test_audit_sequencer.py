@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from steward.core import audit
 from steward.core.models import AuditEntry, AuditLogHead
@@ -97,11 +97,6 @@ def test_run_sequencer_refuses_nonsense_options(db, option):
 # --- PostgreSQL: real concurrent transactions ---------------------------------------------------
 
 
-def _require_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("the database is not PostgreSQL; this half runs in `make test-postgres` (DATABASE_URL set)")
-
-
 def _in_thread(target: Callable[[], None], errors: list[BaseException]) -> threading.Thread:
     def run() -> None:
         try:
@@ -116,9 +111,9 @@ def _in_thread(target: Callable[[], None], errors: list[BaseException]) -> threa
     return thread
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_transaction_begun_earlier_and_committed_later_is_sequenced(case, triager):
-    _require_postgresql()
     recorded, commit = threading.Event(), threading.Event()
     slow: list[AuditEntry] = []
     errors: list[BaseException] = []
@@ -148,9 +143,9 @@ def test_a_transaction_begun_earlier_and_committed_later_is_sequenced(case, tria
     assert audit.verify() == []
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_and_two_sequencers_leave_one_unbroken_chain(case, triager):
-    _require_postgresql()
     writers, per_writer = 6, 40
     errors: list[BaseException] = []
     writing_done = threading.Event()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from steward.core import outbox
@@ -224,13 +224,12 @@ def test_email_carries_the_idempotency_key_as_message_id(file_report):
     assert email.extra_headers["Message-ID"] == f"<{row.idempotency_key}@example.org>"
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_never_claim_the_same_message():
     """Several workers on one PostgreSQL: SKIP LOCKED plus compare-and-set. (SQLite's
     immediate transactions serialise claims; its in-memory test database cannot be shared
     by threads that write, so this half runs in `make test-postgres`.)"""
-    if connection.vendor != "postgresql":
-        pytest.skip("the database is not PostgreSQL; this half runs in `make test-postgres` (DATABASE_URL set)")
     for target in range(40):
         ping(target)
     claims: list[list[int]] = [[], []]
