@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -57,13 +58,13 @@ def assignable_staff() -> Any:
             .distinct().order_by("first_name", "username"))
 
 
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class StaffChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         return f"{obj.get_full_name() or obj.username} ({obj.username})"
 
 
 class AssignForm(forms.Form):
-    assignee = StaffChoiceField(label=_("Assign to"), queryset=None, required=False,  # type: ignore[arg-type]
+    assignee = StaffChoiceField(label=_("Assign to"), queryset=None, required=False,
                                 empty_label=_("Nobody"))
 
     def __init__(self, *args: Any, excluded: Iterable[int] = (), **kwargs: Any) -> None:
@@ -164,7 +165,7 @@ def consultants(excluded: Iterable[int] = ()) -> Any:
 
 class ConsultationForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Consultation.Kind.choices)
-    consultant = StaffChoiceField(label=_("Consultant"), queryset=None)  # type: ignore[arg-type]
+    consultant = StaffChoiceField(label=_("Consultant"), queryset=None)
     parts = forms.MultipleChoiceField(label=_("Share"), required=False, widget=forms.CheckboxSelectMultiple,
                                       choices=list(PART_LABELS.items()), initial=[Part.SUMMARY])
     question = forms.CharField(label=_("Question"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -111,7 +111,8 @@ def _kek_handle() -> tink.KeysetHandle:
 def generate_keyset_json() -> str:
     """A fresh AES-256-GCM keyset in Tink's JSON format (for STEWARD_KEK)."""
     handle = tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM)
-    return tink.json_proto_keyset_format.serialize(handle, secret_key_access.TOKEN)
+    keyset_json: str = tink.json_proto_keyset_format.serialize(handle, secret_key_access.TOKEN)
+    return keyset_json
 
 
 def _wrap_ad(purpose: str) -> bytes:
@@ -217,13 +218,15 @@ def _ad(key: DataKey, field: str, row: Row) -> bytes:
 
 
 def seal_bytes(key: DataKey, value: bytes, *, field: str, row: Row = None) -> bytes:
-    return _primitives.get(key).encrypt(value, _ad(key, field, row))
+    sealed: bytes = _primitives.get(key).encrypt(value, _ad(key, field, row))
+    return sealed
 
 
 def open_bytes(key: DataKey, blob: bytes | memoryview, *, field: str, row: Row = None) -> bytes:
     primitive = _primitives.get(key)
     try:
-        return primitive.decrypt(bytes(blob), _ad(key, field, row))
+        opened: bytes = primitive.decrypt(bytes(blob), _ad(key, field, row))
+        return opened
     except tink.TinkError as error:
         raise SealError(f"A sealed {field} did not open: it belongs to another row, field or key, or it was "
                         f"altered ({error})") from None
@@ -289,7 +292,7 @@ def pending(key: DataKey, value: str, *, field: str) -> Pending:
     return Pending(key, value, field)
 
 
-class SealedField(models.BinaryField):
+class SealedField(models.BinaryField[bytes | memoryview | Pending | None, bytes | memoryview | None]):
     """A sealed column. A `Pending` value assigned to it is sealed for the row (its ``row_uuid``) on save.
 
     Migrations see a plain BinaryField: the binding happens in Python only.
@@ -392,7 +395,7 @@ class Sealed(property):
         raise AttributeError(f"{self.name}: assign an empty value to clear a sealed column")
 
 
-def row_uuid_field() -> models.UUIDField:
+def row_uuid_field() -> models.UUIDField[uuid.UUID | str, uuid.UUID]:
     """The stable random identifier sealed values of a row are bound to."""
     return models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
@@ -635,12 +638,14 @@ def _token_aead(token: str, purpose: str) -> aead.Aead:
 
 
 def seal_for_token(token: str, value: bytes, *, purpose: str, field: str) -> bytes:
-    return _token_aead(token, purpose).encrypt(value, f"{purpose}:{field}".encode())
+    sealed: bytes = _token_aead(token, purpose).encrypt(value, f"{purpose}:{field}".encode())
+    return sealed
 
 
 def open_for_token(token: str, blob: bytes | memoryview, *, purpose: str, field: str) -> bytes:
     """Raises tink.TinkError when the token (or the field) is not the one it was sealed for."""
-    return _token_aead(token, purpose).decrypt(bytes(blob), f"{purpose}:{field}".encode())
+    opened: bytes = _token_aead(token, purpose).decrypt(bytes(blob), f"{purpose}:{field}".encode())
+    return opened
 
 
 def new_index_key() -> str:

@@ -52,7 +52,7 @@ def last_authenticated_at(request: HttpRequest) -> float | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    records = get_authentication_records(request, user)  # type: ignore[arg-type]
+    records = get_authentication_records(request, user)
     times = [float(record["at"]) for record in records if isinstance(record, dict) and "at" in record]
     return max(times) if times else None
 

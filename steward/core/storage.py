@@ -55,7 +55,7 @@ class _Body(File):  # type: ignore[type-arg]
         return False
 
 
-class StreamingS3Storage(S3Storage):  # type: ignore[misc]  # django-storages is untyped
+class StreamingS3Storage(S3Storage):
     """django-storages' S3 backend, read and written as streams.
 
     Its own files download a whole object into a spooled temporary file before the first read, and

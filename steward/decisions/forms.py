@@ -29,7 +29,7 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        parties = case.parties.select_related("person").prefetch_related(  # type: ignore[attr-defined]
+        parties = case.parties.select_related("person").prefetch_related(
             "person__identities__data_key").order_by("pk")
         labels: dict[int, str] = {}
         self.people = {}

@@ -34,8 +34,8 @@ class RolesForm(forms.Form):
     roles = RolesField(help_text=_("Tick every role this person holds; untick a role to take it away."))
 
 
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class StaffChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         return f"{obj.get_full_name() or obj.username} ({obj.username})"
 
 
