@@ -43,7 +43,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import tink
 from django.conf import settings
@@ -292,6 +292,10 @@ def pending(key: DataKey, value: str, *, field: str) -> Pending:
     return Pending(key, value, field)
 
 
+class _RowBound(Protocol):
+    row_uuid: uuid.UUID
+
+
 class SealedField(models.BinaryField[bytes | memoryview | Pending | None, bytes | memoryview | None]):
     """A sealed column. A `Pending` value assigned to it is sealed for the row (its ``row_uuid``) on save.
 
@@ -301,7 +305,7 @@ class SealedField(models.BinaryField[bytes | memoryview | Pending | None, bytes 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         value = getattr(model_instance, self.attname)
         if isinstance(value, Pending):
-            value = value.seal_for(model_instance.row_uuid)  # type: ignore[attr-defined]
+            value = value.seal_for(cast(_RowBound, model_instance).row_uuid)  # every sealed row has one
             setattr(model_instance, self.attname, value)
         return value
 
@@ -346,7 +350,8 @@ class Sealed(property):
     def __init__(self, field: str, *, key: str, column: str | None = None, erased: Any = None,
                  erased_reads_as: str | None = None) -> None:
         super().__init__(doc=f"The sealed {field}.")
-        self.field, self.key_path, self.column = field, key.split("."), column
+        self.field, self.key_path = field, key.split(".")
+        self.column: str = column or ""  # the default, `<name>_sealed`, once the name is known
         self.erased, self.erased_reads_as = erased, erased_reads_as
         self.name = ""
 
@@ -358,12 +363,12 @@ class Sealed(property):
         key = obj
         for part in self.key_path:
             key = getattr(key, part)
-        return key  # type: ignore[no-any-return]
+        return cast(DataKey, key)
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:
             return self
-        blob = getattr(obj, self.column)  # type: ignore[arg-type]
+        blob = getattr(obj, self.column)
         if isinstance(blob, Pending):
             return blob.value
         opened = obj.__dict__.get("_sealed_opened")
@@ -382,13 +387,13 @@ class Sealed(property):
 
     def __set__(self, obj: Any, value: str | None) -> None:
         if not value and obj._meta.get_field(self.column).null:
-            setattr(obj, self.column, None)  # type: ignore[arg-type]
+            setattr(obj, self.column, None)
             return
         key = self.key_of(obj)
         if key.wrapped is None and self.erased is not None:
             raise DomainError(self.erased)
         held = Pending(key, value or "", self.field)
-        setattr(obj, self.column, held)  # type: ignore[arg-type]
+        setattr(obj, self.column, held)
         obj.__dict__.setdefault("_sealed_opened", _Opened())[self.name] = (held, held.value)
 
     def __delete__(self, obj: Any) -> None:
@@ -601,7 +606,7 @@ class BlindIndex:
     def key_of(self, row: Any) -> DataKey:
         for part in self.key_path:
             row = getattr(row, part)
-        return row  # type: ignore[no-any-return]
+        return cast(DataKey, row)
 
     def current(self, row: Any) -> str:
         """The row's index under the current key, or "" when its data key was destroyed (nothing to find)."""

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -36,4 +36,4 @@ class DecisionForm(forms.Form):
         for party in parties:
             self.people[party.person_id] = party.person
             labels.setdefault(party.person_id, party_label(party))
-        self.fields["subject"].choices = [("", _("Nobody in particular")), *labels.items()]  # type: ignore[attr-defined]
+        cast(forms.TypedChoiceField, self.fields["subject"]).choices = [("", _("Nobody in particular")), *labels.items()]

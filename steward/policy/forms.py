@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -152,4 +152,4 @@ class SubscribeForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         languages = [(code, f"{locales.name(code)} ({code})") for code in services.subscription_languages()]
-        self.fields["language"].choices = languages  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["language"]).choices = languages
