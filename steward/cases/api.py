@@ -128,7 +128,7 @@ def visible_case(by: Any, case_id: int, *, ip: str | None) -> dict[str, Any]:
 
 # The response shapes, for the schema.
 
-class QueueRowSerializer(serializers.Serializer):  # type: ignore[misc]
+class QueueRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField()
     title = serializers.CharField(allow_blank=True)
@@ -145,14 +145,14 @@ class QueueRowSerializer(serializers.Serializer):  # type: ignore[misc]
     opened_at = serializers.DateTimeField()
 
 
-class QueueSerializer(serializers.Serializer):  # type: ignore[misc]
+class QueueSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     page = serializers.IntegerField()
     pages = serializers.IntegerField()
     results = QueueRowSerializer(many=True)
 
 
-class _Message(serializers.Serializer):  # type: ignore[misc]
+class _Message(serializers.Serializer):
     direction = serializers.CharField()
     author = serializers.CharField(allow_null=True)
     at = serializers.DateTimeField()
@@ -161,14 +161,14 @@ class _Message(serializers.Serializer):  # type: ignore[misc]
     files = serializers.ListField(child=serializers.CharField())
 
 
-class _Evidence(serializers.Serializer):  # type: ignore[misc]
+class _Evidence(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     content_type = serializers.CharField()
     size = serializers.IntegerField()
 
 
-class _Report(serializers.Serializer):  # type: ignore[misc]
+class _Report(serializers.Serializer):
     """`reports` part: everything but `id`, `reference` and `evidence`; `evidence` part: `evidence`."""
 
     id = serializers.IntegerField()
@@ -199,7 +199,7 @@ class _Report(serializers.Serializer):  # type: ignore[misc]
     evidence = _Evidence(many=True, required=False)
 
 
-class _Summary(serializers.Serializer):  # type: ignore[misc]
+class _Summary(serializers.Serializer):
     title = serializers.CharField(allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, allow_null=True)
     status = serializers.ChoiceField(choices=Status.choices)
@@ -213,7 +213,7 @@ class _Summary(serializers.Serializer):  # type: ignore[misc]
     decision_summary = serializers.CharField(allow_null=True)
 
 
-class _Event(serializers.Serializer):  # type: ignore[misc]
+class _Event(serializers.Serializer):
     at = serializers.DateTimeField()
     kind = serializers.CharField()
     description = serializers.CharField()
@@ -221,13 +221,13 @@ class _Event(serializers.Serializer):  # type: ignore[misc]
     detail = serializers.CharField(allow_blank=True)
 
 
-class _Note(serializers.Serializer):  # type: ignore[misc]
+class _Note(serializers.Serializer):
     author = serializers.CharField(allow_null=True)
     at = serializers.DateTimeField()
     body = serializers.CharField(allow_blank=True)
 
 
-class _Triage(serializers.Serializer):  # type: ignore[misc]
+class _Triage(serializers.Serializer):
     at = serializers.DateTimeField()
     by = serializers.CharField(allow_null=True)
     priority = serializers.CharField()
@@ -235,17 +235,17 @@ class _Triage(serializers.Serializer):  # type: ignore[misc]
     reason = serializers.CharField(allow_blank=True)
 
 
-class _Account(serializers.Serializer):  # type: ignore[misc]
+class _Account(serializers.Serializer):
     system = serializers.CharField()
     handle = serializers.CharField()
 
 
-class _Party(serializers.Serializer):  # type: ignore[misc]
+class _Party(serializers.Serializer):
     role = serializers.CharField()
     accounts = _Account(many=True)
 
 
-class _Consultation(serializers.Serializer):  # type: ignore[misc]
+class _Consultation(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     consultant = serializers.CharField(allow_null=True)
@@ -257,13 +257,13 @@ class _Consultation(serializers.Serializer):  # type: ignore[misc]
     answer = serializers.CharField(allow_null=True)
 
 
-class _Conflict(serializers.Serializer):  # type: ignore[misc]
+class _Conflict(serializers.Serializer):
     staff = serializers.CharField(allow_null=True)
     source = serializers.CharField()
     reason = serializers.CharField(allow_blank=True)
 
 
-class CaseSerializer(serializers.Serializer):  # type: ignore[misc]
+class CaseSerializer(serializers.Serializer):
     """One case as its page shows it to the token's owner: each section only when their access covers it."""
 
     id = serializers.IntegerField()
@@ -293,7 +293,7 @@ QUEUE_PARAMETERS = [
 ]
 
 
-class CaseQueue(APIView):  # type: ignore[misc]
+class CaseQueue(APIView):
     required_scope = api.Scope.CASES_READ
 
     @extend_schema(operation_id="list_cases", parameters=QUEUE_PARAMETERS, responses={200: QueueSerializer, **api.ERRORS},
@@ -323,7 +323,7 @@ class CaseQueue(APIView):  # type: ignore[misc]
                          "results": [_queue_row(row) for row in rows]})
 
 
-class CaseDetail(APIView):  # type: ignore[misc]
+class CaseDetail(APIView):
     required_scope = api.Scope.CASES_READ
 
     @extend_schema(operation_id="read_case", responses={200: CaseSerializer, **api.ERRORS}, summary="One case",

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -51,25 +53,25 @@ class TriageForm(forms.Form):
                              reported_country=data["reported_country"])
 
 
-def assignable_staff() -> Any:
+def assignable_staff() -> QuerySet[User]:
     return (get_user_model().objects.filter(is_active=True, is_staff=True,
                                             groups__name__in=[Role.TRIAGER, Role.CASE_HANDLER])
             .distinct().order_by("first_name", "username"))
 
 
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class StaffChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         return f"{obj.get_full_name() or obj.username} ({obj.username})"
 
 
 class AssignForm(forms.Form):
-    assignee = StaffChoiceField(label=_("Assign to"), queryset=None, required=False,  # type: ignore[arg-type]
+    assignee = StaffChoiceField(label=_("Assign to"), queryset=None, required=False,
                                 empty_label=_("Nobody"))
 
     def __init__(self, *args: Any, excluded: Iterable[int] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Staff with a conflict of interest on the case are left out (the service refuses them too).
-        self.fields["assignee"].queryset = assignable_staff().exclude(pk__in=list(excluded))  # type: ignore[attr-defined]
+        cast(StaffChoiceField, self.fields["assignee"]).queryset = assignable_staff().exclude(pk__in=list(excluded))
 
 
 class TransitionForm(forms.Form):
@@ -132,7 +134,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody")),
             *[(str(u.pk), u.get_full_name() or u.username) for u in assignable_staff()],
         ]
@@ -156,7 +158,7 @@ PART_LABELS = {
 }
 
 
-def consultants(excluded: Iterable[int] = ()) -> Any:
+def consultants(excluded: Iterable[int] = ()) -> QuerySet[User]:
     roles = list(CONSULTANT_ROLES.values())
     return (get_user_model().objects.filter(is_active=True, is_staff=True, groups__name__in=roles)
             .exclude(pk__in=list(excluded)).distinct().order_by("first_name", "username"))
@@ -164,14 +166,14 @@ def consultants(excluded: Iterable[int] = ()) -> Any:
 
 class ConsultationForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Consultation.Kind.choices)
-    consultant = StaffChoiceField(label=_("Consultant"), queryset=None)  # type: ignore[arg-type]
+    consultant = StaffChoiceField(label=_("Consultant"), queryset=None)
     parts = forms.MultipleChoiceField(label=_("Share"), required=False, widget=forms.CheckboxSelectMultiple,
                                       choices=list(PART_LABELS.items()), initial=[Part.SUMMARY])
     question = forms.CharField(label=_("Question"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, excluded: Iterable[int] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["consultant"].queryset = consultants(excluded)  # type: ignore[attr-defined]
+        cast(StaffChoiceField, self.fields["consultant"]).queryset = consultants(excluded)
 
 
 class AnswerForm(forms.Form):

@@ -268,7 +268,8 @@ class Triage(models.Model):
 
     @property
     def answers(self) -> dict[str, object]:
-        return json.loads(self.answers_json or "{}")  # type: ignore[no-any-return]
+        answers: dict[str, object] = json.loads(self.answers_json or "{}")
+        return answers
 
 
 class CaseConflict(models.Model):

@@ -148,7 +148,7 @@ def assign_case(case: Case, *, by: User, assignee: User | None, ip: str | None =
     if assignee is not None and access.facts(assignee, case).conflicted:
         raise DomainError(_("%(name)s has a conflict of interest on this case and cannot be assigned.") % {
             "name": assignee.get_username()})
-    case.assignee = assignee  # type: ignore[assignment]
+    case.assignee = assignee
     case.save(update_fields=["assignee"])
     if assignee is None:
         record_event(case, "unassigned", by)

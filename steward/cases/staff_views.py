@@ -95,7 +95,7 @@ def my_accounts(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Account linked. Cases where it is involved are now hidden from you."))
             return redirect("staffing:accounts")
-    accounts = user.staff_accounts.select_related("identity__data_key")  # type: ignore[attr-defined]
+    accounts = user.staff_accounts.select_related("identity__data_key")
     return render(request, "staff/accounts.html", {"form": form, "accounts": accounts}, status=400 if form.errors else 200)
 
 

@@ -53,7 +53,7 @@ def _move_cases(member: User, *, by: User, to: User | None, ip: str | None, why:
             raise DomainError(_("%(name)s has a conflict of interest on %(refs)s; choose someone else.") % {
                 "name": services.staff_name(to), "refs": ", ".join(c.reference for c in conflicted)})
     for case in cases:
-        case.assignee = to  # type: ignore[assignment]
+        case.assignee = to
         case.save(update_fields=["assignee"])
         if to is None:
             services.record_event(case, "unassigned", by)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -120,7 +121,7 @@ def triage(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def _post_action(request: HttpRequest, case_id: int, action: CaseAction, form_class: type,
-                 run: Callable[[Case, dict], object], success: str) -> HttpResponse:
+                 run: Callable[[Case, dict[str, Any]], object], success: str) -> HttpResponse:
     """Shared shape of the small POST forms on the case page."""
     case = _case(request, case_id, action)
     form = form_class(request.POST)
@@ -209,7 +210,7 @@ def declare_conflict(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def resolve_conflict(request: HttpRequest, case_id: int, conflict_id: int) -> HttpResponse:
     """A triager confirms or dismisses a possible conflict of interest."""
-    def run(case: Case, data: dict) -> object:
+    def run(case: Case, data: dict[str, Any]) -> object:
         return conflicts.resolve_possible_conflict(case, conflict_id, by=staff_user(request),
                                                    confirm=data["decision"] == "confirm", ip=client_ip(request))
 

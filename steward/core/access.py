@@ -205,7 +205,7 @@ def roles_of(user: object) -> frozenset[str]:
     cached: frozenset[str] | None = getattr(user, "_steward_roles", None)
     if cached is None:
         cached = frozenset(user.groups.values_list("name", flat=True))
-        user._steward_roles = cached  # type: ignore[attr-defined]
+        setattr(user, "_steward_roles", cached)  # noqa: B010  (a per-object cache User does not declare)
     return cached
 
 

@@ -119,7 +119,7 @@ def record(actor: AbstractBaseUser | AnonymousUser | SystemActor | None, action:
     is_user = actor is not None and actor.is_authenticated
     entry = AuditEntry(
         at=timezone.now(),
-        actor_id=actor.pk if is_user else None,  # type: ignore[union-attr]
+        actor_id=actor.pk if is_user and actor is not None else None,
         actor_kind=actor_kind or ("staff" if is_user else "system"),
         action=action,
         object_type=(obj._meta.model_name or "") if obj is not None else "",

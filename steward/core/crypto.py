@@ -43,7 +43,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import tink
 from django.conf import settings
@@ -111,7 +111,8 @@ def _kek_handle() -> tink.KeysetHandle:
 def generate_keyset_json() -> str:
     """A fresh AES-256-GCM keyset in Tink's JSON format (for STEWARD_KEK)."""
     handle = tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM)
-    return tink.json_proto_keyset_format.serialize(handle, secret_key_access.TOKEN)
+    keyset_json: str = tink.json_proto_keyset_format.serialize(handle, secret_key_access.TOKEN)
+    return keyset_json
 
 
 def _wrap_ad(purpose: str) -> bytes:
@@ -217,13 +218,15 @@ def _ad(key: DataKey, field: str, row: Row) -> bytes:
 
 
 def seal_bytes(key: DataKey, value: bytes, *, field: str, row: Row = None) -> bytes:
-    return _primitives.get(key).encrypt(value, _ad(key, field, row))
+    sealed: bytes = _primitives.get(key).encrypt(value, _ad(key, field, row))
+    return sealed
 
 
 def open_bytes(key: DataKey, blob: bytes | memoryview, *, field: str, row: Row = None) -> bytes:
     primitive = _primitives.get(key)
     try:
-        return primitive.decrypt(bytes(blob), _ad(key, field, row))
+        opened: bytes = primitive.decrypt(bytes(blob), _ad(key, field, row))
+        return opened
     except tink.TinkError as error:
         raise SealError(f"A sealed {field} did not open: it belongs to another row, field or key, or it was "
                         f"altered ({error})") from None
@@ -289,7 +292,11 @@ def pending(key: DataKey, value: str, *, field: str) -> Pending:
     return Pending(key, value, field)
 
 
-class SealedField(models.BinaryField):
+class _RowBound(Protocol):
+    row_uuid: uuid.UUID
+
+
+class SealedField(models.BinaryField[bytes | memoryview | Pending | None, bytes | memoryview | None]):
     """A sealed column. A `Pending` value assigned to it is sealed for the row (its ``row_uuid``) on save.
 
     Migrations see a plain BinaryField: the binding happens in Python only.
@@ -298,7 +305,7 @@ class SealedField(models.BinaryField):
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         value = getattr(model_instance, self.attname)
         if isinstance(value, Pending):
-            value = value.seal_for(model_instance.row_uuid)  # type: ignore[attr-defined]
+            value = value.seal_for(cast(_RowBound, model_instance).row_uuid)  # every sealed row has one
             setattr(model_instance, self.attname, value)
         return value
 
@@ -343,7 +350,8 @@ class Sealed(property):
     def __init__(self, field: str, *, key: str, column: str | None = None, erased: Any = None,
                  erased_reads_as: str | None = None) -> None:
         super().__init__(doc=f"The sealed {field}.")
-        self.field, self.key_path, self.column = field, key.split("."), column
+        self.field, self.key_path = field, key.split(".")
+        self.column: str = column or ""  # the default, `<name>_sealed`, once the name is known
         self.erased, self.erased_reads_as = erased, erased_reads_as
         self.name = ""
 
@@ -355,12 +363,12 @@ class Sealed(property):
         key = obj
         for part in self.key_path:
             key = getattr(key, part)
-        return key  # type: ignore[no-any-return]
+        return cast(DataKey, key)
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:
             return self
-        blob = getattr(obj, self.column)  # type: ignore[arg-type]
+        blob = getattr(obj, self.column)
         if isinstance(blob, Pending):
             return blob.value
         opened = obj.__dict__.get("_sealed_opened")
@@ -379,20 +387,20 @@ class Sealed(property):
 
     def __set__(self, obj: Any, value: str | None) -> None:
         if not value and obj._meta.get_field(self.column).null:
-            setattr(obj, self.column, None)  # type: ignore[arg-type]
+            setattr(obj, self.column, None)
             return
         key = self.key_of(obj)
         if key.wrapped is None and self.erased is not None:
             raise DomainError(self.erased)
         held = Pending(key, value or "", self.field)
-        setattr(obj, self.column, held)  # type: ignore[arg-type]
+        setattr(obj, self.column, held)
         obj.__dict__.setdefault("_sealed_opened", _Opened())[self.name] = (held, held.value)
 
     def __delete__(self, obj: Any) -> None:
         raise AttributeError(f"{self.name}: assign an empty value to clear a sealed column")
 
 
-def row_uuid_field() -> models.UUIDField:
+def row_uuid_field() -> models.UUIDField[uuid.UUID | str, uuid.UUID]:
     """The stable random identifier sealed values of a row are bound to."""
     return models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
@@ -598,7 +606,7 @@ class BlindIndex:
     def key_of(self, row: Any) -> DataKey:
         for part in self.key_path:
             row = getattr(row, part)
-        return row  # type: ignore[no-any-return]
+        return cast(DataKey, row)
 
     def current(self, row: Any) -> str:
         """The row's index under the current key, or "" when its data key was destroyed (nothing to find)."""
@@ -635,12 +643,14 @@ def _token_aead(token: str, purpose: str) -> aead.Aead:
 
 
 def seal_for_token(token: str, value: bytes, *, purpose: str, field: str) -> bytes:
-    return _token_aead(token, purpose).encrypt(value, f"{purpose}:{field}".encode())
+    sealed: bytes = _token_aead(token, purpose).encrypt(value, f"{purpose}:{field}".encode())
+    return sealed
 
 
 def open_for_token(token: str, blob: bytes | memoryview, *, purpose: str, field: str) -> bytes:
     """Raises tink.TinkError when the token (or the field) is not the one it was sealed for."""
-    return _token_aead(token, purpose).decrypt(bytes(blob), f"{purpose}:{field}".encode())
+    opened: bytes = _token_aead(token, purpose).decrypt(bytes(blob), f"{purpose}:{field}".encode())
+    return opened
 
 
 def new_index_key() -> str:

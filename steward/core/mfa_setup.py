@@ -45,7 +45,7 @@ def pending_secret(request: HttpRequest, user: Any, *, now: float | None = None)
                 kept = None  # tampered with, or its key is gone: start the setup again
             if kept:
                 return kept
-    secret = generate_totp_secret()
+    secret: str = generate_totp_secret()
     key = crypto.shared_key(DataKey.Purpose.STAFF_SECRETS)
     request.session[SESSION_PENDING_TOTP] = {
         "user": user.pk, "at": now, "key": key.pk,

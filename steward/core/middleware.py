@@ -166,7 +166,8 @@ def _second_factor_step(request: HttpRequest, user: Any) -> str | None:
 
 def has_second_factor(user: Any) -> bool:
     """An authenticator app or a security key/passkey (recovery codes alone are not one)."""
-    return Authenticator.objects.filter(user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]).exists()
+    found: bool = Authenticator.objects.filter(user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]).exists()
+    return found
 
 
 class AccessRefusalMiddleware:

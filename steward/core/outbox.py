@@ -43,7 +43,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -54,6 +54,9 @@ from django.utils import timezone
 
 from . import audit
 from .models import OutboxMessage
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 logger = logging.getLogger(__name__)
 Status = OutboxMessage.Status
@@ -83,7 +86,7 @@ class Message:
         Message._kinds[kind] = cls
 
     def payload(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)  # type: ignore[call-overload]
+        data = dataclasses.asdict(cast("DataclassInstance", self))  # every kind is declared a dataclass
         for name, value in data.items():
             if not isinstance(value, PAYLOAD_TYPES):
                 raise OutboxError(f"{self.kind}.{name}: a payload holds identifiers only, not {type(value).__name__}.")

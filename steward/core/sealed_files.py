@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Buffer, Iterable
 from typing import BinaryIO, cast
 
 import tink
@@ -39,9 +39,10 @@ class _Collected(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+    def write(self, data: Buffer) -> int:
         self.buffer += data
-        return len(data)
+        with memoryview(data) as view:
+            return len(view)
 
     def close(self) -> None:  # the encrypting stream closes its destination when it is done: keep the buffer
         pass
@@ -67,22 +68,23 @@ class EncryptingReader(io.RawIOBase):
     def seekable(self) -> bool:
         return False
 
-    def readinto(self, target: bytearray | memoryview) -> int:  # type: ignore[override]
-        pending = self._out.buffer
-        while len(pending) < len(target) and not self._done:
-            chunk = self._source.read(CHUNK)
-            if chunk:
-                self._encrypting.write(chunk)  # a BufferedWriter: it takes the whole chunk
-            else:
-                self._encrypting.close()  # writes the last segment
-                self._done = True
-        count = min(len(target), len(pending))
-        target[:count] = pending[:count]
-        del pending[:count]
-        self._given += count
-        if self._given > self.length or (self._done and not pending and self._given != self.length):
-            raise ValueError(f"The source gave {'more' if self._given > self.length else 'less'} than its stated size")
-        return count
+    def readinto(self, buffer: Buffer) -> int:
+        with memoryview(buffer) as target:
+            pending = self._out.buffer
+            while len(pending) < len(target) and not self._done:
+                chunk = self._source.read(CHUNK)
+                if chunk:
+                    self._encrypting.write(chunk)  # a BufferedWriter: it takes the whole chunk
+                else:
+                    self._encrypting.close()  # writes the last segment
+                    self._done = True
+            count = min(len(target), len(pending))
+            target[:count] = pending[:count]
+            del pending[:count]
+            self._given += count
+            if self._given > self.length or (self._done and not pending and self._given != self.length):
+                raise ValueError(f"The source gave {'more' if self._given > self.length else 'less'} than its stated size")
+            return count
 
 
 def write(storage: Storage, name: str, primitive: streaming_aead.StreamingAead, source: BinaryIO,
@@ -105,22 +107,23 @@ def write(storage: Storage, name: str, primitive: streaming_aead.StreamingAead, 
 class _Decrypting(io.RawIOBase):
     """Tink's decrypting stream, its errors as `SealError`, closing the stored file with it."""
 
-    def __init__(self, stream: BinaryIO, stored: File, name: str) -> None:  # type: ignore[type-arg]
+    def __init__(self, stream: BinaryIO, stored: File[bytes], name: str) -> None:
         super().__init__()
         self._stream, self._stored, self._name = stream, stored, name
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, target: bytearray | memoryview) -> int:  # type: ignore[override]
-        try:
-            data = self._stream.read(len(target))
-        except tink.TinkError as error:
-            raise SealError(f"The stored file {self._name} did not decrypt: it was altered, cut short or belongs "
-                            f"to another row ({error})") from None
-        count = len(data or b"")
-        target[:count] = data or b""
-        return count
+    def readinto(self, buffer: Buffer) -> int:
+        with memoryview(buffer) as target:
+            try:
+                data = self._stream.read(len(target))
+            except tink.TinkError as error:
+                raise SealError(f"The stored file {self._name} did not decrypt: it was altered, cut short or belongs "
+                                f"to another row ({error})") from None
+            count = len(data or b"")
+            target[:count] = data or b""
+            return count
 
     def close(self) -> None:
         if not self.closed:

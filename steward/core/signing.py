@@ -28,7 +28,8 @@ class BadSignature(Exception):
 def generate_signing_keyset_json() -> str:
     """A fresh Ed25519 keyset in Tink's JSON format (for STEWARD_AUDIT_SIGNING_KEY)."""
     handle = tink.new_keyset_handle(signature.signature_key_templates.ED25519)
-    return tink.json_proto_keyset_format.serialize(handle, secret_key_access.TOKEN)
+    keyset_json: str = tink.json_proto_keyset_format.serialize(handle, secret_key_access.TOKEN)
+    return keyset_json
 
 
 def _signing_keyset_json() -> str:
@@ -57,7 +58,8 @@ def sign(message: bytes) -> tuple[bytes, int]:
 
 def public_keyset_json() -> str:
     """The public half of the signing keyset: what a verifier needs, safe to publish."""
-    return tink.json_proto_keyset_format.serialize_without_secret(_signing_handle().public_keyset_handle())
+    keyset_json: str = tink.json_proto_keyset_format.serialize_without_secret(_signing_handle().public_keyset_handle())
+    return keyset_json
 
 
 def verify(signature_bytes: bytes, message: bytes, *, public_keyset: str | None = None) -> None:

@@ -41,11 +41,12 @@ class PrivateFileSystemStorage(FileSystemStorage):
 
     @cached_property
     def base_location(self) -> str:
+        # django-stubs leaves out FileSystemStorage._location, which Django's __init__ sets.
         root = self._value_or_setting(self._location, settings.MEDIA_ROOT)  # type: ignore[attr-defined]
         return os.path.join(root, self._folder) if self._folder else str(root)
 
 
-class _Body(File):  # type: ignore[type-arg]
+class _Body(File[bytes]):
     """An object's body as S3 sends it, read as it arrives."""
 
     def readable(self) -> bool:
@@ -55,7 +56,7 @@ class _Body(File):  # type: ignore[type-arg]
         return False
 
 
-class StreamingS3Storage(S3Storage):  # type: ignore[misc]  # django-storages is untyped
+class StreamingS3Storage(S3Storage):
     """django-storages' S3 backend, read and written as streams.
 
     Its own files download a whole object into a spooled temporary file before the first read, and
@@ -85,7 +86,7 @@ class StreamingS3Storage(S3Storage):  # type: ignore[misc]  # django-storages is
                                                ContentLength=length, **params)
         return str(cleaned)
 
-    def _open(self, name: str, mode: str = "rb") -> File:  # type: ignore[type-arg]
+    def _open(self, name: str, mode: str = "rb") -> File[bytes]:
         if mode != "rb":
             raise ValueError("Encrypted files are written with save() and read with open(name, 'rb')")
         key = self._normalize_name(clean_name(name))

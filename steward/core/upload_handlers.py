@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Buffer
 from typing import Any, BinaryIO, cast
 
 import tink
@@ -36,9 +37,10 @@ class _KeepOpen(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+    def write(self, data: Buffer) -> int:
         self._target.write(data)
-        return len(data)
+        with memoryview(data) as view:
+            return len(view)
 
     def close(self) -> None:
         pass

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -29,11 +29,11 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        parties = case.parties.select_related("person").prefetch_related(  # type: ignore[attr-defined]
+        parties = case.parties.select_related("person").prefetch_related(
             "person__identities__data_key").order_by("pk")
         labels: dict[int, str] = {}
         self.people = {}
         for party in parties:
             self.people[party.person_id] = party.person
             labels.setdefault(party.person_id, party_label(party))
-        self.fields["subject"].choices = [("", _("Nobody in particular")), *labels.items()]  # type: ignore[attr-defined]
+        cast(forms.TypedChoiceField, self.fields["subject"]).choices = [("", _("Nobody in particular")), *labels.items()]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -50,7 +50,7 @@ class DraftForm(NewVersionForm):
 
     def __init__(self, *args: Any, version: GuidelineVersion | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        sections = {s.kind: s for s in version.sections.all()} if version else {}  # type: ignore[attr-defined]
+        sections = {s.kind: s for s in version.sections.all()} if version else {}
         for kind in SectionKind:
             section = sections.get(kind)
             self.fields[f"title_{kind}"] = forms.CharField(label=_("Title"), max_length=200,
@@ -61,8 +61,8 @@ class DraftForm(NewVersionForm):
             self.initial.update({
                 "number": str(version.number), "effective_date": version.effective_date, "changelog": version.changelog,
                 "categories": "\n".join(f"{c.slug} | {c.label}" + (f" | {c.description}" if c.description else "")
-                                        for c in version.categories.all()),  # type: ignore[attr-defined]
-                "characteristics": "\n".join(c.label for c in version.characteristics.all()),  # type: ignore[attr-defined]
+                                        for c in version.categories.all()),
+                "characteristics": "\n".join(c.label for c in version.characteristics.all()),
             })
 
     def section_fields(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
@@ -86,8 +86,8 @@ class TranslationForm(forms.Form):
                  translation: GuidelineTranslation | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.version, self.locale = version, locale
-        existing = {s.kind: s for s in translation.sections.all()} if translation else {}  # type: ignore[attr-defined]
-        self.sources = {s.kind: s for s in version.sections.all()}  # type: ignore[attr-defined]
+        existing = {s.kind: s for s in translation.sections.all()} if translation else {}
+        self.sources = {s.kind: s for s in version.sections.all()}
         attrs = {"lang": locale, "dir": locales.direction(locale)}
         for kind in SectionKind:
             if kind not in self.sources:
@@ -102,7 +102,7 @@ class TranslationForm(forms.Form):
                 self.fields[f"body_{kind}"].initial = done.body_markdown
         self.fields["changelog"].widget.attrs.update(attrs)
         labels = translation.labels if translation else {}
-        for category in version.categories.all():  # type: ignore[attr-defined]
+        for category in version.categories.all():
             key = f"category:{category.slug}"
             self.fields[f"label_{key}"] = forms.CharField(label=category.label, required=False, max_length=200,
                                                            initial=labels.get(key, ""), widget=forms.TextInput(attrs=attrs))
@@ -110,7 +110,7 @@ class TranslationForm(forms.Form):
                 self.fields[f"label_{key}:description"] = forms.CharField(
                     label=category.description, required=False, max_length=500,
                     initial=labels.get(f"{key}:description", ""), widget=forms.TextInput(attrs=attrs))
-        for item in version.characteristics.all():  # type: ignore[attr-defined]
+        for item in version.characteristics.all():
             key = f"protected:{item.slug}"
             self.fields[f"label_{key}"] = forms.CharField(label=item.label, required=False, max_length=200,
                                                            initial=labels.get(key, ""), widget=forms.TextInput(attrs=attrs))
@@ -152,4 +152,4 @@ class SubscribeForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         languages = [(code, f"{locales.name(code)} ({code})") for code in services.subscription_languages()]
-        self.fields["language"].choices = languages  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["language"]).choices = languages

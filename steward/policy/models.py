@@ -122,7 +122,7 @@ class GuidelineVersion(models.Model):
         return self.status == self.Status.PUBLISHED
 
     def sections_in_order(self) -> list[GuidelineSection]:
-        return sorted(self.sections.all(), key=lambda s: SECTION_ORDER.get(s.kind, 99))  # type: ignore[attr-defined]
+        return sorted(self.sections.all(), key=lambda s: SECTION_ORDER.get(s.kind, 99))
 
 
 class GuidelineSection(models.Model):

@@ -61,14 +61,14 @@ def categories(version: GuidelineVersion, locale: str = SOURCE_LANGUAGE,
     labels = labels if labels is not None else labels_for(version, locale)
     return [Item(c.slug, labels.get(f"category:{c.slug}") or c.label,
                  labels.get(f"category:{c.slug}:description") or c.description)
-            for c in version.categories.all()]  # type: ignore[attr-defined]
+            for c in version.categories.all()]
 
 
 def characteristics(version: GuidelineVersion, locale: str = SOURCE_LANGUAGE,
                     labels: dict[str, str] | None = None) -> list[Item]:
     labels = labels if labels is not None else labels_for(version, locale)
     return [Item(c.slug, labels.get(f"protected:{c.slug}") or c.label)
-            for c in version.characteristics.all()]  # type: ignore[attr-defined]
+            for c in version.characteristics.all()]
 
 
 def build(version: GuidelineVersion, wanted: str, status: services.LocaleStatus | None = None) -> Document:
@@ -79,7 +79,7 @@ def build(version: GuidelineVersion, wanted: str, status: services.LocaleStatus 
         status = None
     translation = status.translation if status is not None and status.status == TranslationStatus.COMPLETE else None
     locale = wanted if translation is not None else SOURCE_LANGUAGE
-    translated = {s.kind: s for s in translation.sections.all()} if translation else {}  # type: ignore[attr-defined]
+    translated = {s.kind: s for s in translation.sections.all()} if translation else {}
     labels = dict(translation.labels) if translation else {}
     items = {SectionKind.UNACCEPTABLE.value: categories(version, locale, labels),
              SectionKind.PROTECTED.value: characteristics(version, locale, labels)}

@@ -114,7 +114,7 @@ def _current_categories(locale: str | None, today: datetime.date) -> list[tuple[
         found = GuidelineTranslation.objects.filter(version=version, locale=locale).only("labels").first()
         labels = dict(found.labels) if found else {}
     return [(slug, labels.get(f"category:{slug}") or label)
-            for slug, label in version.categories.values_list("slug", "label")]  # type: ignore[attr-defined]
+            for slug, label in version.categories.values_list("slug", "label")]
 
 
 def forget_categories(**_signal: object) -> None:
@@ -289,13 +289,13 @@ def create_draft(*, by: User, number: str, effective_date: datetime.date, change
     version = GuidelineVersion.objects.create(major=parsed.major, minor=parsed.minor, effective_date=effective_date,
                                               changelog=changelog, created_by=by)
     if base is not None:
-        for section in base.sections.all():  # type: ignore[attr-defined]
+        for section in base.sections.all():
             GuidelineSection.objects.create(version=version, kind=section.kind, title=section.title,
                                             body_markdown=section.body_markdown)
-        for category in base.categories.all():  # type: ignore[attr-defined]
+        for category in base.categories.all():
             BehaviourCategory.objects.create(version=version, slug=category.slug, label=category.label,
                                              description=category.description, position=category.position)
-        for item in base.characteristics.all():  # type: ignore[attr-defined]
+        for item in base.characteristics.all():
             ProtectedCharacteristic.objects.create(version=version, slug=item.slug, label=item.label,
                                                    position=item.position)
     else:
@@ -395,11 +395,11 @@ def save_draft(version: GuidelineVersion, *, by: User, number: str, effective_da
             section.title, section.body_markdown = title, body
             section.save(update_fields=["title", "body_markdown"])
             changed.append(kind.value)
-    version.categories.all().delete()  # type: ignore[attr-defined]
+    version.categories.all().delete()
     for position, category in enumerate(parsed_categories):
         BehaviourCategory.objects.create(version=version, slug=category.slug, label=category.label,
                                          description=category.description, position=position)
-    version.characteristics.all().delete()  # type: ignore[attr-defined]
+    version.characteristics.all().delete()
     for position, (slug, label) in enumerate(parsed_characteristics):
         ProtectedCharacteristic.objects.create(version=version, slug=slug, label=label, position=position)
     version.major, version.minor = parsed.major, parsed.minor
@@ -433,13 +433,13 @@ def publish_version(version: GuidelineVersion, *, by: User, notify_subscribers: 
         raise DomainError(_("Version numbers only go up: version %(latest)s is already published, so this one "
                             "must be numbered above it.") % {"latest": newest_published.number})
     _check_effective_date(version.effective_date)
-    sections = {s.kind: s for s in version.sections.all()}  # type: ignore[attr-defined]
+    sections = {s.kind: s for s in version.sections.all()}
     empty = [str(kind.label) for kind in SectionKind if kind not in sections or not sections[kind].body_markdown.strip()]
     if empty:
         raise DomainError(_("These sections are still empty: %(sections)s.") % {"sections": ", ".join(empty)})
     for kind, section in sections.items():
         _check_markdown(section.body_markdown, str(SectionKind(kind).label))
-    if not version.categories.exists():  # type: ignore[attr-defined]
+    if not version.categories.exists():
         raise DomainError(_("List at least one category of unacceptable behaviour."))
     version.status = GuidelineVersion.Status.PUBLISHED
     version.published_at, version.published_by = timezone.now(), by
@@ -472,16 +472,16 @@ def save_translation(version: GuidelineVersion, locale: str, data: TranslationIn
         raise DomainError(_("“%(locale)s” is not one of the guideline languages (%(known)s).")
                           % {"locale": locale, "known": ", ".join(locales.configured())})
     version = GuidelineVersion.objects.select_for_update().get(pk=version.pk)
-    sources = {s.kind: s for s in version.sections.all()}  # type: ignore[attr-defined]
+    sources = {s.kind: s for s in version.sections.all()}
     unknown = sorted(set(data.sections) - set(sources))
     if unknown:
         raise DomainError(_("Unknown sections: %(sections)s.") % {"sections": ", ".join(unknown)})
     _check_markdown(data.changelog, _("Change log"))
     for kind, section in data.sections.items():
         _check_markdown(section.body_markdown, str(SectionKind(kind).label))
-    valid_labels = {f"category:{c.slug}{suffix}" for c in version.categories.all()  # type: ignore[attr-defined]
+    valid_labels = {f"category:{c.slug}{suffix}" for c in version.categories.all()
                     for suffix in ("", ":description")}
-    valid_labels |= {f"protected:{c.slug}" for c in version.characteristics.all()}  # type: ignore[attr-defined]
+    valid_labels |= {f"protected:{c.slug}" for c in version.characteristics.all()}
     labels = {key: value.strip() for key, value in data.labels.items() if value.strip()}
     if set(labels) - valid_labels:
         raise DomainError(_("Unknown labels: %(labels)s.") % {"labels": ", ".join(sorted(set(labels) - valid_labels))})
@@ -490,7 +490,7 @@ def save_translation(version: GuidelineVersion, locale: str, data: TranslationIn
     translation.changelog, translation.labels = data.changelog.strip(), labels
     translation.updated_at, translation.updated_by = timezone.now(), by
     translation.save()
-    existing = {s.kind: s for s in translation.sections.all()}  # type: ignore[attr-defined]
+    existing = {s.kind: s for s in translation.sections.all()}
     changed: list[str] = []
     for kind, section in data.sections.items():
         title, body = section.title.strip(), section.body_markdown.strip()
@@ -518,7 +518,7 @@ def confirm_translation_current(version: GuidelineVersion, locale: str, kind: st
     access.require(by, PolicyAction.EDIT_GUIDELINES)
     section = SectionTranslation.objects.filter(translation__version=version, translation__locale=locale,
                                                 kind=kind).first()
-    source = version.sections.filter(kind=kind).first()  # type: ignore[attr-defined]
+    source = version.sections.filter(kind=kind).first()
     if section is None or source is None:
         raise DomainError(_("There is no translation of that section yet."))
     section.source_hash = source.source_hash

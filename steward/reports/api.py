@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils.datastructures import MultiValueDict
@@ -36,12 +37,12 @@ from .views import promises
 IDEMPOTENCY_KEY = re.compile(r"\A[\x21-\x7e]{1,200}\Z")
 
 
-class AccountSerializer(serializers.Serializer):  # type: ignore[misc]
+class AccountSerializer(serializers.Serializer):
     system = serializers.ChoiceField(choices=System.choices)
     handle = serializers.CharField(allow_blank=True)
 
 
-class ReportSubmissionSerializer(serializers.Serializer):  # type: ignore[misc]
+class ReportSubmissionSerializer(serializers.Serializer):
     """A report as the reporting form asks for it. Only `narrative` is required; the limits and
     messages are the form's. `evidence` (files) is sent as multipart/form-data."""
 
@@ -71,7 +72,7 @@ class ReportSubmissionSerializer(serializers.Serializer):  # type: ignore[misc]
     evidence = serializers.ListField(child=serializers.FileField(), required=False)
 
 
-class ReceiptSerializer(serializers.Serializer):  # type: ignore[misc]
+class ReceiptSerializer(serializers.Serializer):
     receipt_code = serializers.CharField(help_text="Shown to the reporter once; Steward cannot show it again later.")
     danger_now = serializers.BooleanField(allow_null=True)
     repeated = serializers.BooleanField(help_text="True when this answers a repeated Idempotency-Key.")
@@ -84,7 +85,7 @@ TEXT_FIELDS = ("narrative", "occurred_approx", "location", "involved", "witnesse
 YES_NO = {True: "yes", False: "no", None: ""}
 
 
-def _form_input(data: dict[str, Any], submission: str) -> tuple[QueryDict, MultiValueDict]:
+def _form_input(data: dict[str, Any], submission: str) -> tuple[QueryDict, MultiValueDict[str, UploadedFile[bytes]]]:
     """The API's fields as the report form's inputs (the form then validates them as on the page)."""
     values = QueryDict(mutable=True)
     for name in TEXT_FIELDS:
@@ -145,7 +146,7 @@ def _limited(request: Request, scope: str, rate_setting: str, counts: Callable[[
     return response
 
 
-class SubmitReport(APIView):  # type: ignore[misc]
+class SubmitReport(APIView):
     required_scope = api.Scope.REPORTS_SUBMIT
 
     @extend_schema(
@@ -182,11 +183,11 @@ class SubmitReport(APIView):  # type: ignore[misc]
         return {"receipt_code": code, "danger_now": report.danger_now, "repeated": repeated, **promises()}
 
 
-class FollowUpRequestSerializer(serializers.Serializer):  # type: ignore[misc]
+class FollowUpRequestSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=64, help_text="The receipt code (any case; spaces and dashes are ignored).")
 
 
-class MessageSerializer(serializers.Serializer):  # type: ignore[misc]
+class MessageSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=["to_reporter", "from_reporter"])
     author = serializers.CharField(help_text="The staff member's first name; empty for the reporter or the team.")
     at = serializers.DateTimeField()
@@ -194,7 +195,7 @@ class MessageSerializer(serializers.Serializer):  # type: ignore[misc]
     files = serializers.ListField(child=serializers.CharField())
 
 
-class FollowUpSerializer(serializers.Serializer):  # type: ignore[misc]
+class FollowUpSerializer(serializers.Serializer):
     erased = serializers.BooleanField()
     received_at = serializers.DateTimeField()
     status = serializers.CharField()
@@ -206,7 +207,7 @@ class FollowUpSerializer(serializers.Serializer):  # type: ignore[misc]
     messages = MessageSerializer(many=True)
 
 
-class FollowUp(APIView):  # type: ignore[misc]
+class FollowUp(APIView):
     required_scope = api.Scope.REPORTS_FOLLOW_UP
 
     @extend_schema(operation_id="follow_up", request=FollowUpRequestSerializer,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -141,8 +141,8 @@ class ReportForm(forms.Form):
         self.held = kept or []
         self.accepted_files: list[uploads.CleanFile] = []
         self.fields["evidence"].help_text = evidence_help()
-        self.fields["space"].queryset = Space.objects.filter(active=True)  # type: ignore[attr-defined]
-        self.fields["categories"].choices = policy.current_categories(policy.locale_for(get_language()))  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Space]", self.fields["space"]).queryset = Space.objects.filter(active=True)
+        cast(forms.MultipleChoiceField, self.fields["categories"]).choices = policy.current_categories(policy.locale_for(get_language()))
         self.fields["preferred_language"].initial = get_language()
         self.fields["submission"].initial = new_token()
 
@@ -239,6 +239,8 @@ class CodeForm(forms.Form):
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Your message"), required=False, max_length=20000,
                            widget=forms.Textarea(attrs={"rows": 5}))
+    # A declared field leaves the class when the form is made, so `form.files` stays the uploaded files;
+    # django-stubs cannot see that and takes the field for BaseForm.files.
     files = MultipleFileField(label=_("Add files (optional)"), required=False)  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -15,7 +15,7 @@ import math
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import filetype
 import pypdf
@@ -244,7 +244,7 @@ def _clean_pdf(data: bytes) -> bytes:
             found.pop("/Next", None)  # the chain of actions that would follow
         if isinstance(_resolved(found.get("/URI")), DictionaryObject):  # the catalog's base address for relative links
             found.pop("/URI")
-        if "/Rect" in found and "/Subtype" in found and found["/Subtype"] not in PDF_KEEP_ANNOTATION_NAMES:
+        if "/Rect" in found and "/Subtype" in found and cast(object, found["/Subtype"]) not in PDF_KEEP_ANNOTATION_NAMES:
             for key in ("/T", "/M", "/CreationDate", "/NM"):  # a comment's author, dates and id
                 found.pop(key, None)
     writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)  # what was cut off above
@@ -261,7 +261,8 @@ def _content_type(data: bytes) -> str:
     """The type the content shows, whatever the name says; "" for none we know."""
     kind = filetype.guess(data)
     if kind is not None:
-        return kind.mime
+        mime: str = kind.mime
+        return mime
     if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
         return "image/heif"
     try:
@@ -271,7 +272,7 @@ def _content_type(data: bytes) -> str:
     return "text/plain"
 
 
-def check(upload: UploadedFile) -> CleanFile:
+def check(upload: UploadedFile[bytes]) -> CleanFile:
     """Validate one upload by its content, not its name; raise ValidationError naming the file."""
     name = Path(upload.name or "file").name[:200]
     limit = settings.STEWARD_EVIDENCE_MAX_BYTES

@@ -58,7 +58,7 @@ def _case(party: Party) -> dict[str, Any]:
         "case": case.reference, "role": party.role, "status": case.status, "opened_at": _iso(case.opened_at),
         "closed_at": _iso(case.closed_at), "erased_at": _iso(case.erased_at),
     }
-    decisions = list(case.decisions.all())  # type: ignore[attr-defined]
+    decisions = list(case.decisions.all())
     if party.role == Party.Role.REPORTED:
         entry["decisions"] = [_decision(d, about_them=True) for d in decisions if d.subject_id == party.person_id]
     else:
@@ -99,7 +99,7 @@ def export_person(*, by: User, system: str = "", handle: str = "", email: str = 
     read: set[int] = set()  # the cases whose content goes into the document
     document: dict[str, Any] = {"generated_at": timezone.now().isoformat(), "person": None, "cases": [], "reports": []}
     if person is not None:
-        identities = person.identities.select_related("data_key").order_by("pk")  # type: ignore[attr-defined]
+        identities = person.identities.select_related("data_key").order_by("pk")
         parties = (Party.objects.filter(person=person).exclude(case__in=hidden).select_related("case", "case__data_key")
                    .prefetch_related("case__decisions").order_by("case_id", "role"))
         decisions = Decision.objects.filter(subject=person).exclude(case__in=hidden).order_by("pk")

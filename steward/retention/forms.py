@@ -19,7 +19,7 @@ class EraseForm(forms.Form):
         self.fields["confirm"].help_text = _("For example %(ref)s. Erasing cannot be undone.") % {"ref": case.reference}
 
     def clean_confirm(self) -> str:
-        value = self.cleaned_data["confirm"].strip().upper()
+        value: str = self.cleaned_data["confirm"].strip().upper()
         if value != self.case.reference:
             raise forms.ValidationError(_("This is not the reference of this case."))
         return value

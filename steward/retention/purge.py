@@ -50,7 +50,7 @@ def keep_until(case: Case) -> datetime.datetime | None:
     None when it is kept for good (a permanent ban) or not closed at all."""
     if case.status != Status.CLOSED or case.closed_at is None:
         return None
-    decisions = list(case.decisions.all())  # type: ignore[attr-defined]
+    decisions = list(case.decisions.all())
     if not decisions:
         return case.closed_at + datetime.timedelta(days=settings.STEWARD_RETENTION_UNDECIDED_CLOSED_DAYS)
     ends = [decision_keep_until(decision, case.closed_at) for decision in decisions]
@@ -81,7 +81,7 @@ def purge_expired(*, now: datetime.datetime | None = None, dry_run: bool = False
     """Erase every closed case past its retention period (as the system, not a person)."""
     purged = []
     for case in expired_cases(now):
-        outcomes = [decision.outcome for decision in case.decisions.all()]  # type: ignore[attr-defined]
+        outcomes = [decision.outcome for decision in case.decisions.all()]
         if not dry_run:
             try:
                 erase_case(case, by=PURGE, reason=ErasureReason.RETENTION)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.models import User
@@ -34,8 +34,8 @@ class RolesForm(forms.Form):
     roles = RolesField(help_text=_("Tick every role this person holds; untick a role to take it away."))
 
 
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class StaffChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         return f"{obj.get_full_name() or obj.username} ({obj.username})"
 
 
@@ -45,7 +45,7 @@ class OffboardForm(forms.Form):
 
     def __init__(self, *args: Any, leaving: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reassign_to"].queryset = assignable_staff().exclude(pk=leaving)  # type: ignore[attr-defined]
+        cast(StaffChoiceField, self.fields["reassign_to"]).queryset = assignable_staff().exclude(pk=leaving)
 
 
 class ApiTokenForm(forms.Form):
@@ -63,7 +63,7 @@ class ApiTokenForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (  # type: ignore[attr-defined]
+        cast(StaffChoiceField, self.fields["owner"]).queryset = (
             User.objects.filter(is_active=True, is_staff=True).order_by("first_name", "username"))
 
     def expires_at(self) -> datetime | None:

@@ -319,7 +319,7 @@ class Seeder:
         """Move what the last step wrote (now) to the time it is meant to have happened."""
         ids = [case.pk for case in touched]
         for model in (TimelineEvent, Note, Triage):
-            model.objects.filter(case_id__in=ids, at__gte=since).update(at=at)  # type: ignore[attr-defined]
+            model.objects.filter(case_id__in=ids, at__gte=since).update(at=at)
         Message.objects.filter(report__case_id__in=ids, at__gte=since).update(at=at)
         Message.objects.filter(report__case_id__in=ids, read_at__gte=since).update(read_at=at)
         Evidence.objects.filter(report__case_id__in=ids, uploaded_at__gte=since).update(uploaded_at=at)
