@@ -42,7 +42,6 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol, cast
 
 import tink
@@ -55,7 +54,7 @@ from tink.proto import aes_gcm_pb2, tink_pb2
 
 from .errors import DomainError
 from .models import DataKey
-from .private_files import private_dir, write_private_text
+from .private_files import configured_keyset
 
 aead.register()
 streaming_aead.register()
@@ -91,16 +90,8 @@ def kek_primary_id() -> int:
 
 def kek_keyset_json() -> str:
     """The configured KEK keyset (for rotation); never logged or shown by Steward itself."""
-    keyset_json = settings.STEWARD_KEK
-    if not keyset_json:
-        path = Path(settings.STEWARD_KEK_FILE)
-        if not path.exists():
-            if settings.PRODUCTION:
-                raise RuntimeError(f"The key-encryption key file {path} does not exist")
-            private_dir(path.parent, tighten=path.parent == Path(settings.VAR_DIR))
-            write_private_text(path, generate_keyset_json())
-        keyset_json = path.read_text()
-    return keyset_json
+    return configured_keyset(settings.STEWARD_KEK, settings.STEWARD_KEK_FILE, what="key-encryption key",
+                             generate=generate_keyset_json)
 
 
 @lru_cache(maxsize=1)

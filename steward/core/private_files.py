@@ -8,7 +8,10 @@ created 0700 and files 0600 whatever the process's umask; SQLite gives its ``-wa
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+
+from django.conf import settings
 
 
 def private_dir(path: Path, *, tighten: bool = False) -> Path:
@@ -39,3 +42,17 @@ def write_private_text(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(text)
+
+
+def configured_keyset(inline: str, file: str, *, what: str, generate: Callable[[], str]) -> str:
+    """A keyset given in the environment (`inline`) or kept in a key file. Outside production a
+    missing file is created with a new keyset (0600, in a 0700 folder); in production it is an error."""
+    if inline:
+        return inline
+    path = Path(file)
+    if not path.exists():
+        if settings.PRODUCTION:
+            raise RuntimeError(f"The {what} file {path} does not exist")
+        private_dir(path.parent, tighten=path.parent == Path(settings.VAR_DIR))
+        write_private_text(path, generate())
+    return path.read_text()

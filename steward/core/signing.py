@@ -10,13 +10,12 @@ checkpoints operators kept.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import tink
 from django.conf import settings
 from tink import secret_key_access, signature
 
-from .private_files import private_dir, write_private_text
+from .private_files import configured_keyset
 
 signature.register()
 
@@ -33,16 +32,8 @@ def generate_signing_keyset_json() -> str:
 
 
 def _signing_keyset_json() -> str:
-    keyset_json = settings.STEWARD_AUDIT_SIGNING_KEY
-    if not keyset_json:
-        path = Path(settings.STEWARD_AUDIT_SIGNING_KEY_FILE)
-        if not path.exists():
-            if settings.PRODUCTION:
-                raise RuntimeError(f"The audit signing key file {path} does not exist")
-            private_dir(path.parent, tighten=path.parent == Path(settings.VAR_DIR))
-            write_private_text(path, generate_signing_keyset_json())
-        keyset_json = path.read_text()
-    return keyset_json
+    return configured_keyset(settings.STEWARD_AUDIT_SIGNING_KEY, settings.STEWARD_AUDIT_SIGNING_KEY_FILE,
+                             what="audit signing key", generate=generate_signing_keyset_json)
 
 
 @lru_cache(maxsize=1)
