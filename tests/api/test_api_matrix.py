@@ -21,8 +21,6 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db import transaction
-from django.test.utils import override_settings
 from django.urls import get_resolver
 from django.utils import timezone
 
@@ -87,16 +85,8 @@ def _build(media: Any) -> ApiWorld:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[ApiWorld]:
-    media = tmp_path_factory.mktemp("api-matrix-media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, **staff_matrix.QUICK):
-        cache.clear()
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield _build(media)
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with staff_matrix.rolled_back_world(django_db_blocker, tmp_path_factory.mktemp("api-matrix-media"), _build) as built:
+        yield built
 
 
 @pytest.fixture(autouse=True)

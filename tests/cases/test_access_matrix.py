@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -426,18 +427,24 @@ QUICK = {"PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
          "TASKS": {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}}
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[World]:
-    media = tmp_path_factory.mktemp("matrix-media")
+@contextmanager
+def rolled_back_world[W](django_db_blocker: Any, media: Any, build: Callable[[Any], W]) -> Iterator[W]:
+    """A module's world, built once inside a transaction that is rolled back when the module ends."""
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, **QUICK):
         cache.clear()
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield _build(media)
+            yield build(media)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[World]:
+    with rolled_back_world(django_db_blocker, tmp_path_factory.mktemp("matrix-media"), _build) as built:
+        yield built
 
 
 @pytest.fixture(autouse=True)
