@@ -120,6 +120,13 @@ def visible_case(by: Any, case_id: int, *, ip: str | None) -> dict[str, Any]:
          "question": consultation.question, "answer": consultation.answer if consultation.answer_sealed else None}
         for consultation in view.consultations]
     if view.full:
+        shown["decisions"] = [
+            {"outcome": decision.outcome, "ban_until": decision.ban_until, "decided_at": decision.decided_at,
+             "decided_by": _username(decision.decided_by), "reporter_summary": decision.reporter_summary,
+             "rationale": decision.rationale,
+             "applies_to": [{"system": identity.system, "handle": identity.handle}
+                            for identity in decision.subject.identities.all()] if decision.subject_id else []}
+            for decision in view.decision_rows]
         shown["conflicts"] = [{"staff": _name(conflict.user), "source": conflict.source,
                                "reason": conflict.reason if conflict.reason_sealed else ""}
                               for conflict in view.conflicts]
@@ -257,6 +264,16 @@ class _Consultation(serializers.Serializer):
     answer = serializers.CharField(allow_null=True)
 
 
+class _Decision(serializers.Serializer):
+    outcome = serializers.CharField()
+    ban_until = serializers.DateField(allow_null=True)
+    decided_at = serializers.DateTimeField()
+    decided_by = serializers.CharField(allow_null=True)
+    reporter_summary = serializers.CharField(allow_blank=True)
+    rationale = serializers.CharField(allow_blank=True)
+    applies_to = _Account(many=True)
+
+
 class _Conflict(serializers.Serializer):
     staff = serializers.CharField(allow_null=True)
     source = serializers.CharField()
@@ -279,6 +296,7 @@ class CaseSerializer(serializers.Serializer):
     triages = _Triage(many=True, required=False)
     parties = _Party(many=True, required=False)
     consultations = _Consultation(many=True, required=False)
+    decisions = _Decision(many=True, required=False, help_text="The case's decisions (full readers only).")
     conflicts = _Conflict(many=True, required=False)
 
 

@@ -13,9 +13,12 @@ from steward.cases.models import Case, CaseReading, Consultation
 from steward.core.api import Scope
 from steward.core.models import AuditEntry
 from steward.core.roles import Role
+from steward.reports.services import Account
 from steward.reports.uploads import CleanFile
 from tests.api.conftest import ApiClient
 from tests.conftest import make_staff, png_bytes
+from tests.decisions.conftest import awaiting
+from tests.decisions.helpers import decide
 
 
 @pytest.fixture
@@ -88,6 +91,20 @@ def test_a_case_reads_as_on_its_page_audited_once(reader, triager, file_report):
     assert "triage" in body["actions"] and body["summary"]["status"] == "new"
     assert AuditEntry.objects.filter(action="case.view", actor=triager, object_id=str(case.pk)).count() == 1
     assert CaseReading.objects.filter(case=case, user=triager).exists()  # the reporters' messages count as read
+
+
+def test_a_decided_case_shows_its_decisions_to_full_readers_only(make_token, reader, triager, file_report):
+    report, _code = file_report(accounts=[Account("github", "mallory")])
+    case = awaiting(report.case)
+    decide(case, make_staff("dora", Role.DECISION_MAKER), summary="A warning was given.", rationale="First time.")
+    [decision] = reader.get(f"/api/cases/{case.pk}/").json()["decisions"]
+    assert decision["outcome"] == "warning" and decision["decided_by"] == "dora"
+    assert decision["reporter_summary"] == "A warning was given." and decision["rationale"] == "First time."
+    assert decision["applies_to"] == [{"system": "github", "handle": "mallory"}]
+    lawyer = make_staff("lee", Role.CONSULTANT_LEGAL)
+    consult(case, lawyer, triager, {"summary", "reports"})
+    consulted = ApiClient(make_token(Scope.CASES_READ, owner=lawyer)).get(f"/api/cases/{case.pk}/")
+    assert "decisions" not in consulted.json() and b"First time." not in consulted.content
 
 
 def test_a_narrowly_consulted_consultant_sees_only_what_the_consultation_shares(make_token, triager, file_report):
