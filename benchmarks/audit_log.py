@@ -139,15 +139,6 @@ def _page_setup_for(case: int, sessions: list[str]) -> load.Setup:
     return setup
 
 
-def _merge(results: list[load.Result]) -> load.Result:
-    merged = load.Result(results[0].label)
-    for result in results:
-        merged.latencies += result.latencies
-        merged.failures += result.failures
-        merged.elapsed += result.elapsed
-    return merged
-
-
 def run_page(database_url: str, var_dir: Path, kek: str, logs: Path) -> dict[str, float]:
     heading(f"Audited staff case page: GET /staff/cases/<id>/ with and without the audit append, {CLIENTS} clients, "
             f"gunicorn {WEB_WORKERS} workers, PostgreSQL")
@@ -176,7 +167,7 @@ def run_page(database_url: str, var_dir: Path, kek: str, logs: Path) -> dict[str
     finally:
         sequencer.terminate()
         sequencer.wait()
-    on, off = _merge(on_runs), _merge(off_runs)
+    on, off = load.merge(on_runs), load.merge(off_runs)
     written = _count_entries(env) - before
     ratio = on.rps / off.rps if off.rps else 0.0
     row("audit off   requests", f"{off.count} ok, {off.failures} failed, {off.elapsed:.1f} s")

@@ -75,15 +75,6 @@ async def intake_setup(session: httpx.AsyncClient) -> load.Request:
     return send
 
 
-def _merge(results: list[load.Result]) -> load.Result:
-    merged = load.Result(results[0].label)
-    for r in results:
-        merged.latencies += r.latencies
-        merged.failures += r.failures
-        merged.elapsed += r.elapsed
-    return merged
-
-
 def form_size(base_url: str) -> dict[str, int]:
     with httpx.Client(base_url=base_url) as client:
         html = client.get("/report/").content
@@ -115,7 +106,7 @@ def run(label: str, database_url: str, var_dir: Path, kek: str, logs: Path, *, s
                                         seconds=INTAKE_SECONDS, label="intake"))
             bare_cpu, intake_cpu = bare_cpu + middle - before, intake_cpu + server.cpu_seconds() - middle
         sizes = form_size(server.base_url) if show_form_size else None
-    bare, intake = _merge(bare_runs), _merge(intake_runs)
+    bare, intake = load.merge(bare_runs), load.merge(intake_runs)
     ratio = intake.rps / bare.rps if bare.rps else 0.0
     intake_ms = intake_cpu / max(1, intake.count + intake.failures) * 1000
     bare_ms = bare_cpu / max(1, bare.count + bare.failures) * 1000

@@ -36,6 +36,16 @@ class Result:
         return percentile(self.latencies, pct) * 1000 if self.latencies else float("nan")
 
 
+def merge(results: list[Result]) -> Result:
+    """Rounds of one kind (alternated with their baseline's) added up into one result."""
+    merged = Result(results[0].label)
+    for result in results:
+        merged.latencies += result.latencies
+        merged.failures += result.failures
+        merged.elapsed += result.elapsed
+    return merged
+
+
 async def _run(base_url: str, setup: Setup, *, clients: int, requests: int, seconds: float, label: str) -> Result:
     result = Result(label)
     issued = 0
