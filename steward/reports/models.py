@@ -106,10 +106,6 @@ class Report(models.Model):
         return self.data_key.wrapped is None or self.case.erased_at is not None
 
     @property
-    def ongoing_bool(self) -> bool | None:
-        return ongoing_as_bool(self.ongoing)
-
-    @property
     def categories(self) -> list[str]:
         text = self.categories_json
         return [str(slug) for slug in json.loads(text)] if text else []
