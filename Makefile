@@ -13,7 +13,7 @@ export PG_URL STEWARD_TEST_REDIS_URL
 # Every test runs under make: a missing service or tool fails the run instead of skipping tests.
 export STEWARD_REQUIRE_ALL := 1
 
-.PHONY: install run test test-sqlite test-postgres services browser lint bandit audit bench demo messages clean
+.PHONY: install run test test-sqlite test-postgres services browser synapse lint bandit audit bench demo messages clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@test -n "$(PYTHON)" || { bin/find-python; exit 1; }
@@ -41,13 +41,23 @@ browser:
 	@{ command -v chromium && fc-list :lang=ja | grep -q .; } >/dev/null 2>&1 || { apt-get update && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-core fonts-noto-cjk; }
 
+# The Matrix homeserver (Synapse) the Matrix tests start on 127.0.0.1, in an environment of its own
+# so that its dependencies never mix with Steward's; pinned with hashes in tests/matrix/synapse.lock.
+SYNAPSE_VENV := .synapse
+$(SYNAPSE_VENV)/.installed: tests/matrix/synapse.lock | $(VENV)/.installed
+	test -x $(SYNAPSE_VENV)/bin/python || $(UV) venv --quiet --python $(PYTHON) $(SYNAPSE_VENV)
+	$(UV) pip install --quiet --python $(SYNAPSE_VENV)/bin/python --require-hashes -r tests/matrix/synapse.lock
+	touch $@
+
+synapse: $(SYNAPSE_VENV)/.installed
+
 # What the tests need besides Python: installs gettext and the PostgreSQL client if missing, starts
 # PostgreSQL (PG_URL) and Redis (STEWARD_TEST_REDIS_URL) if they are installed but not running,
 # and otherwise stops saying which is missing and how to get it.
 services: install
 	bin/test-services $(PY)
 
-test: install browser services
+test: install browser services synapse
 	$(MAKE) bandit
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import secrets
+import subprocess
 from pathlib import Path
 
 import httpx
 
 from . import load
-from .common import bench_env, heading, row
+from .common import PYTHON, ROOT, bench_env, heading, row
 from .server import Server
 
 CLIENTS = 20
@@ -84,6 +86,25 @@ def form_size(base_url: str) -> dict[str, int]:
     return {"html": len(html), "css": css, "js": js}
 
 
+def _worker_once(env: dict[str, str]) -> tuple[float, int]:
+    """CPU seconds of one `run_worker --once` and how many outbox messages it tried."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run([PYTHON, "manage.py", "run_worker", "--once", "--no-tasks"], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    tried = re.search(r"outbox: (\d+)", done.stdout)
+    return (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime), int(tried.group(1)) if tried else 0
+
+
+def filing_cpu_ms(env: dict[str, str]) -> tuple[float, int]:
+    """The worker's CPU per report it files (the part of an intake done after the answer): one
+    `run_worker --once` that files every report received, less one that finds nothing to do
+    (the cost of starting Django)."""
+    busy, filed = _worker_once(env)
+    idle, _nothing = _worker_once(env)
+    return (busy - idle) / max(1, filed) * 1000, filed
+
+
 def run(label: str, database_url: str, var_dir: Path, kek: str, logs: Path, *, show_form_size: bool) -> dict[str, float]:
     heading(f"Intake: POST /report/ vs bare view, {CLIENTS} clients, gunicorn, {label}")
     env = bench_env(database_url, var_dir, kek, STEWARD_INTAKE_RATE_COUNT="1000000000")
@@ -106,6 +127,7 @@ def run(label: str, database_url: str, var_dir: Path, kek: str, logs: Path, *, s
                                         seconds=INTAKE_SECONDS, label="intake"))
             bare_cpu, intake_cpu = bare_cpu + middle - before, intake_cpu + server.cpu_seconds() - middle
         sizes = form_size(server.base_url) if show_form_size else None
+    filing_ms, filed = filing_cpu_ms(env)
     bare, intake = load.merge(bare_runs), load.merge(intake_runs)
     ratio = intake.rps / bare.rps if bare.rps else 0.0
     intake_ms = intake_cpu / max(1, intake.count + intake.failures) * 1000
@@ -122,6 +144,8 @@ def run(label: str, database_url: str, var_dir: Path, kek: str, logs: Path, *, s
     row("server CPU per bare request", f"{bare_ms:8.2f} ms")
     row("server CPU per intake", f"{intake_ms:8.2f} ms   (target <= {TARGET_CPU_MS}: "
                                  f"{'met' if intake_ms <= TARGET_CPU_MS else 'NOT met'})")
+    row("worker CPU per report filed afterwards", f"{filing_ms:8.2f} ms   ({filed} reports filed by run_worker --once; "
+                                                  f"the case, report, timeline and audit rows)")
     row("load average (1 min) after the runs", f"{os.getloadavg()[0]:8.1f}   (on {os.cpu_count()} CPUs)")
     if sizes is not None:
         heading("Report form page size (GET /report/, uncompressed)")
@@ -130,4 +154,4 @@ def run(label: str, database_url: str, var_dir: Path, kek: str, logs: Path, *, s
         row("JavaScript", f"{sizes['js']:8d} bytes")
         row("HTML + CSS", f"{sizes['html'] + sizes['css']:8d} bytes")
     return {"bare_rps": bare.rps, "intake_rps": intake.rps, "ratio": ratio, "intake_cpu_ms": intake_ms,
-            "failures": bare.failures + intake.failures}
+            "filing_cpu_ms": filing_ms, "failures": bare.failures + intake.failures}

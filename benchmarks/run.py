@@ -1,7 +1,7 @@
 """`make bench`: every Steward benchmark, each against a baseline measured in the same run.
 
 Creates its own PostgreSQL databases (and server processes) and removes them afterwards.
-Options: --only intake|queue|guidelines|audit|evidence, --sqlite (also run the intake benchmark on SQLite).
+Options: --only intake|queue|guidelines|rollout|audit|evidence, --sqlite (also run the intake benchmark on SQLite).
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from benchmarks import audit_log, common, intake  # noqa: E402
 # BENCH_DB_PREFIX keeps two runs against one PostgreSQL server apart.
 TEMPLATE_DB = os.environ.get("BENCH_DB_PREFIX", "steward_bench")
 INTAKE_DB = f"{TEMPLATE_DB}_intake"
-QUEUE_DB = f"{TEMPLATE_DB}_queue"  # the queue and the guidelines benchmarks share it (their tables do not meet)
+QUEUE_DB = f"{TEMPLATE_DB}_queue"  # the queue, guidelines and rollout benchmarks share it (their tables do not meet)
 AUDIT_DB = f"{TEMPLATE_DB}_audit"
 AUDIT_VERIFY_DB = f"{TEMPLATE_DB}_audit_verify"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["intake", "queue", "guidelines", "audit", "evidence"])
+    parser.add_argument("--only", choices=["intake", "queue", "guidelines", "rollout", "audit", "evidence"])
     parser.add_argument("--sqlite", action="store_true", help="also measure intake on SQLite")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -57,7 +57,7 @@ def main() -> int:
             url = common.create_database(AUDIT_VERIFY_DB, template=TEMPLATE_DB)
             audit_log.run_verify(url, work / "audit-verify", kek)
             common.drop_database(AUDIT_VERIFY_DB)
-        if args.only in (None, "queue", "guidelines"):
+        if args.only in (None, "queue", "guidelines", "rollout"):
             url = common.create_database(QUEUE_DB, template=TEMPLATE_DB)
             os.environ.update(common.bench_env(url, work / "queue", kek))
             # Static files are served from the finders here; there is no collectstatic folder.
@@ -75,6 +75,10 @@ def main() -> int:
                 from benchmarks import guidelines
 
                 guidelines.run()
+            if args.only in (None, "rollout"):
+                from benchmarks import rollout
+
+                rollout.run()
             connections.close_all()
         if args.only in (None, "evidence"):
             from benchmarks import evidence

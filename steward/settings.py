@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "steward.reports",
     "steward.decisions",
     "steward.retention",
+    "steward.enforcement",
     "steward.demo",
 ]
 
@@ -450,6 +451,12 @@ STEWARD_OUTBOX_RETRY_SECONDS = env_int("STEWARD_OUTBOX_RETRY_SECONDS", 30)
 STEWARD_OUTBOX_RETRY_MAX_SECONDS = env_int("STEWARD_OUTBOX_RETRY_MAX_SECONDS", 6 * 3600)
 STEWARD_OUTBOX_MAX_ATTEMPTS = env_int("STEWARD_OUTBOX_MAX_ATTEMPTS", 10)
 STEWARD_OUTBOX_LEASE_SECONDS = env_int("STEWARD_OUTBOX_LEASE_SECONDS", 300)
+# Enforcement: how many systems a worker acts on at once (one thread each), how long a rollout
+# waits for the email telling the person before revoking access anyway, and when it looks again
+# for new accounts of the person.
+STEWARD_ROLLOUT_SYSTEMS_AT_ONCE = env_int("STEWARD_ROLLOUT_SYSTEMS_AT_ONCE", 8)
+STEWARD_ROLLOUT_TELL_FIRST_MINUTES = env_int("STEWARD_ROLLOUT_TELL_FIRST_MINUTES", 15)
+STEWARD_ROLLOUT_FOLLOW_UP_DAYS = env_int("STEWARD_ROLLOUT_FOLLOW_UP_DAYS", 7)
 STEWARD_OUTBOX_STUCK_SECONDS = env_int("STEWARD_OUTBOX_STUCK_SECONDS", 900)
 # Retention of closed cases by outcome, then a scheduled purge erases them (docs/operator-guide.md, Retention).
 STEWARD_RETENTION_NO_VIOLATION_DAYS = env_int("STEWARD_RETENTION_NO_VIOLATION_DAYS", 180)
@@ -465,6 +472,16 @@ STEWARD_EVIDENCE_MAX_PIXELS = env_int("STEWARD_EVIDENCE_MAX_PIXELS", 50_000_000)
 STEWARD_INTAKE_RATE = (env_int("STEWARD_INTAKE_RATE_COUNT", 10), env_int("STEWARD_INTAKE_RATE_SECONDS", 3600))
 STEWARD_FOLLOWUP_RATE = (env_int("STEWARD_FOLLOWUP_RATE_COUNT", 10), env_int("STEWARD_FOLLOWUP_RATE_SECONDS", 900))
 STEWARD_REPLY_RATE = (env_int("STEWARD_REPLY_RATE_COUNT", 20), env_int("STEWARD_REPLY_RATE_SECONDS", 3600))
+# Return after a temporary ban (steward/decisions/returns.py): the invitation to onboarding goes out
+# RETURN_INVITE_DAYS before the end; its link works for RETURN_LINK_DAYS; the case's handler checks in
+# CHECK_IN_MONTHS after the return; the daily job runs at RETURNS_HOUR.
+STEWARD_RETURN_INVITE_DAYS = env_int("STEWARD_RETURN_INVITE_DAYS", 7)
+STEWARD_RETURN_LINK_DAYS = env_int("STEWARD_RETURN_LINK_DAYS", 60)
+STEWARD_CHECK_IN_MONTHS = [int(months) for months in env_list("STEWARD_CHECK_IN_MONTHS", ["1", "3"])]
+STEWARD_RETURNS_HOUR = env_int("STEWARD_RETURNS_HOUR", 4)
+# Appeals: a decision may be appealed for this many days after the day it was taken (shown to both sides).
+STEWARD_APPEAL_DAYS = env_int("STEWARD_APPEAL_DAYS", 20)
+STEWARD_APPEAL_RATE = (env_int("STEWARD_APPEAL_RATE_COUNT", 10), env_int("STEWARD_APPEAL_RATE_SECONDS", 3600))
 # Reverse proxies in front of Steward that append the client address to X-Forwarded-For.
 # 0: the header is ignored and REMOTE_ADDR is the client (steward.core.http.client_address).
 STEWARD_TRUSTED_PROXIES = env_int("STEWARD_TRUSTED_PROXIES", 0)

@@ -10,8 +10,9 @@ urlpatterns = [
     path("staff/accounts/", include("allauth.urls")),
     path("staff/cases/", include("steward.cases.urls")),
     path("staff/", include("steward.cases.staff_urls")),
-    path("staff/cases/", include("steward.decisions.urls")),
+    path("", include("steward.decisions.urls")),
     path("staff/", include("steward.retention.urls")),
+    path("", include("steward.enforcement.urls")),
     path("api/", include("steward.api_urls")),
 ]
 

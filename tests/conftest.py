@@ -85,6 +85,17 @@ def _isolated_media(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _english_to_start() -> Generator[None]:
+    """A request through the test client leaves its language active in the thread (Django's locale
+    middleware activates it): every test starts in English, whatever the test before it asked for."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_scheduler() -> None:
     """Each test's database starts without job state: forget what the jobs remember of it."""
     from steward.core import scheduler
@@ -128,6 +139,11 @@ def handler(db: Any) -> User:
 def unrelated(db: Any) -> User:
     """A case handler with no link to the case under test."""
     return make_staff("uma", Role.CASE_HANDLER, first_name="Uma")
+
+
+@pytest.fixture
+def decision_maker(db: Any) -> User:
+    return make_staff("dora", Role.DECISION_MAKER, first_name="Dora")
 
 
 @pytest.fixture
@@ -191,3 +207,12 @@ def file_report(db: Any) -> Callable[..., tuple[Report, str]]:
 def case(file_report: Callable[..., tuple[Report, str]]) -> Case:
     report, _ = file_report()
     return report.case
+
+
+def file_received_reports() -> list[Report]:
+    """File the reports the form received, as the worker does a moment later (`reports.file` messages)."""
+    from steward.reports import services as report_services
+    from steward.reports.models import ReceivedReport
+
+    pending = ReceivedReport.objects.filter(report__isnull=True).order_by("pk").values_list("pk", flat=True)
+    return [report for pk in list(pending) if (report := report_services.file_received(pk)) is not None]

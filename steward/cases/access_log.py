@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "case.access_history": _("Access history read"),
     "case.erase": _("Case erased"),
     "decision.record": _("Decision recorded"),
+    "decision.consultation_override": _("Decided without waiting for a required consultation"),
     "evidence.download": _("Evidence downloaded"),
     "evidence.preview": _("Evidence previewed"),
     "report.submit": _("Report filed"),

@@ -121,7 +121,10 @@ def visible_case(by: Any, case_id: int, *, ip: str | None) -> dict[str, Any]:
         for consultation in view.consultations]
     if view.full:
         shown["decisions"] = [
-            {"outcome": decision.outcome, "ban_until": decision.ban_until, "decided_at": decision.decided_at,
+            {"outcome": decision.code, "level": decision.level_name or None, "ladder_version": decision.ladder_version,
+             "ban": decision.ban, "starts_on": decision.starts_on, "ends_on": decision.ends_on,
+             "spaces": [space.name for space in decision.spaces.all()], "systems": decision.systems,
+             "conditions": decision.conditions, "decided_at": decision.decided_at,
              "decided_by": _username(decision.decided_by), "reporter_summary": decision.reporter_summary,
              "rationale": decision.rationale,
              "applies_to": [{"system": identity.system, "handle": identity.handle}
@@ -265,8 +268,15 @@ class _Consultation(serializers.Serializer):
 
 
 class _Decision(serializers.Serializer):
-    outcome = serializers.CharField()
-    ban_until = serializers.DateField(allow_null=True)
+    outcome = serializers.CharField(help_text="The ladder level's key, or no_violation, out_of_scope, unknown_person, flagged.")
+    level = serializers.CharField(allow_null=True, help_text="The level's name as decided; null for other outcomes.")
+    ladder_version = serializers.IntegerField(allow_null=True)
+    ban = serializers.ChoiceField(choices=["none", "temporary", "permanent"])
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(allow_null=True, help_text="A temporary ban's end.")
+    spaces = serializers.ListField(child=serializers.CharField(), help_text="Empty: every space.")
+    systems = serializers.ListField(child=serializers.CharField(), help_text="Empty: every system.")
+    conditions = serializers.CharField(allow_blank=True)
     decided_at = serializers.DateTimeField()
     decided_by = serializers.CharField(allow_null=True)
     reporter_summary = serializers.CharField(allow_blank=True)

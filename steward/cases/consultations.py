@@ -11,11 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from steward.core import access, audit
+from steward.core import access, audit, outbox
 from steward.core.access import Actor
 from steward.core.errors import DomainError
 
 from . import services
+from .messages import ConsultantAsked
 from .models import Case, Consultation, Part
 from .permissions import CONSULTANT_ROLES, CaseAction, consultant_kinds
 
@@ -49,6 +50,7 @@ def request_consultation(case: Case, *, by: User, consultant: User, kind: str, p
     services.record_event(case, "consultation_requested", by, about=str(Consultation.Kind(kind).label), consultant=name)
     audit.record(by, "case.consultation_request", case, ip=ip, detail={
         "consultation": consultation.pk, "consultant": consultant.pk, "kind": kind, "parts": sorted(parts)})
+    outbox.send(ConsultantAsked(consultation=consultation.pk))
     access.forget(case)
     return consultation
 

@@ -25,8 +25,13 @@ def yes_no_initial(answer: bool | None) -> str | None:
     return None if answer is None else ("yes" if answer else "no")
 
 
-def _yes_no(label: StrOrPromise) -> forms.ChoiceField:
-    return forms.ChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect)
+def _yes_no(label: StrOrPromise, *, required: bool = True) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect, required=required)
+
+
+def _answer(value: str) -> bool | None:
+    """A yes/no choice as stored; no choice is "not said" (None), never a silent no."""
+    return {"yes": True, "no": False}.get(value)
 
 
 class TriageForm(forms.Form):
@@ -36,6 +41,12 @@ class TriageForm(forms.Form):
     public = _yes_no(_("Did it happen in public (visible to the community)?"))
     pattern = _yes_no(_("Is this part of a pattern (earlier reports or repeated behaviour)?"))
     legal_exposure = _yes_no(_("Is there possible legal exposure (threats, doxxing, employment, local law)?"))
+    # Asked for the decision-making policy (which consultations a decision needs); may stay unanswered.
+    threats = _yes_no(_("Was anyone threatened?"), required=False)
+    minor_involved = _yes_no(_("Is a minor (someone under 18) involved?"), required=False)
+    staff_or_contractor_involved = _yes_no(
+        _("Is a staff member or contractor of the organisation involved (not a volunteer community leader)?"),
+        required=False)
     violation = forms.ChoiceField(
         label=_("Does it appear to violate the code of conduct?"), widget=forms.RadioSelect,
         choices=[("yes", _("Yes")), ("unclear", _("Unclear")), ("no", _("No, or out of scope"))])
@@ -50,7 +61,9 @@ class TriageForm(forms.Form):
         flags = {name: data[name] == "yes" for name in
                  ("danger", "ongoing", "staff_or_leader_involved", "public", "pattern", "legal_exposure")}
         return TriageAnswers(**flags, violation=data["violation"], reporter_country=data["reporter_country"],
-                             reported_country=data["reported_country"])
+                             reported_country=data["reported_country"], threats=_answer(data["threats"]),
+                             minor_involved=_answer(data["minor_involved"]),
+                             staff_or_contractor_involved=_answer(data["staff_or_contractor_involved"]))
 
 
 def assignable_staff() -> QuerySet[User]:
@@ -154,7 +167,8 @@ PART_LABELS = {
     Part.REPORTS: _("Reports and messages with reporters"),
     Part.EVIDENCE: _("Evidence files"),
     Part.NOTES: _("Internal notes and triage reasons"),
-    Part.PARTIES: _("People involved"),
+    Part.PARTIES: _("People involved (the reporters only with who reported)"),
+    Part.REPORTER_IDENTITY: _("Who reported (reporters' names and contact details)"),
 }
 
 
@@ -174,6 +188,13 @@ class ConsultationForm(forms.Form):
     def __init__(self, *args: Any, excluded: Iterable[int] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(StaffChoiceField, self.fields["consultant"]).queryset = consultants(excluded)
+
+
+class ConsultationRuleForm(forms.Form):
+    enabled = forms.BooleanField(label=_("In force"), required=False)
+    kind = forms.ChoiceField(label=_("Consultation required"), choices=Consultation.Kind.choices)
+    parts = forms.MultipleChoiceField(label=_("Shared by default"), required=False, widget=forms.CheckboxSelectMultiple,
+                                      choices=list(PART_LABELS.items()))
 
 
 class AnswerForm(forms.Form):

@@ -20,6 +20,13 @@ class AssigneeNotice(outbox.Message, kind="cases.assignee_notice"):
 
 
 @dataclass(frozen=True)
+class ConsultantAsked(outbox.Message, kind="cases.consultant_asked"):
+    """Tell a consultant they were consulted on a case (the reference and a link, nothing of the case)."""
+
+    consultation: int
+
+
+@dataclass(frozen=True)
 class SecurityAlert(outbox.Message, kind="cases.security_alert"):
     """The P1 safety alert to Security's on-call address: sent before anything else waiting."""
 

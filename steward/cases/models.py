@@ -75,6 +75,9 @@ class Part(StrEnum):
     EVIDENCE = "evidence"
     NOTES = "notes"
     PARTIES = "parties"
+    # Who reported: the reporter parties and the contact details on the reports. Without it a
+    # consultant may read about the conduct (and the reported people) but not who spoke up.
+    REPORTER_IDENTITY = "reporter_identity"
 
 
 class ErasureReason(models.TextChoices):
@@ -335,6 +338,7 @@ class Consultation(models.Model):
     shares_evidence = models.BooleanField(default=False)
     shares_notes = models.BooleanField(default=False)
     shares_parties = models.BooleanField(default=False)
+    shares_reporter_identity = models.BooleanField(default=False)
     question_sealed = crypto.SealedField()
     question = case_sealed("consultation_question")
     answer_sealed = crypto.SealedField(null=True, blank=True)
@@ -359,5 +363,40 @@ class Consultation(models.Model):
     @property
     def shared(self) -> list[str]:
         names = {"summary": _("summary"), "reports": _("reports"), "evidence": _("evidence"), "notes": _("notes"),
-                 "parties": _("people involved")}
+                 "parties": _("people involved"), "reporter_identity": _("who reported")}
         return [str(names[part]) for part in Part if part in self.scope]
+
+
+class ConsultationRule(models.Model):
+    """The decision-making policy: when a case shows this condition, a decision needs a consultation
+    of this kind first, and asking for it shares this scope by default. Administrators edit the rules;
+    with no rule applying, the community team decides alone."""
+
+    class Condition(models.TextChoices):
+        STAFF_INVOLVED = "staff_involved", _("A staff member or contractor of the organisation is involved")
+        LEGAL_EXPOSURE = "legal_exposure", _("There is possible legal exposure")
+        THREATS = "threats", _("Someone was threatened")
+        MINOR_INVOLVED = "minor_involved", _("A minor is involved")
+        DIFFERENT_JURISDICTIONS = "different_jurisdictions", _("The reporter and the reported person live in different countries")
+        SAFETY_RISK = "safety_risk", _("Someone's safety is at risk")
+
+    condition = models.CharField(max_length=32, choices=Condition.choices, unique=True)
+    kind = models.CharField(max_length=16, choices=Consultation.Kind.choices)
+    enabled = models.BooleanField(default=True)
+    # The parts a consultation asked under this rule shares by default (see Part).
+    shares_summary = models.BooleanField(default=True)
+    shares_reports = models.BooleanField(default=False)
+    shares_evidence = models.BooleanField(default=False)
+    shares_notes = models.BooleanField(default=False)
+    shares_parties = models.BooleanField(default=False)
+    shares_reporter_identity = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return str(self.get_condition_display())
+
+    @property
+    def scope(self) -> frozenset[str]:
+        return frozenset(part for part in Part if getattr(self, f"shares_{part}"))

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from steward.core import outbox
 
-from .messages import AssigneeNotice, SecurityAlert
-from .models import Case
+from .messages import AssigneeNotice, ConsultantAsked, SecurityAlert
+from .models import Case, Consultation
 
 
 def _case_url(case_id: int) -> str:
@@ -44,4 +44,21 @@ def notify_security(message: SecurityAlert, delivery: outbox.Delivery) -> bool:
         body = _("A case has been flagged as a possible threat to someone's safety. Respond within %(hours)s hour(s):\n%(url)s") % {
             "hours": settings.STEWARD_SLA_HOURS["P1"], "url": _case_url(case.pk)}
     delivery.email(subject, body, [settings.STEWARD_SECURITY_EMAIL])
+    return True
+
+
+@outbox.handler(ConsultantAsked)
+def notify_consultant(message: ConsultantAsked, delivery: outbox.Delivery) -> bool:
+    consultation = Consultation.objects.select_related("case", "consultant").filter(pk=message.consultation).first()
+    # A consultation withdrawn before the email went out no longer asks anything of them.
+    if (consultation is None or consultation.status == Consultation.Status.WITHDRAWN
+            or not consultation.consultant.email):
+        return False
+    case = consultation.case
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[Steward] You were consulted on case %(ref)s") % {"ref": case.reference}
+        body = _("A colleague asked for your advice on case %(ref)s. Sign in to Steward to read the question and "
+                 "answer it:\n%(url)s\n\nThis email deliberately contains no case details.") % {
+            "ref": case.reference, "url": _case_url(case.pk)}
+    delivery.email(subject, body, [consultation.consultant.email])
     return True

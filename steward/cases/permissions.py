@@ -8,7 +8,8 @@
 - Case handlers work the cases assigned to them; HR and Legal consultants the cases they are
   consulted on, and only the parts the consultation shares (evidence only when it is shared).
 - A role without a rule covers no case: enforcers, screeners and working-group members never
-  open a case here; administrators only erase (a retention action).
+  open a case here; administrators only erase (a retention action) and edit the consultation
+  rules (which consultations a decision needs), which name no case.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class CaseAction(StrEnum):
     # Not about one case: staff pages.
     QUEUE = "queue"
     CONSULTATIONS = "consultations"
+    # The decision-making policy: which consultations a decision needs (administrators).
+    CONSULTATION_RULES = "consultation_rules"
 
 
 A = CaseAction
@@ -103,7 +106,10 @@ def register() -> None:
     access.register_global(A.QUEUE, {Role.TRIAGER, Role.CASE_HANDLER, Role.DECISION_MAKER, *CONSULTANTS})
     access.register_global(A.CONSULTATIONS, CONSULTANTS)
     access.register_global(A.ACCESS_HISTORY, {Role.AUDITOR})
+    access.register_global(A.CONSULTATION_RULES, {Role.ADMINISTRATOR})
     navigation.register(navigation.Page("cases:queue", _("Cases"), A.QUEUE), order=10)
     navigation.register(navigation.Page("staffing:consultations", _("My consultations"), A.CONSULTATIONS), order=30)
     navigation.register(navigation.Page("staffing:access", _("Access history"), A.ACCESS_HISTORY), order=40)
+    navigation.register(navigation.Page("staffing:consultation_rules", _("Consultation rules"), A.CONSULTATION_RULES),
+                        order=52)
     navigation.register(navigation.Page("staffing:accounts", _("My accounts"), None), order=90)

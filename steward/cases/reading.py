@@ -14,7 +14,8 @@ from django.contrib.auth.models import User
 
 from steward.core import access
 
-from . import providers, services
+from . import consultation_rules, providers, services
+from .consultation_rules import ConsultationNeeds
 from .models import Case, CaseConflict, Consultation, Note, Part, Party, TimelineEvent, Triage
 from .permissions import CaseAction
 
@@ -27,16 +28,34 @@ class MessageLine:
     files: tuple[Any, ...]
 
 
+class WithoutReporterIdentity:
+    """A report read by someone the consultation does not tell who reported: its contact details
+    read as empty, whatever the page or the API asks of it."""
+
+    HIDDEN = frozenset({"contact_name", "contact_email", "contact_name_sealed", "contact_email_sealed",
+                        "contact_email_index"})
+
+    def __init__(self, report: Any) -> None:
+        self._report = report
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self.HIDDEN:
+            return ""
+        return getattr(self._report, name)
+
+
 @dataclass(frozen=True)
 class ReportPart:
     """One report of the case. `details` (the report's own text and facts) and `messages` are
-    there when the reports are shared, `evidence` when the evidence is."""
+    there when the reports are shared, `evidence` when the evidence is; the reporter's contact
+    details only with the reporter's identity."""
 
     pk: int
     reference: str
     details: Any | None
     evidence: tuple[Any, ...]
     messages: tuple[MessageLine, ...]
+    reporter_identity: bool = True
 
 
 @dataclass(frozen=True)
@@ -63,6 +82,9 @@ class CaseView:
     conflicts: tuple[CaseConflict, ...]
     possible_conflicts: tuple[CaseConflict, ...]
     decision_rows: tuple[Any, ...]  # the decisions app's rows (see cases.providers), for full readers only
+    consultation_needs: ConsultationNeeds | None  # the decision-making policy's verdict, for readers who may consult
+    return_rows: Any = None  # interim measures, returns, check-ins, breaches (see cases.providers), full readers only
+    rollout_rows: Any = None  # the enforcement app's rollout summaries (see cases.providers), full readers only
 
     @property
     def can(self) -> dict[str, bool]:
@@ -95,33 +117,60 @@ def build(case: Case, *, by: User) -> CaseView:
         case=case, parts=parts, full=full, allowed=allowed,
         summary=case if Part.SUMMARY in parts else None,
         report_parts=_reports(case, parts),
-        timeline=tuple(TimelineLine(event, event.detail if Part.NOTES in parts and event.detail_sealed else "")
-                       for event in case.timeline.select_related("actor"))
-        if Part.SUMMARY in parts else None,
+        timeline=_timeline(case, parts),
         notes=tuple(case.notes.select_related("author")) if Part.NOTES in parts else None,
         triages=tuple(case.triages.select_related("by")) if Part.NOTES in parts else (),
-        parties=tuple(case.parties.select_related("person").prefetch_related("person__identities__data_key"))
-        if Part.PARTIES in parts else None,
+        parties=_parties(case, parts),
         consultations=tuple(consultations),
         conflicts=tuple(case.conflicts.filter(status=CaseConflict.Status.CONFIRMED)
                         .select_related("user")) if full else (),
         possible_conflicts=tuple(case.conflicts.filter(status=CaseConflict.Status.POSSIBLE)
                                  .select_related("user")) if CaseAction.RESOLVE_CONFLICT in allowed else (),
         decision_rows=tuple(providers.decisions().for_page(case.pk)) if full else (),
+        consultation_needs=consultation_rules.consultation_needs(case) if CaseAction.CONSULT in allowed else None,
+        return_rows=providers.decisions().returns_for_page(case.pk) if full else None,
+        rollout_rows=rollout_provider.for_page(case.pk) if full and (rollout_provider := providers.rollouts()) else None,
     )
+
+
+# Conflict events name a staff member found among the parties (or matching a reporter's email):
+# they can tell who reported.
+CONFLICT_EVENTS = ("conflict", "possible_conflict", "conflict_confirmed", "conflict_dismissed")
+
+
+def _timeline(case: Case, parts: frozenset[str]) -> tuple[TimelineLine, ...] | None:
+    if Part.SUMMARY not in parts:
+        return None
+    events = case.timeline.select_related("actor")
+    if Part.REPORTER_IDENTITY not in parts:
+        events = events.exclude(kind__in=CONFLICT_EVENTS)
+    return tuple(TimelineLine(event, event.detail if Part.NOTES in parts and event.detail_sealed else "")
+                 for event in events)
+
+
+def _parties(case: Case, parts: frozenset[str]) -> tuple[Party, ...] | None:
+    """The people involved; the reporters among them only with the reporter's identity."""
+    if Part.PARTIES not in parts:
+        return None
+    parties = case.parties.select_related("person").prefetch_related("person__identities__data_key")
+    if Part.REPORTER_IDENTITY not in parts:
+        parties = parties.exclude(role=Party.Role.REPORTER)
+    return tuple(parties)
 
 
 def _reports(case: Case, parts: frozenset[str]) -> tuple[ReportPart, ...]:
     """The case's reports (from the reports app, see cases.providers) with only the shared parts."""
-    texts, files = Part.REPORTS in parts, Part.EVIDENCE in parts
+    texts, files, identity = Part.REPORTS in parts, Part.EVIDENCE in parts, Part.REPORTER_IDENTITY in parts
     if not (texts or files):
         return ()
     found = []
     for report in providers.reports().for_page(case.pk):
         messages = tuple(MessageLine(message, tuple(message.files.all()) if files else ())
                          for message in report.messages.all()) if texts else ()
-        found.append(ReportPart(pk=report.pk, reference=report.reference, details=report if texts else None,
-                                evidence=tuple(report.evidence.all()) if files else (), messages=messages))
+        details = (report if identity else WithoutReporterIdentity(report)) if texts else None
+        found.append(ReportPart(pk=report.pk, reference=report.reference, details=details,
+                                evidence=tuple(report.evidence.all()) if files else (), messages=messages,
+                                reporter_identity=identity))
     return tuple(found)
 
 

@@ -23,12 +23,17 @@ from steward.core.models import DataKey
 from steward.policy import services as policy
 from steward.registry import services as registry
 
-from . import conflicts, providers, sla, timeline
+from . import conflicts, consultation_rules, providers, sla, timeline
 from .conflicts import hidden_case_ids as hidden_case_ids  # for the apps above: cases hidden from a staff member
+from .consultation_rules import RequiredConsultation as RequiredConsultation  # the decision-making policy, for decisions
+from .consultation_rules import RequirementState as RequirementState
+from .consultation_rules import required_consultations as required_consultations
 from .events import CasesMerged, ReportSplitOff
 from .messages import AssigneeNotice, SecurityAlert
 from .models import RANK, Case, CaseReading, ErasureReason, Note, Part, Party, Priority, Space, Status, TimelineEvent, Triage
 from .permissions import CaseAction, may_be_assigned
+from .spaces import active_space as active_space  # for the report form: the spaces offered, cached
+from .spaces import space_choices as space_choices
 from .timeline import staff_name as staff_name  # part of this module's interface for the apps above
 from .triage import TriageAnswers as TriageAnswers
 from .triage import propose_priority as propose_priority
@@ -171,15 +176,21 @@ def move_case(case: Case, *, by: User, to: str, reason: str = "", ip: str | None
     return _change_status(case, by=by, to=to, reason=reason, ip=ip)
 
 
-def decide_case(case: Case, *, by: User, authority: StrEnum, decision_summary: str, ip: str | None = None) -> Case:
+def decide_case(case: Case, *, by: User, authority: StrEnum, decision_summary: str, ip: str | None = None,
+                again: bool = False) -> Case:
     """Move a case to "decided". Only `decisions.services.record_decision` calls this, inside the
     transaction in which it writes the Decision row, so no decided case is without its decision.
     `authority` is the decisions app's action that allows deciding (cases sits below it and does
-    not name it); it is checked again here."""
+    not name it); it is checked again here. `again`: a decided case whose decision an appeal
+    changed stays decided, with the new decision's summary for the reporter."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     access.require(by, authority, case)
     if not decision_summary.strip():
         raise DomainError(_("Write the decision summary the reporter will see."))
+    if again and case.status == Status.DECIDED and case.erased_at is None:
+        case.decision_summary = decision_summary
+        case.save(update_fields=["decision_summary_sealed"])
+        return case
     _check_move(case, Status.DECIDED)
     case.decision_summary = decision_summary
     return _change_status(case, by=by, to=Status.DECIDED, reason="", ip=ip)
@@ -239,6 +250,15 @@ def add_party(case: Case, *, system: str, handle: str, role: str, by: User | Sys
 def detect_conflicts(case: Case, *, by: access.Actor, ip: str | None = None) -> None:
     """Record the conflicts of interest the case's data now shows (intake, after its parties are in)."""
     conflicts.detect(case, by=by, ip=ip)
+
+
+def check_consultations_before_decision(case: Case, *, by: User, authority: StrEnum, override_reason: str = "",
+                                        ip: str | None = None) -> tuple[RequiredConsultation, ...]:
+    """For `decisions.services.record_decision`, inside its transaction: refuses (DomainError naming
+    them) while a required consultation is open or not asked, unless `override_reason` is given,
+    which is sealed on the timeline and audited as "decision.consultation_override"."""
+    return consultation_rules.check_before_decision(case, by=by, authority=authority, override_reason=override_reason,
+                                                    ip=ip)
 
 
 def register_timeline_labels(field: str, choices: Iterable[tuple[str, Any]]) -> None:
@@ -429,3 +449,32 @@ def _search_filter(term: str) -> Q:
         if not upper.startswith("C-") and (holding := providers.reports().case_of(int(reference))) is not None:
             condition |= Q(pk=holding)
     return condition
+
+
+# --- Telling a case's reporters (the decisions app: the outcome of an appeal) -----------------
+
+
+def message_reporters(case: Case, *, by: User, authority: StrEnum, body: str) -> int:
+    """Post `body` on the follow-up thread of each of the case's reporters, who are emailed the
+    usual notice (no content); the reports app writes it (see cases.providers). `authority` is
+    the calling app's action on the case, checked again here. Returns how many were written to."""
+    access.require(by, authority, case)
+    if not body.strip():
+        raise DomainError(_("The message is empty."))
+    return providers.reports().message_reporters(case.pk, by=by, body=body)
+
+
+def move_for_new_decision(case: Case, *, by: User, authority: StrEnum, to: str, ip: str | None = None) -> Case:
+    """A decided (or closed) case awaits a new decision again: a breach of its ban was recorded.
+    Only `decisions.returns.record_breach` calls this, inside its transaction; `authority` is the
+    decisions app's action that allows it, checked again here. Decided → awaiting decision, or
+    closed → reopened (then → awaiting decision)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    access.require(by, authority, case)
+    allowed: dict[str, str] = {Status.DECIDED: Status.AWAITING_DECISION, Status.CLOSED: Status.REOPENED,
+               Status.REOPENED: Status.AWAITING_DECISION}
+    if case.erased_at is not None:
+        raise DomainError(_("This case was erased: its status can no longer change."))
+    if allowed.get(case.status) != to:
+        raise InvalidTransition(case.get_status_display(), Status(to).label if to in Status.values else to)
+    return _change_status(case, by=by, to=to, reason="", ip=ip)

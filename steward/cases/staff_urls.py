@@ -11,4 +11,5 @@ urlpatterns = [
     path("me/accounts/", staff_views.my_accounts, name="accounts"),
     path("me/accounts/<int:account_id>/remove/", staff_views.remove_account, name="remove_account"),
     path("access/", staff_views.access_lookup, name="access"),
+    path("consultation-rules/", staff_views.consultation_rules_page, name="consultation_rules"),
 ]

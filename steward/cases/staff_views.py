@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,9 +17,9 @@ from steward.core.http import client_ip, staff_user
 from steward.registry import services as registry
 from steward.registry.models import StaffAccount
 
-from . import consultations
-from .forms import AnswerForm, CaseLookupForm, StaffAccountForm
-from .models import Consultation
+from . import consultation_rules, consultations
+from .forms import AnswerForm, CaseLookupForm, ConsultationRuleForm, StaffAccountForm
+from .models import Consultation, ConsultationRule, Part
 from .permissions import CaseAction
 
 
@@ -72,6 +72,42 @@ def withdraw(request: HttpRequest, consultation_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Consultation withdrawn."))
     return redirect("cases:detail", consultation.case_id)
+
+
+def _rule_form(rule: ConsultationRule, data: QueryDict | None = None) -> ConsultationRuleForm:
+    return ConsultationRuleForm(data, prefix=f"rule-{rule.pk}", initial={
+        "enabled": rule.enabled, "kind": rule.kind, "parts": [part for part in Part if part in rule.scope]})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consultation_rules_page(request: HttpRequest) -> HttpResponse:
+    """The decision-making policy: administrators switch rules on and off, choose the consultation
+    each requires and what it shares by default. One form per rule; each save is audited."""
+    access.require(request.user, CaseAction.CONSULTATION_RULES)
+    rules = consultation_rules.rules()
+    forms = {rule.pk: _rule_form(rule) for rule in rules}
+    refused = False
+    if request.method == "POST":
+        rule = next((rule for rule in rules if str(rule.pk) == request.POST.get("rule")), None)
+        if rule is None:
+            messages.error(request, _("Choose a rule to change."))
+            refused = True
+        elif (form := _rule_form(rule, request.POST)).is_valid():
+            try:
+                consultation_rules.edit_rule(rule, by=staff_user(request), enabled=form.cleaned_data["enabled"],
+                                             kind=form.cleaned_data["kind"], parts=form.cleaned_data["parts"],
+                                             ip=client_ip(request))
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(request, _("Rule saved: “%(rule)s”.") % {"rule": rule.get_condition_display()})
+                return redirect("staffing:consultation_rules")
+        if rule is not None:
+            forms[rule.pk] = form
+    lines = [(rule, forms[rule.pk]) for rule in rules]
+    refused = refused or any(form.errors for form in forms.values())
+    return render(request, "cases/consultation_rules.html", {"lines": lines}, status=400 if refused else 200)
 
 
 def _staff_member(request: HttpRequest) -> User:

@@ -70,7 +70,43 @@ def describe(kind: str, data: Mapping[str, Any]) -> str:
         "consultation_answered": _("%(kind)s consultation answered") % {"kind": data.get("about", "")},
         "consultation_withdrawn": _("%(kind)s consultation with %(consultant)s withdrawn") % {
             "kind": data.get("about", ""), "consultant": data.get("consultant", "")},
-        "decided": _("Decision recorded: %(outcome)s") % {"outcome": label("outcome", data.get("outcome"))},
+        "consultation_override": _("Decision allowed without waiting for the %(kinds)s consultation") % {
+            "kinds": ", ".join(label("consultation_kind", kind) for kind in data.get("kinds", []))},
+        # A ladder level reads by the name it was decided with; other outcomes by their label.
+        "decided": _("Decision recorded: %(outcome)s") % {
+            "outcome": data.get("level_name") or label("outcome", data.get("outcome"))},
+        "decision_messages": _("Decision messages written (%(count)s), sent through the outbox") % {
+            "count": data.get("count", "")},
+        "proposed": _("Decision proposed: %(outcome)s") % {
+            "outcome": data.get("level_name") or label("outcome", data.get("outcome"))},
+        "proposal_changed": _("Proposed decision changed: %(outcome)s") % {
+            "outcome": data.get("level_name") or label("outcome", data.get("outcome"))},
+        "proposal_withdrawn": _("Proposed decision withdrawn"),
+        "proposal_approved": _("Proposed decision signed off"),
+        "proposal_rejected": _("Proposed decision rejected (dissent recorded)"),
+        "response_requested": _("The reported person was asked to respond"),
+        "response_received": _("The reported person's response was recorded"),
+        "reporters_told": _("The reporters were told the proposed outcome"),
+        "reporter_feedback": (_("A reporter gave feedback on the proposed outcome: agrees") if data.get("agrees") is True
+                              else _("A reporter gave feedback on the proposed outcome: disagrees")
+                              if data.get("agrees") is False else _("A reporter gave feedback on the proposed outcome")),
+        "appeal_filed": _("Decision appealed by the %(appellant)s") % {
+            "appellant": label("appellant", data.get("appellant"))},
+        "appeal_decided": _("Appeal decided: %(outcome)s") % {"outcome": label("appeal_outcome", data.get("outcome"))},
         "erased": _("Case erased (%(reason)s)") % {"reason": label("reason", data.get("reason"))},
+        # Interim measures, the end of a ban and the return (steward/decisions/interim.py, returns.py).
+        "interim_imposed": _("Interim measure imposed: %(restriction)s, until %(ends_on)s") % {
+            "restriction": label("restriction", data.get("restriction")), "ends_on": data.get("ends_on", "")},
+        "interim_ended": _("Interim measure ended: %(restriction)s (%(because)s)") % {
+            "restriction": label("restriction", data.get("restriction")),
+            "because": label("interim_ended", data.get("because"))},
+        "return_invited": _("Invitation to onboarding sent to the person before the ban ends"),
+        "onboarding_done": _("The person acknowledged the code of conduct, version %(version)s") % {
+            "version": data.get("guidelines", "")},
+        "ban_ended": _("Ban ended: %(level)s") % {"level": data.get("level_name", "")},
+        "reinstated": _("The person was reinstated"),
+        "check_in_done": _("Check-in after %(months)s month(s) recorded") % {"months": data.get("months", "")},
+        "breach_recorded": _("Breach of the ban recorded; the case awaits a new decision (the ladder's next step: "
+                             "%(leads_to)s)") % {"leads_to": data.get("leads_to") or "—"},
     }
     return texts.get(kind, kind.replace("_", " ").capitalize())

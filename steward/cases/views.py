@@ -34,7 +34,7 @@ from .forms import (
     TriageForm,
     yes_no_initial,
 )
-from .models import Case
+from .models import Case, Part
 from .permissions import CaseAction
 from .triage import propose_priority
 
@@ -63,6 +63,14 @@ def _case(request: HttpRequest, case_id: int, action: CaseAction) -> Case:
     return access.fetch(request.user, action, Case.objects.select_related("space", "assignee", "data_key"), case_id)
 
 
+def _asked_consultation(view: reading.CaseView, kind: str) -> dict[str, Any]:
+    """Asking for a required consultation pre-fills its kind and the scope its rules share."""
+    for need in view.consultation_needs.required if view.consultation_needs else ():
+        if need.kind == kind:
+            return {"kind": need.kind, "parts": [part for part in Part if part in need.scope]}
+    return {}
+
+
 @login_required
 @require_GET
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
@@ -74,9 +82,12 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "can": can,
         "possible_conflicts": view.possible_conflicts,
         "decisions": view.decision_rows,
+        "returns": view.return_rows,
+        "rollout_rows": view.rollout_rows,
         "assign_form": AssignForm(initial={"assignee": case.assignee_id},
                                   excluded=conflicts.conflicted_staff_ids(case) if can[CaseAction.ASSIGN] else ()),
-        "consultation_form": ConsultationForm(excluded=conflicts.conflicted_staff_ids(case)) if can[CaseAction.CONSULT] else None,
+        "consultation_form": ConsultationForm(initial=_asked_consultation(view, request.GET.get("consult", "")),
+                                              excluded=conflicts.conflicted_staff_ids(case)) if can[CaseAction.CONSULT] else None,
         "declare_form": DeclareConflictForm(),
         "answer_form": AnswerForm(),
         "transition_form": TransitionForm(),

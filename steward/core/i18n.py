@@ -21,6 +21,7 @@ REPORTER_FACING = (
     "steward/policy/",
     "steward/registry/models.py",
     "steward/core/templates/",
+    "steward/decisions/templates/decisions/consequences.html",
 )
 STAFF_ONLY = (
     "steward/templates/reports/staff_",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -181,3 +182,14 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
+
+
+class UsedLink(models.Model):
+    """A signed single-use link that was used (`core.links`): its nonce, so it cannot be used again."""
+
+    purpose = models.CharField(max_length=40)
+    nonce = models.CharField(max_length=32)
+    used_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["purpose", "nonce"], name="used_link_once")]

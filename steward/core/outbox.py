@@ -133,12 +133,14 @@ def send(message: Message, *, key: str | None = None, delay: datetime.timedelta 
         raise OutboxError("outbox.send() must run inside transaction.atomic, with the change that causes it.")
     if message.kind not in Message._kinds:
         raise OutboxError(f"Unknown message kind {message.kind!r}.")
-    key = key or uuid.uuid4().hex
-    if not KEY_RE.match(key):
+    if key is not None and not KEY_RE.match(key):
         raise OutboxError("An idempotency key is 1 to 200 letters, digits, dots, dashes or underscores.")
     now = timezone.now()
-    row = OutboxMessage(kind=message.kind, priority=message.priority, payload=message.payload(), idempotency_key=key,
-                        next_attempt_at=now + (delay or datetime.timedelta()))
+    row = OutboxMessage(kind=message.kind, priority=message.priority, payload=message.payload(),
+                        idempotency_key=key or uuid.uuid4().hex, next_attempt_at=now + (delay or datetime.timedelta()))
+    if key is None:  # a fresh key never collides: one plain INSERT
+        row.save(force_insert=True)
+        return row
     # ignore_conflicts: a repeated key must not abort the caller's transaction on PostgreSQL.
     OutboxMessage.objects.bulk_create([row], ignore_conflicts=True)
     return OutboxMessage.objects.filter(idempotency_key=key, created_at__gte=now).first()

@@ -9,11 +9,44 @@ class DecisionsConfig(AppConfig):
         from steward.cases import providers
         from steward.cases import services as cases
 
-        from . import permissions
-        from .models import Outcome
+        from . import notifications, permissions  # noqa: F401  (notifications registers outbox handlers)
+        from .models import LEGACY_OUTCOMES, InterimMeasure, InterimRestriction, Outcome
         from .services import DecisionsForCases
 
         permissions.register()
 
-        cases.register_timeline_labels("outcome", Outcome.choices)  # "Decision recorded: Warning", not "warning"
+        # "Decision recorded: Warning", not "warning": a level reads by the name it was decided with
+        # (stored in the event), the other outcomes and the old fixed ones by these labels.
+        cases.register_timeline_labels("outcome", [*Outcome.choices, *LEGACY_OUTCOMES])
         providers.provide_decisions(DecisionsForCases())  # the case page shows its decisions
+
+        # Interim measures, the end of bans, return and check-ins (decisions/interim.py, returns.py).
+        import datetime
+
+        from django.conf import settings
+
+        from steward.core import events, scheduler
+
+        from . import interim, return_notifications, returns  # noqa: F401  (return_notifications registers outbox handlers)
+        from .events import DecisionRecorded
+
+        events.subscribe(DecisionRecorded, interim.end_for_decision)
+        events.subscribe(DecisionRecorded, returns.close_breaches)
+        scheduler.daily("decisions.returns", function=returns.run_daily, at=datetime.time(settings.STEWARD_RETURNS_HOUR))
+        cases.register_timeline_labels("restriction", InterimRestriction.choices)
+        cases.register_timeline_labels("interim_ended", InterimMeasure.Ended.choices)
+        # Appeals: who decides them, what the follow-up page asks, their emails and timeline labels.
+        from django.utils.translation import gettext_lazy as _
+
+        from .appeals import AppealsForCases
+        from .models import Appeal
+
+        permissions.register_appeals()
+        providers.provide_appeals(AppealsForCases())
+        cases.register_timeline_labels("appellant", [(Appeal.Appellant.REPORTER, _("reporter")),
+                                                     (Appeal.Appellant.REPORTED, _("person it applies to"))])
+        cases.register_timeline_labels("appeal_outcome", Appeal.Status.choices)
+        # The reporters told the proposed outcome: what their follow-up page shows and records.
+        from .reporter_feedback import ProposalFeedbackForCases
+
+        providers.provide_proposal_feedback(ProposalFeedbackForCases())

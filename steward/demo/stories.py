@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from steward.cases.models import Space
 from steward.core.roles import Role
-from steward.decisions.models import Outcome
 
 SPACES: dict[str, tuple[str, str, str]] = {
     # key: (name, kind, url)
@@ -78,6 +77,10 @@ class Story:
     notes: tuple[str, ...] = ()
     evidence: tuple[str, str] | None = None  # (file name, text)
     witness: tuple[str, str] | None = None  # (system, handle)
+    # The decision: who takes it (a STAFF username; the decision maker unless said), and the
+    # reporter's grounds when they appealed it (the appeal stays open for someone else to decide).
+    decider: str = ""
+    appeal: str = ""
 
 
 STORIES: list[Story] = [
@@ -206,11 +209,13 @@ STORIES: list[Story] = [
         notes=("Same account as the newcomer-review case; looked at both together.",),
     ),
     Story(
-        "conference-talk", "decided", "P3", 29, "en", "summit", ("discrimination",),
+        "conference-talk", "decided", "P3", 17, "en", "summit", ("discrimination",),
         "During a lightning talk the speaker made several jokes mocking people with accents, including imitating "
         "one. Several people in the audience walked out.",
         accounts=(("email", "p.hollis@example.com"),), role="witness", ongoing="no", handler=0, outcome="education",
-        location="Lightning talks, room B",
+        location="Lightning talks, room B", decider=TRIAGER,
+        appeal="A warning is too mild: he mocked people's accents on stage in front of two hundred attendees, and "
+               "he is invited to speak again next year.",
     ),
     Story(
         "off-platform", "triaged", "P3", 4, "en", "social", ("unwelcome-contact",),
@@ -252,7 +257,7 @@ STORIES: list[Story] = [
         "appearance-comments", "decided", "P2", 31, "en", "chat", ("sexual-misconduct", "harassment"),
         "A member keeps commenting on other members' appearance in #general, including on a photo someone shared "
         "from the summit. Two moderators have already told him to stop.",
-        accounts=(("matrix", "@smoothtalk:example.org"),), role="witness", ongoing="yes", handler=1, outcome="temporary_ban",
+        accounts=(("matrix", "@smoothtalk:example.org"),), role="witness", ongoing="yes", handler=1, outcome="short_ban",
     ),
     Story(
         "phone-volunteer", "investigating", "P2", 8, "en", "summit", ("discrimination",),
@@ -567,18 +572,25 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class DecisionStory:
-    """A decision recorded by the decision maker: the ladder outcome, the reasons (internal,
-    English) and the summary the reporter reads, in their language."""
+    """A decision recorded by the decision maker: the level of the current ladder, the reasons
+    (internal, English), why it differs from Steward's recommendation if it does, and the summary
+    the reporter reads, in their language."""
 
-    outcome: str  # an Outcome value; a ban applies to the case's (first) reported person
+    level: str  # a level key of the Contributor Covenant 2.1 ladder; a ban applies to the case's (first) reported person
     rationale: str
     summary: dict[str, str]
+    departure: str  # used only when the recommendation differs
     ban_days: int | None = None  # a temporary ban's length, from the day the report arrived
+    ends_in_days: int | None = None  # or its end, counted from the day seed_demo runs
+    # The neutral texts of the reported person's message (English, the team's working language).
+    behaviour: str = ""
+    impact: str = ""
+    expected_change: str = ""
 
 
 DECISIONS: dict[str, DecisionStory] = {
     "warning": DecisionStory(
-        Outcome.WARNING,
+        "warning",
         "A first violation, confirmed by the record and a witness; no "
         "earlier cases for this account. A written warning is the ladder's step.",
         summary={
@@ -589,9 +601,13 @@ DECISIONS: dict[str, DecisionStory] = {
             "ar": "وجدنا أن السلوك الذي أبلغت عنه يخالف مدونة قواعد السلوك. تلقى الشخص إنذارًا كتابيًا رسميًا، وأي مخالفة "
                   "أخرى ستؤدي إلى حظر مؤقت.",
         },
+        departure="Confirmed by a witness and the chat record, and aimed at a newcomer: a private correction would not be enough.",
+        behaviour="Comments in the project chat that mocked a newcomer's questions.",
+        impact='The newcomer stopped asking for help and others said they felt unwelcome.',
+        expected_change='Answer questions with patience, or leave them to someone else.',
     ),
     "education": DecisionStory(
-        Outcome.WARNING,
+        "warning",
         "Confirmed in public; the person leads others, so the warning comes with the "
         "participation course and a pause from mentoring or speaking until it is done.",
         summary={
@@ -601,9 +617,13 @@ DECISIONS: dict[str, DecisionStory] = {
                   "avertissement, doit suivre notre formation sur la participation communautaire et ne pourra plus encadrer "
                   "de nouveaux venus d'ici là.",
         },
+        departure="Said in public by someone who leads others: a formal warning, not a private correction.",
+        behaviour='Remarks during a public meeting that belittled contributors for their background.',
+        impact='People present said they felt their place in the project was questioned.',
+        expected_change='Keep remarks to the work, and complete the community participation course.',
     ),
     "temporary_ban": DecisionStory(
-        Outcome.TEMPORARY_BAN,
+        "temporary_ban",
         "Repeated after two moderator warnings and aimed at several "
         "members: a 90-day suspension with the course before returning.",
         summary={
@@ -612,10 +632,28 @@ DECISIONS: dict[str, DecisionStory] = {
             "es": "Hemos constatado una infracción grave del código de conducta. La persona queda suspendida de todos los "
                   "espacios del proyecto durante 90 días y deberá completar nuestro curso sobre el código de conducta antes de volver.",
         },
+        departure="Repeated after two moderator warnings that never reached this team: treated as a serious violation.",
         ban_days=90,
+        behaviour='Repeated hostile messages aimed at several members, after two moderator warnings.',
+        impact='Several members withdrew from the discussions where the messages were posted.',
+        expected_change='Treat every member with respect; disagree with ideas, never attack people.',
+    ),
+    "short_ban": DecisionStory(
+        "temporary_ban",
+        "Repeated comments on members' appearance after two moderator warnings: a "
+        "suspension of a few weeks, with the course before returning.",
+        summary={
+            "en": "We found a serious violation of our code of conduct. The person is suspended from all project spaces "
+                  "for a few weeks and must complete our code-of-conduct course before returning.",
+        },
+        departure="Repeated after two moderator warnings: a suspension, not another warning.",
+        ends_in_days=6,  # the demo shows a ban that ends next week
+        behaviour="Repeated comments on members' appearance, after two moderator warnings.",
+        impact='Members said they avoided the spaces where the comments were made.',
+        expected_change="Do not comment on anyone's appearance in project spaces.",
     ),
     "permanent_ban": DecisionStory(
-        Outcome.PERMANENT_BAN,
+        "permanent_ban",
         "A threat to someone's safety, confirmed by moderators and witnesses: "
         "the ladder's last step, in every space and at every event.",
         summary={
@@ -624,6 +662,10 @@ DECISIONS: dict[str, DecisionStory] = {
             "fr": "Nous avons constaté que cette personne a menacé votre sécurité. Elle est exclue définitivement de tous "
                   "les espaces et événements du projet, et ses comptes ont été supprimés de tous nos systèmes.",
         },
+        departure="A threat to someone's safety: the ban is permanent, not temporary.",
+        behaviour="A message that threatened another member's safety.",
+        impact='The member no longer felt safe taking part in the project.',
+        expected_change='No contact with the member, in any space or at any event.',
     ),
 }
 

@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from steward.cases import providers
 from steward.core import api, crypto, ratelimit
 from steward.registry.models import System
 
@@ -171,16 +172,16 @@ class SubmitReport(APIView):
         if not form.is_valid():
             raise api.refused_input({_api_field(name): messages for name, messages in form.errors.items()})
         try:
-            report, code = services.submit_report(form.intake())
+            receipt = services.receive_report(form.intake())
         except services.DuplicateSubmission as error:
-            if error.code is None or error.report is None:
+            if error.code is None:
                 return Response({"detail": str(error.message)}, status=status.HTTP_409_CONFLICT)
-            return Response(self._receipt(error.code, error.report, repeated=True), status=status.HTTP_200_OK)
-        return Response(self._receipt(code, report, repeated=False), status=status.HTTP_201_CREATED)
+            return Response(self._receipt(error.code, error.danger, repeated=True), status=status.HTTP_200_OK)
+        return Response(self._receipt(receipt.code, receipt.danger, repeated=False), status=status.HTTP_201_CREATED)
 
     @staticmethod
-    def _receipt(code: str, report: Report, *, repeated: bool) -> dict[str, Any]:
-        return {"receipt_code": code, "danger_now": report.danger_now, "repeated": repeated, **promises()}
+    def _receipt(code: str, danger: bool | None, *, repeated: bool) -> dict[str, Any]:
+        return {"receipt_code": code, "danger_now": danger, "repeated": repeated, **promises()}
 
 
 class FollowUpRequestSerializer(serializers.Serializer):
@@ -195,6 +196,12 @@ class MessageSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.CharField())
 
 
+class DecisionMessageSerializer(serializers.Serializer):
+    subject = serializers.CharField()
+    body = serializers.CharField()
+    language = serializers.CharField()
+
+
 class FollowUpSerializer(serializers.Serializer):
     erased = serializers.BooleanField()
     received_at = serializers.DateTimeField()
@@ -203,8 +210,17 @@ class FollowUpSerializer(serializers.Serializer):
     handler = serializers.CharField(help_text="First name of the staff member handling it; empty: the community team.")
     due_at = serializers.DateTimeField(allow_null=True, help_text="When the next step is due, while the case is open.")
     decision_summary = serializers.CharField(allow_null=True)
+    decision_message = DecisionMessageSerializer(
+        allow_null=True, help_text="The decision's message to this reporter, as it was sent; null before one was written.")
+    carried_out_on = serializers.DateField(
+        allow_null=True, help_text="The day the decision was carried out on every system it applies to; null until then.")
     appeal_contact = serializers.CharField(allow_null=True)
     messages = MessageSerializer(many=True)
+
+
+def _decision_message(case_id: int, report_id: int) -> dict[str, str] | None:
+    found = providers.decisions().reporter_message(case_id, report_id)
+    return {"subject": found.subject, "body": found.body, "language": found.language} if found is not None else None
 
 
 class FollowUp(APIView):
@@ -229,7 +245,8 @@ class FollowUp(APIView):
         if found.is_erased:  # nothing to read: the keys are gone
             return Response({"erased": True, "received_at": found.received_at, "status": case.status,
                              "status_label": self._status_label(case.status), "handler": "", "due_at": None,
-                             "decision_summary": None, "appeal_contact": None, "messages": []})
+                             "decision_summary": None, "decision_message": None, "carried_out_on": None,
+                             "appeal_contact": None, "messages": []})
         services.reporter_view(found)
         thread = found.messages.select_related("author").prefetch_related("files")
         decided = bool(case.decision_summary_sealed)
@@ -239,6 +256,8 @@ class FollowUp(APIView):
             "handler": case.assignee.first_name if case.assignee and case.assignee.first_name else "",
             "due_at": case.due_at if case.is_open else None,
             "decision_summary": case.decision_summary if decided else None,
+            "decision_message": _decision_message(case.pk, found.pk) if decided else None,
+            "carried_out_on": rollouts.carried_out_on(case.pk) if decided and (rollouts := providers.rollouts()) else None,
             "appeal_contact": settings.STEWARD_CONTACT_EMAIL if decided else None,
             "messages": [{"direction": message.direction,
                           "author": (message.author.first_name if message.author else "")

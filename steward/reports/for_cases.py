@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
+from steward.cases import services as cases
 from steward.cases.providers import FiledReport
+from steward.core import audit, outbox
 
-from .models import Evidence, Report, ongoing_as_bool
+from .messages import ReporterNotice, ReporterToRead
+from .models import Evidence, Message, Report, ongoing_as_bool
 
 
 class ReportsForCases:
@@ -36,3 +40,36 @@ class ReportsForCases:
     def for_page(self, case_id: int) -> Sequence[Report]:
         return list(Report.objects.filter(case_id=case_id).select_related("data_key", "space", "recorded_by")
                     .prefetch_related("evidence", "messages__author", "messages__files"))
+
+    def message_reporters(self, case_id: int, *, by: Any, body: str) -> int:
+        """A message from staff on each readable report's thread (as `services.message_reporter`
+        writes one), with the notice email to a reporter who left an address."""
+        written = 0
+        for report in Report.objects.filter(case_id=case_id).select_related("data_key", "case").order_by("pk"):
+            if report.is_erased:
+                continue
+            message = Message(report=report, direction=Message.Direction.TO_REPORTER, author=by)
+            message.body = body
+            message.save(force_insert=True)
+            cases.record_event(report.case, "message_to_reporter", by, report=report.reference)
+            audit.record(by, "report.message", report, detail={"message": message.pk})
+            if report.contact_email_sealed:
+                outbox.send(ReporterNotice(report=report.pk))
+            written += 1
+        return written
+
+    def notify_reporters(self, case_id: int) -> int:
+        """The "something to read" email to each readable report's reporter who left an address."""
+        emailed = 0
+        for report in Report.objects.filter(case_id=case_id).select_related("data_key").order_by("pk"):
+            if report.is_erased or not report.contact_email_sealed:
+                continue
+            outbox.send(ReporterToRead(report=report.pk))
+            emailed += 1
+        return emailed
+
+    def contact_email(self, report_id: int) -> str | None:
+        report = Report.objects.select_related("data_key", "case").filter(pk=report_id).first()
+        if report is None or report.is_erased or not report.contact_email_sealed:
+            return None
+        return report.contact_email or None

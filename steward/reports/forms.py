@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from steward.cases import services as cases
 from steward.cases.models import Space
 from steward.core.crypto import new_token
-from steward.core.forms import MultipleFileField
+from steward.core.forms import ChoiceField, MultipleChoiceField, MultipleFileField, quick_copied_fields
 from steward.policy import services as policy
 from steward.registry.models import System
 
@@ -68,13 +69,14 @@ def check_files(files: list[Any] | None, *, already: int = 0) -> tuple[list[uplo
     return accepted, errors
 
 
+@quick_copied_fields
 class ReportForm(forms.Form):
     narrative = forms.CharField(
         label=_("What happened?"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("In your own words and in any language. Include what was said or done, as far as you remember."),
         error_messages={"required": _("Please tell us what happened.")},
     )
-    categories = forms.MultipleChoiceField(
+    categories = MultipleChoiceField(
         label=_("What kind of behaviour was it? (optional)"), required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose any that fit, or none. The code of conduct describes each one."),
         error_messages={"invalid_choice": _("“%(value)s” is not one of the choices. Choose from the list.")},
@@ -91,9 +93,9 @@ class ReportForm(forms.Form):
         label=_("Or, if you are not sure, roughly when"), required=False, max_length=200,
         help_text=_("For example: “during the March community call” or “over the last few weeks”."),
     )
-    space = forms.ModelChoiceField(
-        label=_("Where did it happen?"), queryset=Space.objects.none(), required=False,
-        empty_label=_("Choose a space (or leave empty)"),
+    # The active spaces, from the cache (`cases.services.space_choices`): listing and checking them asks nothing.
+    space = ChoiceField(
+        label=_("Where did it happen?"), required=False,
         error_messages={"invalid_choice": _("That space is not one of the choices. Choose one from the list.")},
     )
     location = forms.CharField(
@@ -104,12 +106,12 @@ class ReportForm(forms.Form):
         label=_("Who was involved?"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Names, nicknames or descriptions of the people involved."),
     )
-    ongoing = forms.ChoiceField(label=_("Is it still happening?"), choices=Report.Ongoing.choices,
+    ongoing = ChoiceField(label=_("Is it still happening?"), choices=Report.Ongoing.choices,
                                 initial=Report.Ongoing.UNKNOWN, widget=forms.RadioSelect)
     # Nothing is chosen in advance: an unanswered question is recorded as "not said", never as "no".
-    danger_now = forms.ChoiceField(label=_("Is anyone in danger right now?"), choices=YES_NO, required=False,
+    danger_now = ChoiceField(label=_("Is anyone in danger right now?"), choices=YES_NO, required=False,
                                    widget=forms.RadioSelect)
-    reporter_role = forms.ChoiceField(label=_("How were you involved?"), choices=Report.ReporterRole.choices,
+    reporter_role = ChoiceField(label=_("How were you involved?"), choices=Report.ReporterRole.choices,
                                       required=False, widget=forms.RadioSelect)
     witnesses = forms.CharField(label=_("Did anyone else see or hear it?"), required=False, max_length=5000,
                                 widget=forms.Textarea(attrs={"rows": 2}))
@@ -119,19 +121,19 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("You do not have to answer. We will take your wishes into account."),
     )
-    consent_contact_reported = forms.ChoiceField(
+    consent_contact_reported = ChoiceField(
         label=_("May we contact the person you reported about this?"), choices=YES_NO, initial="no",
         widget=forms.RadioSelect)
-    consent_name_to_reported = forms.ChoiceField(
+    consent_name_to_reported = ChoiceField(
         label=_("May we tell them that you made this report?"), choices=YES_NO, initial="no", widget=forms.RadioSelect)
-    anonymous = forms.ChoiceField(
+    anonymous = ChoiceField(
         label=_("How can we reach you?"), initial="anonymous", widget=forms.RadioSelect,
         choices=[("anonymous", _("Stay anonymous: I will check back with my receipt code")),
                  ("contact", _("Contact me at the email address below"))])
     contact_name = forms.CharField(label=_("Your name (optional)"), required=False, max_length=200)
     contact_email = forms.EmailField(label=_("Your email"), required=False,
                                      error_messages={"invalid": _("Enter a valid email address, like name@example.org.")})
-    preferred_language = forms.ChoiceField(label=_("Language for our replies"), choices=settings.LANGUAGES)
+    preferred_language = ChoiceField(label=_("Language for our replies"), choices=settings.LANGUAGES)
     submission = forms.CharField(widget=forms.HiddenInput, validators=[RegexValidator(
         held.TOKEN_RE, _("This form is not one we handed out. Reload the page and fill it in again."))])
 
@@ -141,13 +143,21 @@ class ReportForm(forms.Form):
         self.held = kept or []
         self.accepted_files: list[uploads.CleanFile] = []
         self.fields["evidence"].help_text = evidence_help()
-        cast("forms.ModelChoiceField[Space]", self.fields["space"]).queryset = Space.objects.filter(active=True)
-        cast(forms.MultipleChoiceField, self.fields["categories"]).choices = policy.current_categories(policy.locale_for(get_language()))
+        cast(ChoiceField, self.fields["space"]).choices = [("", _("Choose a space (or leave empty)")),
+                                                           *cases.space_choices()]
+        cast(MultipleChoiceField, self.fields["categories"]).choices = policy.current_categories(policy.locale_for(get_language()))
         self.fields["preferred_language"].initial = get_language()
         self.fields["submission"].initial = new_token()
 
     def account_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"account_system_{i}"], self[f"account_handle_{i}"]) for i in range(1, ACCOUNT_ROWS + 1)]
+
+    def clean_space(self) -> Space | None:
+        chosen = self.cleaned_data.get("space")
+        space = cases.active_space(chosen) if chosen else None
+        if chosen and space is None:  # made inactive since the choices were listed
+            raise ValidationError(self.fields["space"].error_messages["invalid_choice"], code="invalid_choice")
+        return space
 
     def clean_occurred_date(self) -> Any:
         value = self.cleaned_data.get("occurred_date")
@@ -197,23 +207,24 @@ class ReportForm(forms.Form):
             anonymous=data["anonymous"] == "anonymous", contact_name=data.get("contact_name", ""),
             contact_email=data.get("contact_email", ""), preferred_language=data["preferred_language"],
             files=data.get("evidence") or [],
-            categories=list(data.get("categories") or []),
+            categories=list(data.get("categories") or []), held_files=len(self.held),
         )
 
 
 # The account rows, declared once after the other questions (as if written in the class body).
 for _index in range(1, ACCOUNT_ROWS + 1):
-    for _name, _field in ((f"account_system_{_index}", forms.ChoiceField(
+    for _name, _field in ((f"account_system_{_index}", ChoiceField(
             label=_("System"), required=False, choices=[("", "—"), *System.choices])),
             (f"account_handle_{_index}", forms.CharField(label=_("Account name"), required=False, max_length=200))):
         ReportForm.declared_fields[_name] = ReportForm.base_fields[_name] = _field
 del _index, _name, _field
 
 
+@quick_copied_fields
 class StaffReportForm(ReportForm):
     """A report taken down by staff on someone's behalf."""
 
-    channel = forms.ChoiceField(
+    channel = ChoiceField(
         label=_("How was the report received?"),
         choices=[c for c in Report.Channel.choices if c[0] != Report.Channel.WEB],
     )
@@ -262,3 +273,27 @@ class ReplyForm(forms.Form):
 
 class StaffMessageForm(forms.Form):
     body = forms.CharField(label=_("Message to the reporter"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class AppealForm(forms.Form):
+    """The reporter's appeal against the decision on their case (follow-up page)."""
+
+    grounds = forms.CharField(label=_("Why you disagree with the decision"), max_length=10_000,
+                              widget=forms.Textarea(attrs={"rows": 5}),
+                              help_text=_("Someone who took no part in the decision reads this and reviews it."))
+
+
+class ProposalFeedbackForm(forms.Form):
+    """The reporter's feedback on the outcome proposed before it is decided (follow-up page)."""
+
+    AGREES = {"agree": True, "disagree": False, "": None}
+
+    agrees = forms.ChoiceField(
+        label=_("Do you agree with the proposed outcome?"), required=False, widget=forms.RadioSelect,
+        choices=[("agree", _("I agree")), ("disagree", _("I disagree")), ("", _("I would rather not say"))])
+    feedback = forms.CharField(label=_("Your feedback"), max_length=5_000, widget=forms.Textarea(attrs={"rows": 5}),
+                               help_text=_("The people deciding read it before they decide. It is recorded, but "
+                                           "the decision is theirs: it does not wait for your feedback."))
+
+    def agreement(self) -> bool | None:
+        return self.AGREES.get(self.cleaned_data.get("agrees") or "")

@@ -1,5 +1,5 @@
 """What a report form keeps for the reporter between two sends of the same form: the files they
-attached before a correction, and the receipt code of a report already filed.
+attached before a correction, and the receipt code of a report already received.
 
 Both are sealed under a key derived from the form's submission token (`crypto.seal_for_token`):
 only the reporter's browser holds it, so neither the database nor the stored files open without
@@ -20,7 +20,7 @@ from django.core.files.storage import Storage
 from steward.core import crypto, sealed_files
 from steward.core import storage as file_storage
 
-from .models import HeldUpload, SubmissionReceipt
+from .models import HeldUpload, ReceivedReport
 from .uploads import CleanFile
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def seal_code(token: str, submission_hash: str, code: str) -> bytes:
     return crypto.seal_for_token(token, code.encode(), purpose=RECEIPTS, field=submission_hash)
 
 
-def open_code(token: str, receipt: SubmissionReceipt) -> str | None:
+def open_code(token: str, receipt: ReceivedReport) -> str | None:
     try:
         return crypto.open_for_token(token, receipt.code_sealed, purpose=RECEIPTS, field=receipt.submission_hash).decode()
     except tink.TinkError:

@@ -198,15 +198,33 @@ class HeldUpload(models.Model):
         ordering = ["held_at", "pk"]
 
 
-class SubmissionReceipt(models.Model):
-    """The receipt code of a report just filed, sealed under a key derived from its form's submission token.
+class ReceivedReport(models.Model):
+    """A report form Steward has answered with a receipt code.
 
-    A form sent again (a reload, a retry on a slow network, a lost response) is answered with the same
-    code for `KEEP_FOR`; without the token, which only the reporter's browser holds, it cannot be opened."""
+    Answering the reporter costs one sealed row: what they sent, sealed under the data key the
+    report will keep. A moment later the worker files it into a new case (`services.file_received`,
+    through the outbox, so a failure is retried and shows on the deliveries page), or the first use
+    of its receipt code does, whichever comes first; filing empties the sealed intake. Reports that
+    carry files, say someone is in danger now, or are recorded by staff are filed before the answer
+    and get their row already filed.
+
+    The row stays for `KEEP_FOR` with the receipt code sealed under a key derived from the form's
+    submission token: a form sent again (a reload, a retry on a slow network, a lost response) is
+    answered with the same code, and without the token, which only the reporter's browser holds, the
+    code cannot be opened. Its unique submission hash is what makes a form file once."""
 
     KEEP_FOR = timedelta(days=1)
 
-    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="+")
+    row_uuid = crypto.row_uuid_field()
+    data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
     submission_hash = models.CharField(max_length=64, unique=True)
+    receipt_hash = models.CharField(max_length=64, unique=True)
     code_sealed = models.BinaryField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    intake_sealed = crypto.SealedField(null=True, blank=True)
+    intake = crypto.Sealed("received.intake", key="data_key")  # the answers, as JSON
+    report = models.OneToOneField(Report, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    filed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["filed_at", "received_at"], name="received_report_filing")]

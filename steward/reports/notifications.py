@@ -1,5 +1,6 @@
 """Delivery of the emails to reporters, in their language. They never contain report content or
-the receipt code: a mailbox is not a safe place for either."""
+the receipt code: a mailbox is not a safe place for either. Also the filing of received reports,
+which goes through the outbox for its retries and its place on the deliveries page."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from django.utils.translation import gettext_noop
 
 from steward.core import outbox
 
-from .messages import AcknowledgeReport, ReporterNotice
+from . import services
+from .messages import AcknowledgeReport, FileReport, ReporterNotice, ReporterToRead
 from .models import Report
 
 
@@ -55,3 +57,22 @@ def acknowledge_report(message: AcknowledgeReport, delivery: outbox.Delivery) ->
 @outbox.handler(ReporterNotice)
 def notify_reporter(message: ReporterNotice, delivery: outbox.Delivery) -> bool:
     return _send(message.report, MESSAGE_SUBJECT, MESSAGE_BODY, delivery)
+
+
+@outbox.handler(FileReport)
+def file_report(message: FileReport, delivery: outbox.Delivery) -> bool:
+    """Filing is idempotent (a report is filed once, whoever asks first), so a repeat after a worker
+    stopped mid-way is harmless."""
+    return services.file_received(message.received) is not None
+
+
+TO_READ_SUBJECT = gettext_noop("There is something to read about your report — %(organisation)s")
+TO_READ_BODY = gettext_noop(
+    "The people handling your report have something for you to read, and would like to hear what you think.\n\n"
+    "Read it at %(url)s with your receipt code. For your safety this email does not say what it is.\n"
+)
+
+
+@outbox.handler(ReporterToRead)
+def tell_reporter_to_read(message: ReporterToRead, delivery: outbox.Delivery) -> bool:
+    return _send(message.report, TO_READ_SUBJECT, TO_READ_BODY, delivery)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -26,8 +27,8 @@ from steward.core.errors import DomainError
 from steward.core.models import DataKey
 
 from . import held, receipts, uploads
-from .messages import AcknowledgeReport, ReporterNotice
-from .models import Evidence, HeldUpload, Message, Report, SubmissionReceipt, ongoing_as_bool
+from .messages import AcknowledgeReport, FileReport, ReporterNotice
+from .models import Evidence, HeldUpload, Message, ReceivedReport, Report, ongoing_as_bool
 from .permissions import INTAKE, REENCRYPT_EVIDENCE, ReportAction
 from .uploads import CleanFile as CleanFile  # the files a report or a reply carries (see Intake)
 
@@ -35,10 +36,11 @@ log = logging.getLogger(__name__)
 
 
 class DuplicateSubmission(DomainError):
-    """The same form was sent again. `code` is its receipt code while it can still be shown again, else None."""
+    """The same form was sent again. `code` is its receipt code while it can still be shown again, else None;
+    `danger` is what the report said about danger now; `report` is the report once it is filed."""
 
-    def __init__(self, code: str | None = None, report: Report | None = None) -> None:
-        self.code, self.report = code, report
+    def __init__(self, code: str | None = None, danger: bool | None = None, report: Report | None = None) -> None:
+        self.code, self.danger, self.report = code, danger, report
         super().__init__(_("We had already received this report. Here is its receipt code again.") if code else
                          _("This report was already received. Use the receipt code you were given to follow it."))
 
@@ -75,35 +77,127 @@ class Intake:
     channel: str = Report.Channel.WEB
     files: list[uploads.CleanFile] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)  # slugs from the current guidelines
+    held_files: int = 0  # files the form holds from before a correction (the form lists them)
+
+    # What a received report keeps until it is filed: the answers, not the token or the files.
+    _KEPT = ("narrative", "reporter_role", "occurred_approx", "location", "involved", "ongoing", "danger_now",
+             "witnesses", "wishes", "consent_contact_reported", "consent_name_to_reported", "anonymous",
+             "contact_name", "contact_email", "preferred_language", "channel", "categories")
+
+    def to_json(self) -> str:
+        data: dict[str, object] = {name: getattr(self, name) for name in self._KEPT}
+        data |= {"occurred_at": self.occurred_at.isoformat() if self.occurred_at else None,
+                 "space": self.space.pk if self.space else None,
+                 "accounts": [[account.system, account.handle] for account in self.accounts]}
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Intake:
+        data = json.loads(text)
+        occurred_at, space_id = data.pop("occurred_at"), data.pop("space")
+        accounts = [Account(system, handle) for system, handle in data.pop("accounts")]
+        return cls(**data, submission_token=NOT_KEPT, accounts=accounts,
+                   occurred_at=datetime.fromisoformat(occurred_at) if occurred_at else None,
+                   space=_space(space_id) if space_id else None)
+
+
+def _space(pk: int) -> Space | None:
+    """The space a received report names: from the cached active ones, else (made inactive since) its row;
+    None if removed since."""
+    return cases.active_space(pk) or Space.objects.filter(pk=pk).first()
+
+
+NOT_KEPT = ""  # a received report is filed without its form's token, which is never stored
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the reporter is answered: the receipt code, and whether they said someone is in danger now."""
+
+    code: str
+    danger: bool | None
 
 
 def submission_hash(token: str) -> str:
     return crypto.keyed_hash(token, purpose="submission")
 
 
+def files_at_once(intake: Intake) -> bool:
+    """Whether a report is filed before the reporter is answered rather than a moment later: when it
+    carries files (they are sealed under its key as they are stored) or says someone is in danger
+    now (the case is P1 and Security is alerted at once)."""
+    return bool(intake.files or intake.held_files or intake.danger_now)
+
+
+def receive_report(intake: Intake) -> Receipt:
+    """The reporter's form was sent: store the report durably and answer with its receipt code.
+
+    Most reports are stored as one sealed `ReceivedReport` (with the report's data key and an outbox
+    message that files it), so answering costs a few statements, and `file_received` opens the case a
+    moment later in the worker, or when the receipt code is first used. The rest are filed at once
+    (`files_at_once`). The same form sent again raises DuplicateSubmission with the same code."""
+    if files_at_once(intake):
+        report, code = submit_report(intake)
+        return Receipt(code, report.danger_now)
+    token_hash = submission_hash(intake.submission_token)
+    code, receipt_hash = receipts.issue()
+    try:
+        with transaction.atomic():
+            (key,) = crypto.new_data_keys(DataKey.Purpose.REPORT)
+            received = ReceivedReport(data_key=key, submission_hash=token_hash, receipt_hash=receipt_hash,
+                                      code_sealed=held.seal_code(intake.submission_token, token_hash, code))
+            received.intake = intake.to_json()
+            received.save(force_insert=True)
+            outbox.send(FileReport(received=received.pk))
+    except IntegrityError:
+        raise _duplicate(intake.submission_token, token_hash) from None
+    return Receipt(code, intake.danger_now)
+
+
+def file_received(received_id: int) -> Report | None:
+    """File a received report into a new case, as if it had been filed when it was received (its
+    case's clocks start then). Filing twice files once: the worker's message and the reporter's
+    first use of the code may both ask. None when the row is gone (past `KEEP_FOR`)."""
+    with transaction.atomic(), audit.deferred():
+        received = ReceivedReport.objects.select_for_update().select_related("data_key").filter(pk=received_id).first()
+        if received is None or received.report_id is not None:
+            return received.report if received else None
+        intake = Intake.from_json(received.intake)
+        report = _store(intake, token_hash=received.submission_hash, receipt_hash=received.receipt_hash,
+                        key=received.data_key, received_at=received.received_at)
+        received.report, received.filed_at, received.intake = report, timezone.now(), ""
+        received.save(update_fields=["report", "filed_at", "intake_sealed"])
+    return report
+
+
 def submit_report(intake: Intake, *, recorded_by: User | None = None, ip: str | None = None) -> tuple[Report, str]:
-    """Store a report and open its case; return the report and its receipt code.
+    """Store a report and open its case now; return the report and its receipt code.
 
     Everything happens in one transaction: a failure anywhere leaves no report, no case and
     no file behind. Once this returns, the report is durably stored. The files held for this
     form (sent before a correction) are attached with the new ones. The same form sent again
-    raises DuplicateSubmission carrying the same code, for `SubmissionReceipt.KEEP_FOR`.
+    raises DuplicateSubmission carrying the same code, for `ReceivedReport.KEEP_FOR`.
     """
     if recorded_by is not None:
         access.require(recorded_by, ReportAction.RECORD_REPORT)
     token_hash = submission_hash(intake.submission_token)
+    if ReceivedReport.objects.filter(submission_hash=token_hash).exists():
+        raise _duplicate(intake.submission_token, token_hash)
     kept = list(HeldUpload.objects.filter(submission_hash=token_hash, held_at__gte=_hold_cutoff()))
     stored: list[str] = []
+    code, receipt_hash = receipts.issue()
     try:
         # The audit entries join the chain last, so intakes wait for each other only for the append and the commit.
         with transaction.atomic(), audit.deferred():
-            report, code = _store(intake, recorded_by, stored, ip, kept)
-    except DuplicateSubmission:
-        uploads.discard(stored)
-        raise _duplicate(intake.submission_token, token_hash) from None
+            (key,) = crypto.new_data_keys(DataKey.Purpose.REPORT)
+            report = _store(intake, token_hash=token_hash, receipt_hash=receipt_hash, key=key,
+                            recorded_by=recorded_by, ip=ip, kept=kept, stored=stored)
+            ReceivedReport.objects.create(data_key=key, submission_hash=token_hash, receipt_hash=receipt_hash,
+                                          code_sealed=held.seal_code(intake.submission_token, token_hash, code),
+                                          received_at=report.received_at, report=report, filed_at=report.received_at)
     except IntegrityError:
         uploads.discard(stored)
-        if Report.objects.filter(submission_hash=token_hash).exists():
+        if ReceivedReport.objects.filter(submission_hash=token_hash).exists():
             raise _duplicate(intake.submission_token, token_hash) from None
         raise
     except BaseException:
@@ -114,30 +208,31 @@ def submit_report(intake: Intake, *, recorded_by: User | None = None, ip: str | 
 
 
 def _duplicate(token: str, token_hash: str) -> DuplicateSubmission:
-    receipt = (SubmissionReceipt.objects.select_related("report").filter(
-        submission_hash=token_hash, created_at__gte=timezone.now() - SubmissionReceipt.KEEP_FOR).first())
+    receipt = (ReceivedReport.objects.select_related("report").filter(
+        submission_hash=token_hash, received_at__gte=timezone.now() - ReceivedReport.KEEP_FOR).first())
     code = held.open_code(token, receipt) if receipt else None
-    return DuplicateSubmission(code, receipt.report if code and receipt else None)
+    if receipt is None or code is None:
+        return DuplicateSubmission()
+    if receipt.report is None:
+        return DuplicateSubmission(code)  # not filed yet: filed without files or danger now
+    return DuplicateSubmission(code, receipt.report.danger_now, receipt.report)
 
 
-def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str | None,
-           kept: list[HeldUpload]) -> tuple[Report, str]:
-    token_hash = submission_hash(intake.submission_token)
-    if Report.objects.filter(submission_hash=token_hash).exists():
-        raise DuplicateSubmission()
+def _store(intake: Intake, *, token_hash: str, receipt_hash: str, key: DataKey, received_at: datetime | None = None,
+           recorded_by: User | None = None, ip: str | None = None, kept: Sequence[HeldUpload] = (),
+           stored: list[str] | None = None) -> Report:
+    """Write the report's rows and open its case, inside the caller's transaction."""
+    received_at = received_at or timezone.now()
     ongoing = ongoing_as_bool(intake.ongoing)
     # The case's language is the one the reporter chose for our replies. Guessing it from the text
     # (langdetect) cost a fifth of an intake's CPU and never told staff more than that choice did.
-    # Both keys in one statement: the case's, and the report's own (a report can be split into another case).
-    case_key, key = crypto.new_data_keys(DataKey.Purpose.CASE, DataKey.Purpose.REPORT)
     case = cases.open_case(space=intake.space, danger=bool(intake.danger_now), ongoing=ongoing,
-                           language=intake.preferred_language, channel=intake.channel, data_key=case_key)
-
-    code, receipt_hash = receipts.issue()
+                           language=intake.preferred_language, channel=intake.channel, opened_at=received_at,
+                           data_key=crypto.new_data_keys(DataKey.Purpose.CASE)[0])
     email = "" if intake.anonymous else intake.contact_email.strip()
     accounts = json.dumps([[a.system, a.handle] for a in intake.accounts]) if intake.accounts else ""
     report = Report(
-        case=case, data_key=key, channel=intake.channel, recorded_by=recorded_by,
+        case=case, data_key=key, channel=intake.channel, recorded_by=recorded_by, received_at=received_at,
         occurred_at=intake.occurred_at, space=intake.space,
         ongoing=intake.ongoing, danger_now=intake.danger_now,
         reporter_role=intake.reporter_role, consent_contact_reported=intake.consent_contact_reported,
@@ -154,32 +249,35 @@ def _store(intake: Intake, recorded_by: User | None, stored: list[str], ip: str 
     report.contact_name = "" if intake.anonymous else intake.contact_name
     report.contact_email = email
     report.save(force_insert=True)
-    SubmissionReceipt.objects.create(report=report, submission_hash=token_hash,
-                                     code_sealed=held.seal_code(intake.submission_token, token_hash, code))
     for account in intake.accounts:
         cases.add_party(case, system=account.system, handle=account.handle, role=Party.Role.REPORTED, by=INTAKE)
     loaded = [held.load(intake.submission_token, upload) for upload in kept]
     files = [clean for clean in loaded if clean is not None] + list(intake.files)
-    _attach(report, files, stored)
-    HeldUpload.objects.filter(pk__in=[upload.pk for upload in kept]).delete()
+    _attach(report, files, stored if stored is not None else [])
+    if kept:
+        HeldUpload.objects.filter(pk__in=[upload.pk for upload in kept]).delete()
     if email:  # a reporter writing from a staff member's address makes that staff member conflicted
         cases.detect_conflicts(case, by=INTAKE)
     audit.record(recorded_by, "report.submit", report, ip=ip, actor_kind=None if recorded_by else "reporter",
                  detail={"channel": intake.channel, "files": len(files)})
     if email:
         outbox.send(AcknowledgeReport(report=report.pk))
-    return report, code
+    return report
 
 
 def _hold_cutoff() -> datetime:
     return timezone.now() - HeldUpload.HOLD_FOR
 
 
-def held_files(token: str | None) -> list[held.HeldFile]:
-    """The files kept for this form, as its re-display lists them (decrypted with the form's token)."""
-    if token is None:
+def held_files(token: str | None, listed: Sequence[str] | None = None) -> list[held.HeldFile]:
+    """The files kept for this form, as its re-display lists them (decrypted with the form's token).
+    With `listed`, the ids the sent form lists: only those, and no query when it lists none (a first send)."""
+    wanted = None if listed is None else [int(value) for value in listed if value.isdigit()]
+    if token is None or wanted == []:
         return []
     rows = HeldUpload.objects.filter(submission_hash=submission_hash(token), held_at__gte=_hold_cutoff())
+    if wanted is not None:
+        rows = rows.filter(pk__in=wanted)
     return [held.describe(token, row) for row in rows]
 
 
@@ -219,7 +317,9 @@ def purge_held(now: datetime | None = None) -> int:
     if expired:
         HeldUpload.objects.filter(pk__in=[pk for pk, _name in expired]).delete()
         held.discard([name for _pk, name in expired])
-    receipts_gone, _detail = SubmissionReceipt.objects.filter(created_at__lt=now - SubmissionReceipt.KEEP_FOR).delete()
+    # Only filed ones: a received report waits for its filing however long that takes.
+    receipts_gone, _detail = ReceivedReport.objects.filter(filed_at__isnull=False,
+                                                           received_at__lt=now - ReceivedReport.KEEP_FOR).delete()
     return len(expired) + receipts_gone
 
 
@@ -249,10 +349,16 @@ def _attach(report: Report, files: list[uploads.CleanFile], stored: list[str], m
 
 
 def find_report(code: str) -> Report | None:
+    """The report of a receipt code; a report received but not filed yet is filed now."""
     digest = receipts.code_hash(code)
     if digest is None:
         return None
-    return Report.objects.select_related("case", "case__assignee", "data_key").filter(receipt_hash=digest).first()
+    found = Report.objects.select_related("case", "case__assignee", "data_key").filter(receipt_hash=digest).first()
+    if found is None:
+        received = ReceivedReport.objects.filter(receipt_hash=digest, report__isnull=True).values_list("pk", flat=True).first()
+        if received is not None and file_received(received) is not None:
+            found = Report.objects.select_related("case", "case__assignee", "data_key").filter(receipt_hash=digest).first()
+    return found
 
 
 def reporter_view(report: Report) -> Report:

@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from steward.cases import providers
 from steward.cases.permissions import CaseAction
 from steward.core import access, ratelimit
 from steward.core.errors import DomainError
@@ -18,7 +19,7 @@ from steward.core.http import client_ip, staff_user
 from steward.registry.models import System
 
 from . import held, services
-from .forms import CodeForm, ReplyForm, ReportForm, StaffMessageForm, StaffReportForm
+from .forms import AppealForm, CodeForm, ProposalFeedbackForm, ReplyForm, ReportForm, StaffMessageForm, StaffReportForm
 from .models import Evidence, Report
 from .permissions import ReportAction
 
@@ -33,11 +34,12 @@ def promises() -> dict[str, int]:
 
 def _posted_report_form(request: HttpRequest, form_class: type[ReportForm]) -> ReportForm:
     """The sent report form with the files kept for it. Files the reporter ticked to remove go first;
-    when the form comes back for a correction, the new files that passed their checks are kept too."""
+    when the form comes back for a correction, the new files that passed their checks are kept too.
+    A form lists the files it holds (`held_file`), so a first send, which holds none, asks nothing."""
     token = held.valid_token(request.POST.get("submission"))
     if token:
         services.release_files(token, request.POST.getlist("remove_file"))
-    form = form_class(request.POST, request.FILES, kept=services.held_files(token))
+    form = form_class(request.POST, request.FILES, kept=services.held_files(token, request.POST.getlist("held_file")))
     if not form.is_valid() and token and form.accepted_files:
         # Held files take disk space for a day: a client sending form after form full of files is not kept up with.
         if ratelimit.hit("hold_files", request, limit=HOLDS_PER_HOUR, window=3600):
@@ -58,15 +60,15 @@ def report(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "reports/report_form.html", {"form": form, **promises()}, status=400)
     try:
-        saved, code = services.submit_report(form.intake())
+        receipt = services.receive_report(form.intake())
     except services.DuplicateSubmission as error:
-        if error.code is None or error.report is None:
+        if error.code is None:
             return render(request, "reports/duplicate.html", {"message": error.message}, status=409)
         # The same form again (a reload, a retry, a lost response): the same answer as the first time.
         return render(request, "reports/received.html",
-                      {"code": error.code, "danger": error.report.danger_now, "again": error.message, **promises()})
+                      {"code": error.code, "danger": error.danger, "again": error.message, **promises()})
     # The code is rendered straight into this response: it is never stored, logged or put in a URL.
-    return render(request, "reports/received.html", {"code": code, "danger": saved.danger_now, **promises()})
+    return render(request, "reports/received.html", {"code": receipt.code, "danger": receipt.danger, **promises()})
 
 
 @require_http_methods(["GET", "POST"])
@@ -108,9 +110,17 @@ def follow_up_case(request: HttpRequest) -> HttpResponse:
             services.reporter_reply(found, body=form.cleaned_data["body"], files=form.cleaned_data["files"])
             messages.success(request, _("Thank you. Your message was sent to the people handling your report."))
             return redirect("reports:follow_up_case")
+    return _case_page(request, found, form=form)
+
+
+def _case_page(request: HttpRequest, found: Report, *, form: ReplyForm | None = None,
+               appeal_form: AppealForm | None = None, feedback_form: ProposalFeedbackForm | None = None,
+               feedback_refused: str = "") -> HttpResponse:
+    """The reporter's page of their report, audited as read; 400 when one of its forms was refused."""
     services.reporter_view(found)
     case = found.case
     systems = dict(System.choices)
+    forms = [form, appeal_form, feedback_form]
     context = {
         "report": found,
         "case": case,
@@ -120,10 +130,79 @@ def follow_up_case(request: HttpRequest) -> HttpResponse:
         "sent_files": found.evidence.filter(message__isnull=True),
         "sent_accounts": [(systems.get(system, system), handle) for system, handle in found.accounts],
         "contact_email": settings.STEWARD_CONTACT_EMAIL,
-        "form": form,
+        "form": form or ReplyForm(),
+        "feedback_refused": feedback_refused,
+        "carried_out_on": rollouts.carried_out_on(case.pk) if (rollouts := providers.rollouts()) else None,
+        **_appeal_context(found, appeal_form),
+        **_proposal_context(found, feedback_form),
         **promises(),
     }
-    return render(request, "reports/follow_up_case.html", context, status=400 if form.errors else 200)
+    refused = feedback_refused or any(bound is not None and bound.errors for bound in forms)
+    return render(request, "reports/follow_up_case.html", context, status=400 if refused else 200)
+
+
+# --- Appealing the decision (the decisions app answers, through cases.providers) --------------
+
+
+def _appeal_context(found: Report, appeal_form: AppealForm | None = None) -> dict[str, object]:
+    appeal = providers.appeals().for_reporter(found.case_id, found.pk)
+    return {"appeal": appeal, "appeal_form": appeal_form or AppealForm(), "appeal_days": settings.STEWARD_APPEAL_DAYS,
+            # The decision's message to this reporter, as it was sent (the outcome in their language).
+            "decision_message": providers.decisions().reporter_message(found.case_id, found.pk)}
+
+
+@require_POST
+@ratelimit.limit_posts("appeal", "STEWARD_APPEAL_RATE", counts=ratelimit.accepted, template=RATE_LIMITED)
+def follow_up_appeal(request: HttpRequest) -> HttpResponse:
+    """The reporter appeals the decision on their case, while its window is open."""
+    found = _reporter_report(request)
+    if found is None:
+        return redirect("reports:follow_up")
+    if found.is_erased:
+        return render(request, "reports/follow_up_erased.html", {"report": found})
+    form = AppealForm(request.POST)
+    if form.is_valid():
+        try:
+            providers.appeals().appeal_as_reporter(found.case_id, found.pk, form.cleaned_data["grounds"])
+        except DomainError as error:
+            form.add_error("grounds", str(error.message))
+        else:
+            messages.success(request, _("Your appeal was received. Someone who took no part in the decision "
+                                        "reviews it; you will read the outcome here."))
+            return redirect("reports:follow_up_case")
+    return _case_page(request, found, appeal_form=form)
+
+
+# --- Feedback on a proposed outcome (the decisions app answers, through cases.providers) ------
+
+
+def _proposal_context(found: Report, feedback_form: ProposalFeedbackForm | None = None) -> dict[str, object]:
+    return {"proposed": providers.proposal_feedback().for_reporter(found.case_id, found.pk),
+            "feedback_form": feedback_form or ProposalFeedbackForm()}
+
+
+@require_POST
+@ratelimit.limit_posts("proposal_feedback", "STEWARD_APPEAL_RATE", counts=ratelimit.accepted, template=RATE_LIMITED)
+def follow_up_feedback(request: HttpRequest) -> HttpResponse:
+    """The reporter's feedback on the outcome proposed for their case, while the proposal is open."""
+    found = _reporter_report(request)
+    if found is None:
+        return redirect("reports:follow_up")
+    if found.is_erased:
+        return render(request, "reports/follow_up_erased.html", {"report": found})
+    form = ProposalFeedbackForm(request.POST)
+    refused = ""
+    if form.is_valid():
+        try:
+            providers.proposal_feedback().give_feedback(found.case_id, found.pk, form.cleaned_data["feedback"],
+                                                        form.agreement())
+        except DomainError as error:
+            refused = str(error.message)  # closed meanwhile, or given already: said plainly, nothing recorded
+        else:
+            messages.success(request, _("Thank you. Your feedback was recorded; the people deciding read it "
+                                        "before they decide."))
+            return redirect("reports:follow_up_case")
+    return _case_page(request, found, feedback_form=form, feedback_refused=refused)
 
 
 @require_POST

@@ -48,7 +48,8 @@ def _iso(value: Any) -> str | None:
 
 
 def _decision(decision: Decision, *, about_them: bool) -> dict[str, Any]:
-    return {"outcome": decision.outcome, "ban_until": _iso(decision.ban_until), "decided_at": _iso(decision.decided_at),
+    return {"outcome": decision.code, "level": decision.level_name, "ban": decision.ban,
+            "starts_on": _iso(decision.starts_on), "ends_on": _iso(decision.ends_on), "decided_at": _iso(decision.decided_at),
             "about_this_person": about_them}
 
 
@@ -62,7 +63,7 @@ def _case(party: Party) -> dict[str, Any]:
     if party.role == Party.Role.REPORTED:
         entry["decisions"] = [_decision(d, about_them=True) for d in decisions if d.subject_id == party.person_id]
     else:
-        entry["decisions"] = [{"outcome": d.outcome, "decided_at": _iso(d.decided_at)} for d in decisions]
+        entry["decisions"] = [{"outcome": d.code, "decided_at": _iso(d.decided_at)} for d in decisions]
     if party.role == Party.Role.REPORTER and case.erased_at is None:
         entry["decision_summary"] = case.decision_summary
     return entry

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from steward.cases.models import Case, ErasureReason, Status
 from steward.core.errors import DomainError
-from steward.decisions.models import Decision, Outcome
+from steward.decisions.models import Ban, Decision, Outcome
 from steward.reports import services as reports
 
 from .erasure import erase_case
@@ -32,12 +32,12 @@ def _add_years(day: datetime.date, years: int) -> datetime.date:
 
 def decision_keep_until(decision: Decision, closed: datetime.datetime) -> datetime.datetime | None:
     """Until when one decision requires its case to be kept; None while it must be kept for good."""
-    if decision.outcome == Outcome.PERMANENT_BAN:
+    if decision.ban == Ban.PERMANENT:
         return None
-    if decision.outcome == Outcome.TEMPORARY_BAN:
-        if decision.ban_until is None:  # cannot be recorded so; if it ever is, keep the case rather than guess
+    if decision.ban == Ban.TEMPORARY:
+        if decision.ends_on is None:  # cannot be recorded so; if it ever is, keep the case rather than guess
             return None
-        end = _add_years(max(decision.ban_until, timezone.localdate(closed)), settings.STEWARD_RETENTION_BAN_YEARS_AFTER)
+        end = _add_years(max(decision.ends_on, timezone.localdate(closed)), settings.STEWARD_RETENTION_BAN_YEARS_AFTER)
         return datetime.datetime.combine(end, datetime.time.min, tzinfo=closed.tzinfo) + datetime.timedelta(days=1)
     if decision.outcome == Outcome.NO_VIOLATION:
         return closed + datetime.timedelta(days=settings.STEWARD_RETENTION_NO_VIOLATION_DAYS)
@@ -81,7 +81,7 @@ def purge_expired(*, now: datetime.datetime | None = None, dry_run: bool = False
     """Erase every closed case past its retention period (as the system, not a person)."""
     purged = []
     for case in expired_cases(now):
-        outcomes = [decision.outcome for decision in case.decisions.all()]
+        outcomes = [decision.code for decision in case.decisions.all()]
         if not dry_run:
             try:
                 erase_case(case, by=PURGE, reason=ErasureReason.RETENTION)

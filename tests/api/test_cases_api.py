@@ -84,7 +84,7 @@ def test_a_case_reads_as_on_its_page_audited_once(reader, triager, file_report):
     response = reader.get(f"/api/cases/{case.pk}/")
     assert response.status_code == 200
     body = response.json()
-    assert body["full"] is True and body["parts"] == ["evidence", "notes", "parties", "reports", "summary"]
+    assert body["full"] is True and body["parts"] == ["evidence", "notes", "parties", "reporter_identity", "reports", "summary"]
     assert body["reports"][0]["narrative"] == "He kept sending me insulting messages in the project chat."
     assert body["reports"][0]["evidence"][0]["name"] == "shot.png"
     assert [note["body"] for note in body["notes"]] == ["Talked to the moderators."]

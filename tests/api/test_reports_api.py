@@ -16,7 +16,7 @@ from steward.core.models import AuditEntry
 from steward.reports import services as report_services
 from steward.reports.models import Evidence, Message, Report
 from tests.api.conftest import ApiClient
-from tests.conftest import png_bytes
+from tests.conftest import file_received_reports, png_bytes
 
 NARRATIVE = "He kept sending me insulting messages in the project chat for weeks."
 
@@ -79,12 +79,14 @@ def test_a_retry_with_the_same_idempotency_key_answers_the_same_receipt_code(sub
     again = submit(submitter, {"narrative": NARRATIVE}, **{"Idempotency-Key": "forum-post-4711"})
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["receipt_code"] == first.json()["receipt_code"] and again.json()["repeated"] is True
+    file_received_reports()  # the worker files them a moment later
     assert Report.objects.count() == 1
     # Another token's key is its own: the same words from another tool are another report.
     other = submit(ApiClient(make_token(Scope.REPORTS_SUBMIT, name="Chat bot")), {"narrative": NARRATIVE},
                    **{"Idempotency-Key": "forum-post-4711"})
     assert other.status_code == 201 and other.json()["receipt_code"] != first.json()["receipt_code"]
     assert submit(submitter, {"narrative": NARRATIVE}).status_code == 201  # no key: a new report each time
+    file_received_reports()  # the worker files them a moment later
     assert Report.objects.count() == 3
 
 
@@ -102,6 +104,7 @@ def test_the_intake_rate_limit_counts_accepted_reports_per_token(submitter, make
     limited = submit(submitter, {"narrative": NARRATIVE})
     assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
     assert set(limited.json()) == {"detail"}
+    file_received_reports()  # the worker files them a moment later
     assert Report.objects.count() == 2
     other = ApiClient(make_token(Scope.REPORTS_SUBMIT, name="Chat bot"))
     assert submit(other, {"narrative": NARRATIVE}).status_code == 201
@@ -150,6 +153,7 @@ def test_the_follow_up_shows_the_decision_and_where_to_appeal(follower, file_rep
     body = follow(follower, code).json()
     assert body["decision_summary"] == "A temporary ban from the chat."
     assert body["appeal_contact"] == settings.STEWARD_CONTACT_EMAIL
+    assert body["carried_out_on"] is None  # no rollout has finished carrying it out
 
 
 def test_a_wrong_code_is_not_found_and_counts_towards_the_limit(follower, file_report, settings):

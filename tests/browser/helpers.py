@@ -122,3 +122,10 @@ def publish_guidelines(by: User, number: str = "2.0", changelog: str = "Clarifie
     """The next version, copied from the newest one and published today."""
     draft = policy_services.create_draft(by=by, number=number, effective_date=timezone.localdate(), changelog=changelog)
     return policy_services.publish_version(draft, by=by)
+
+
+def fill_decision_message(page: Page) -> None:
+    """The decision form's neutral texts for the reported person's message."""
+    page.get_by_label("The behaviour, described neutrally").fill("Repeated insults aimed at other people in the forum.")
+    page.get_by_label("Its impact").fill("Several contributors stopped taking part in the discussion.")
+    page.get_by_label("The change expected").fill("Keep discussions about the work and treat people with respect.")

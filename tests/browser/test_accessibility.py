@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core import mail
 from playwright.sync_api import BrowserContext, Page, expect
 
 from steward.cases.models import Space
 from steward.core.roles import Role
+from steward.decisions import proposals
 from steward.reports import services as report_services
-from tests.conftest import make_staff
+from tests.conftest import deliver_outbox, make_staff
+from tests.decisions.helpers import current_ladder
 
 from .helpers import (
     docs_screenshot,
@@ -25,6 +28,7 @@ from .helpers import (
     starter_guidelines,
     translate_guidelines,
 )
+from .test_quorum_proposal import quorum_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -120,7 +124,8 @@ def test_reporter_pages_have_no_axe_violations(new_context: Callable[..., Browse
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_guideline_pages_have_no_axe_violations(new_context: Callable[..., BrowserContext], live_server: Any,
                                                 language: str) -> None:
-    """The guidelines (current, an old version, the change log), subscribing, How to Report and the embed page.
+    """The guidelines (current, an old version, the change log), subscribing, How to Report, the
+    consequences and the embed page.
 
     Outside English, version 1.0 has a translation and 2.0 not yet: the current version shows the English
     text with the notice, and the old version shows the translation.
@@ -154,6 +159,11 @@ def test_guideline_pages_have_no_axe_violations(new_context: Callable[..., Brows
     check_direction(page, language)
     audit(page, "subscribe with errors", found)
     visit("/how-to-report/", "how to report")
+    current_ladder()
+    visit("/guidelines/consequences/", "consequences")
+    # The presets ship translated into every language: the ladder reads in the visitor's.
+    expect(page.locator("#translation-notice")).to_have_count(0)
+    expect(page.locator("article.consequences")).to_have_attribute("lang", language)
     visit("/embed/", "embed")
     screenshot(page, f"embed-{language}")
 
@@ -170,3 +180,48 @@ def test_language_form_switches_to_arabic_right_to_left(page: Page) -> None:
     expect(page.locator("#id_narrative")).to_be_visible()
     page.goto("/follow-up/")
     check_direction(page, "ar")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_return_page_has_no_axe_violations(new_context: Callable[..., BrowserContext], live_server: Any,
+                                               file_report: Any, language: str) -> None:
+    """The page a banned person reaches from their invitation to return, with and without errors."""
+    from .test_returns import return_link
+
+    path = return_link(file_report)
+    context = new_context()
+    set_language(context, live_server.url, language)
+    page = context.new_page()
+    found: dict[str, str] = {}
+    page.goto(path)
+    check_direction(page, language)
+    audit(page, "return", found)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    check_direction(page, language)
+    audit(page, "return with errors", found)
+    screenshot(page, f"return-{language}")
+# --- The reported person's response page (link purpose "respond") ----------------------------
+
+
+def test_the_respond_page_has_no_axe_violations(new_context: Callable[..., BrowserContext], live_server: Any) -> None:
+    current_ladder()
+    dora = make_staff("dora", Role.DECISION_MAKER, first_name="Dora")
+    case = quorum_case()
+    person = case.parties.get(role="reported").person
+    proposal = proposals.propose(case, proposals.ProposalInput(
+        level=current_ladder().levels.get(key="warning"), subject=person, reporter_summary="A warning.",
+        rationale="Insults.", departure_reason="Weighed."), by=dora)
+    proposals.request_response(proposal, by=dora, person=person, description="Posts in March were reported.",
+                               language="en")
+    deliver_outbox()
+    path = re.search(r"(/l/respond/[^/\s]+/)", mail.outbox[-1].body)
+    assert path is not None
+    page = new_context(viewport={"width": 375, "height": 740}).new_page()
+    found: dict[str, str] = {}
+    page.goto(path.group(1))
+    audit(page, "respond", found)
+    page.get_by_role("button", name="Send my response").click()  # empty: the error summary
+    expect(page.locator(".error-summary")).to_be_visible()
+    audit(page, "respond with errors", found)
+    assert not found, report_found(found)

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from steward.reports.models import Report
+from tests.conftest import file_received_reports
 
 from .helpers import set_language, starter_guidelines
 
@@ -74,7 +75,7 @@ def test_report_form_with_keyboard_only(new_context: Callable[..., BrowserContex
     page.keyboard.press("Enter")
 
     expect(page.locator("#receipt-code")).to_be_visible()
-    report = Report.objects.get()
+    (report,) = file_received_reports()  # the worker files it a moment later
     assert report.narrative.startswith("During the sprint")
     assert report.reporter_role == Report.ReporterRole.AFFECTED
     assert report.ongoing == Report.Ongoing.YES

@@ -23,6 +23,7 @@ from steward.reports.models import Report
 from steward.reports.services import Account
 from steward.reports.uploads import CleanFile
 from tests.conftest import PASSWORD, make_staff, png_bytes
+from tests.decisions.helpers import level as ladder_level
 
 from .helpers import docs_screenshot, screenshot, staff_sign_in, starter_guidelines
 
@@ -103,7 +104,8 @@ def build_queue() -> tuple[User, Case]:
             case = case_services.move_case(case, by=tara, to="awaiting_decision")
         if status == "decided":
             decision_services.record_decision(
-                case, by=tara, outcome="warning", rationale="Confirmed by two witnesses.",
+                case, by=tara, level=ladder_level("warning"), rationale="Confirmed by two witnesses.",
+                departure_reason="Two witnesses: more than a private correction.",
                 reporter_summary="A formal warning was given to the person you reported.")
             case.refresh_from_db()
         opened = now - timedelta(days=age, hours=index)
@@ -163,7 +165,11 @@ def test_queue_orders_cases_by_priority_and_marks_overdue(new_context: Callable[
     page.goto(f"/staff/cases/{showcase.pk}/")
     expect(page.get_by_role("heading", name=showcase.reference)).to_be_visible()
     expect(page.locator(".evidence-preview")).to_have_count(1)
-    assert page.locator(".evidence-preview").evaluate("img => img.complete && img.naturalWidth") == 8
+    # The preview loads lazily: bring it into view and wait for the browser to finish decoding it.
+    preview = page.locator(".evidence-preview")
+    preview.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('.evidence-preview').complete")
+    assert preview.evaluate("img => img.naturalWidth") == 8
     page.goto("/staff/cases/")
     expect(page.locator("table.queue tr.unread")).to_have_count(0)  # opening the case read the reporter's message
     page.goto(f"/staff/cases/{showcase.pk}/")

@@ -95,6 +95,15 @@ class World:
     delivery: int = 0  # an outbox message that failed every attempt
     api_token: int = 0  # an API token for the revoke row
     pending_token: int = 0  # a token made for the handler (not an actor), for the collect row
+    ladder_id: int = 0  # a draft consequence ladder
+    level_id: int = 0  # its most severe level (it can move down)
+    proposal_id: int = 0  # an open proposed decision on the case
+    ban_id: int = 0  # a temporary ban on the case (a breach can be recorded against it)
+    check_in_id: int = 0  # a check-in after a return from that ban
+    appeal_id: int = 0  # an open appeal against a decision on the case
+    message_template_id: int = 0  # a decision message template (decisions/decision_messages.py)
+    rollout_action: int = 0  # a step of the ban's rollout that needs a person (retry, mark done)
+    manual_action: int = 0  # a step done by hand of that rollout (take over)
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,13 @@ def case_rows(assigned: set[str], consulted: set[str], narrow: set[str], unrelat
     # Covering roles apply whatever the relation; conflicted is decided by Row.conflicted.
     return {ASSIGNED: assigned | unrelated, CONSULTED: consulted | unrelated, NARROW: narrow | unrelated,
             UNRELATED: unrelated, CONFLICTED: set()}
+
+
+def level_fields(prefix: str) -> dict[str, str]:
+    """A valid level of the consequence ladder, as its form posts it."""
+    data = {"key": "matrix_level", "name": "Matrix level", "impact": "For the access table.", "consequence": "None.",
+            "tool_access": "kept", "ban": "none", "default_duration_days": "0", "message_kind": "warning"}
+    return {f"{prefix}-{key}": value for key, value in data.items()}
 
 
 def case_url(suffix: str = "") -> Callable[[World, str], str]:
@@ -189,6 +205,11 @@ TABLE: dict[str, Row] = {
                              "question": "Is this defamation?"}),
     "staff/cases/<int:case_id>/access/": Row("get", case_url("access/"), case_rows(set(), set(), set(), {AUDITOR})),
     "staff/cases/<int:case_id>/decision/": Row("get", case_url("decision/"), case_rows(set(), set(), set(), {T})),
+    # Appeals: decision makers list the open ones; deciding one needs a decided case they cover,
+    # which the case under test (under investigation) is not.
+    "staff/appeals/": Row("get", lambda w, who: "/staff/appeals/", each({D}), conflicted=None),
+    "staff/appeals/<int:appeal_id>/": Row(
+        "get", lambda w, who: f"/staff/appeals/{w.appeal_id}/", case_rows(set(), set(), set(), set())),
     "staff/cases/<int:case_id>/erase/": Row("get", case_url("erase/"), case_rows(set(), set(), set(), {ADMIN, D})),
     "staff/consultations/": Row("get", lambda w, who: "/staff/consultations/", each(CONSULTANTS), conflicted=None),
     # A consultant answers their own consultation; the neutral one (Security's) is not theirs.
@@ -218,6 +239,24 @@ TABLE: dict[str, Row] = {
     "staff/people/<int:user_id>/offboard/": Row(
         "post", lambda w, who: f"/staff/people/{w.handler.pk}/offboard/", each({ADMIN}), ok=DONE, conflicted=None),
     "staff/people/export/": Row("get", lambda w, who: "/staff/people/export/", each({ADMIN}), conflicted=None),
+    # Rollouts: enforcers on every case, decision makers on the cases they decide (not this one).
+    "staff/cases/<int:case_id>/rollout/": Row("get", case_url("rollout/"), case_rows(set(), set(), set(), {Role.ENFORCER})),
+    "staff/cases/<int:case_id>/rollout/actions/<int:action_id>/retry/": Row(
+        "post", lambda w, who: f"/staff/cases/{w.case.pk}/rollout/actions/{w.rollout_action}/retry/",
+        case_rows(set(), set(), set(), {Role.ENFORCER}), ok=DONE),
+    "staff/cases/<int:case_id>/rollout/actions/<int:action_id>/done/": Row(
+        "post", lambda w, who: f"/staff/cases/{w.case.pk}/rollout/actions/{w.rollout_action}/done/",
+        case_rows(set(), set(), set(), {Role.ENFORCER}), ok=DONE, data=lambda w, who: {"note": "Banned by hand."}),
+    "staff/cases/<int:case_id>/rollout/actions/<int:action_id>/take/": Row(
+        "post", lambda w, who: f"/staff/cases/{w.case.pk}/rollout/actions/{w.manual_action}/take/",
+        case_rows(set(), set(), set(), {Role.ENFORCER}), ok=DONE),
+    "staff/rollouts/": Row("get", lambda w, who: "/staff/rollouts/", each({Role.ENFORCER, D}), conflicted=None),
+    "staff/connectors/": Row("get", lambda w, who: "/staff/connectors/", each({ADMIN}), conflicted=None),
+    "staff/connectors/<str:system>/": Row("get", lambda w, who: "/staff/connectors/matrix/", each({ADMIN}),
+                                          conflicted=None),
+    # Nothing is configured in the table's world: an administrator is told so, on the settings page.
+    "staff/connectors/<str:system>/test/": Row("post", lambda w, who: "/staff/connectors/matrix/test/", each({ADMIN}),
+                                               ok=DONE, conflicted=None),
     "staff/deliveries/": Row("get", lambda w, who: "/staff/deliveries/", each({ADMIN}), conflicted=None),
     "staff/deliveries/<int:message_id>/retry/": Row(
         "post", lambda w, who: f"/staff/deliveries/{w.delivery}/retry/", each({ADMIN}), ok=DONE, conflicted=None),
@@ -231,6 +270,7 @@ TABLE: dict[str, Row] = {
     "staff/me/api-tokens/<int:token_id>/collect/": Row(
         "post", lambda w, who: f"/staff/me/api-tokens/{w.pending_token}/collect/", each(set()), denied=HIDDEN, conflicted=None),
     "staff/access/": Row("get", lambda w, who: "/staff/access/", each({AUDITOR}), conflicted=None),
+    "staff/consultation-rules/": Row("get", lambda w, who: "/staff/consultation-rules/", each({ADMIN}), conflicted=None),
     # Guidelines: administrators edit them; the guidance on receiving a report is for all staff.
     "staff/guidelines/": Row("get", lambda w, who: "/staff/guidelines/", each({ADMIN}), conflicted=None),
     "staff/guidelines/<int:version_id>/": Row(
@@ -245,6 +285,59 @@ TABLE: dict[str, Row] = {
         "get", lambda w, who: f"/staff/guidelines/{w.version_id}/translations/de/", each({ADMIN}), conflicted=None),
     "staff/receiving-a-report/": Row(
         "get", lambda w, who: "/staff/receiving-a-report/", each(set(ROLES)), conflicted=None, no_role=OK),
+    # The consequence ladder: administrators edit it, everyone who decides reads it.
+    # Interim measures and breaches: whoever may decide the case (triagers here); check-ins: who adds notes.
+    "staff/cases/<int:case_id>/interim/": Row("get", case_url("interim/"), case_rows(set(), set(), set(), {T})),
+    "staff/decisions/<int:decision_id>/breach/": Row(
+        "get", lambda w, who: f"/staff/decisions/{w.ban_id}/breach/", case_rows(set(), set(), set(), {T})),
+    "staff/check-ins/<int:check_in_id>/": Row(
+        "get", lambda w, who: f"/staff/check-ins/{w.check_in_id}/", case_rows(WORKERS, set(), set(), {T})),
+    "staff/ladder/": Row("get", lambda w, who: "/staff/ladder/", each({ADMIN, D, T}), conflicted=None),
+    "staff/ladder/<int:ladder_id>/": Row(
+        "get", lambda w, who: f"/staff/ladder/{w.ladder_id}/", each({ADMIN, D, T}), conflicted=None),
+    # A draft is open, so starting another version is refused (and changes nothing): back to the ladder.
+    "staff/ladder/new-version/": Row(
+        "post", lambda w, who: "/staff/ladder/new-version/", each({ADMIN}), ok=DONE, conflicted=None),
+    "staff/ladder/<int:ladder_id>/publish/": Row(
+        "post", lambda w, who: f"/staff/ladder/{w.ladder_id}/publish/", each({ADMIN}), ok=DONE, conflicted=None),
+    "staff/ladder/<int:ladder_id>/discard/": Row(
+        "post", lambda w, who: f"/staff/ladder/{w.ladder_id}/discard/", each({ADMIN}), ok=DONE, conflicted=None),
+    "staff/ladder/<int:ladder_id>/levels/": Row(
+        "post", lambda w, who: f"/staff/ladder/{w.ladder_id}/levels/", each({ADMIN}), ok=DONE, conflicted=None,
+        data=lambda w, who: level_fields("new")),
+    "staff/ladder/levels/<int:level_id>/": Row(
+        "post", lambda w, who: f"/staff/ladder/levels/{w.level_id}/", each({ADMIN}), ok=DONE, conflicted=None,
+        data=lambda w, who: level_fields(f"level-{w.level_id}")),
+    "staff/ladder/levels/<int:level_id>/move/": Row(
+        "post", lambda w, who: f"/staff/ladder/levels/{w.level_id}/move/", each({ADMIN}), ok=DONE, conflicted=None,
+        data=lambda w, who: {"direction": "down"}),
+    "staff/ladder/levels/<int:level_id>/remove/": Row(
+        "post", lambda w, who: f"/staff/ladder/levels/{w.level_id}/remove/", each({ADMIN}), ok=DONE, conflicted=None),
+    # Proposals: whoever decides the case takes its steps (a refused step is said on the decision
+    # page); signing off is for decision makers, who do not cover this case.
+    "staff/proposals/<int:proposal_id>/vote/": Row(
+        "post", lambda w, who: f"/staff/proposals/{w.proposal_id}/vote/", case_rows(set(), set(), set(), set()),
+        ok=DONE, data=lambda w, who: {"vote": "approve"}),
+    "staff/proposals/<int:proposal_id>/enact/": Row(
+        "post", lambda w, who: f"/staff/proposals/{w.proposal_id}/enact/", case_rows(set(), set(), set(), {T}), ok=DONE),
+    "staff/proposals/<int:proposal_id>/withdraw/": Row(
+        "post", lambda w, who: f"/staff/proposals/{w.proposal_id}/withdraw/", case_rows(set(), set(), set(), {T}),
+        ok=DONE),
+    "staff/proposals/<int:proposal_id>/request-response/": Row(
+        "post", lambda w, who: f"/staff/proposals/{w.proposal_id}/request-response/",
+        case_rows(set(), set(), set(), {T}), ok=DONE),
+    "staff/proposals/<int:proposal_id>/record-response/": Row(
+        "post", lambda w, who: f"/staff/proposals/{w.proposal_id}/record-response/",
+        case_rows(set(), set(), set(), {T}), ok=DONE),
+    "staff/proposals/<int:proposal_id>/tell-reporters/": Row(
+        "post", lambda w, who: f"/staff/proposals/{w.proposal_id}/tell-reporters/",
+        case_rows(set(), set(), set(), {T}), ok=DONE, data=lambda w, who: {"text": "A warning is proposed."}),
+    # The decision policy: administrators only.
+    "staff/decision-policy/": Row("get", lambda w, who: "/staff/decision-policy/", each({ADMIN}), conflicted=None),
+    # The decision message templates: whoever edits the ladder (administrators).
+    "staff/decision-messages/": Row("get", lambda w, who: "/staff/decision-messages/", each({ADMIN}), conflicted=None),
+    "staff/decision-messages/<int:template_id>/": Row(
+        "get", lambda w, who: f"/staff/decision-messages/{w.message_template_id}/", each({ADMIN}), conflicted=None),
 }
 
 
@@ -265,6 +358,7 @@ def same_as_get(route: str) -> Row:
 POSTS: dict[str, Row] = {route: same_as_get(route) for route in (
     "staff/cases/<int:case_id>/triage/",
     "staff/cases/<int:case_id>/decision/",
+    "staff/appeals/<int:appeal_id>/",
     "staff/cases/<int:case_id>/erase/",
     "staff/reports/new/",
     "staff/me/accounts/",
@@ -273,7 +367,19 @@ POSTS: dict[str, Row] = {route: same_as_get(route) for route in (
     "staff/api-tokens/new/",
     "staff/guidelines/",
     "staff/guidelines/<int:version_id>/",
+    "staff/consultation-rules/",
+    "staff/decision-policy/",
+    "staff/decision-messages/<int:template_id>/",
+    "staff/cases/<int:case_id>/interim/",
+    "staff/decisions/<int:decision_id>/breach/",
+    "staff/check-ins/<int:check_in_id>/",
+    "staff/connectors/<str:system>/",
 )} | {
+    # The ladder's forms: only administrators reach them; the input is refused.
+    "staff/ladder/": Row("post", lambda w, who: "/staff/ladder/", each({ADMIN}), ok=INVALID, conflicted=None,
+                         data=rejected_input),
+    "staff/ladder/<int:ladder_id>/": Row("post", lambda w, who: f"/staff/ladder/{w.ladder_id}/", each({ADMIN}),
+                                         ok=INVALID, conflicted=None, data=rejected_input),
     # Forms with no required field: any POST acts (sets the roles, publishes the draft, saves the translation).
     "staff/people/<int:user_id>/roles/": Row(
         "post", TABLE["staff/people/<int:user_id>/roles/"].path, each({ADMIN}), ok=DONE, conflicted=None,
@@ -420,6 +526,50 @@ def _build(media: Any) -> World:
     world.version_id = policy.create_draft(
         by=world.users[f"{ADMIN}:{UNRELATED}"], number="99.0", changelog="A draft for the access table.",
         effective_date=timezone.localdate() + datetime.timedelta(days=30)).pk
+    from steward.decisions import ladders
+    from tests.decisions.helpers import current_ladder
+
+    current_ladder()
+    draft = ladders.create_from_preset("covenant-3.0", by=world.users[f"{ADMIN}:{UNRELATED}"])
+    world.ladder_id, world.level_id = draft.pk, draft.levels_in_order()[-1].pk
+    from steward.decisions.models import Outcome, Proposal
+
+    proposal = Proposal(case=case, outcome=Outcome.NO_VIOLATION, proposed_by=world.users[f"{T}:{UNRELATED}"])
+    proposal.reporter_summary, proposal.rationale = "No violation was found.", "For the access table."
+    proposal.save()
+    world.proposal_id = proposal.pk
+    from steward.decisions.models import CheckIn, Decision
+
+    banned = current_ladder().levels.get(key="temporary_ban")
+    ban = Decision(case=case, outcome="level", level=banned, level_key=banned.key, level_name=banned.name,
+                   level_position=banned.position, ban=banned.ban, ends_on=timezone.localdate() + datetime.timedelta(days=30),
+                   restrictions=banned.restrictions())
+    ban.reporter_summary, ban.rationale = "A temporary ban.", "Repeated insults."
+    ban.save()
+    world.ban_id = ban.pk
+    world.check_in_id = CheckIn.objects.create(decision=ban, case=case, months=1, due_on=timezone.localdate()).pk
+    from steward.decisions.models import Appeal, Decision
+
+    decision = Decision(case=case, outcome="no_violation", decided_by=handler)
+    decision.reporter_summary, decision.rationale = "No violation.", "Nothing found."
+    decision.save()
+    appeal = Appeal(decision=decision, case=case, appellant=Appeal.Appellant.REPORTED)
+    appeal.grounds = "I disagree."
+    appeal.save()
+    world.appeal_id = appeal.pk
+    from steward.decisions import decision_messages
+    from steward.decisions.models import MessageTemplate
+
+    decision_messages.install_templates()
+    world.message_template_id = MessageTemplate.objects.get(kind="warning", audience="reported", language="en").pk
+    from steward.enforcement.models import ActionStatus, Kind, Rollout, RolloutAction
+
+    rollout = Rollout.objects.create(case=case, decision=ban, because=Rollout.Because.DECISION, ban="temporary")
+    world.rollout_action = RolloutAction.objects.create(
+        rollout=rollout, system="matrix", kind=Kind.BAN_FROM_ROOM, target="!room:steward.test",
+        status=ActionStatus.NEEDS_HUMAN, last_error="For the access table.", idempotency_key="matrix-table-1").pk
+    world.manual_action = RolloutAction.objects.create(
+        rollout=rollout, kind=Kind.MANUAL, step="events", idempotency_key="manual-table-1").pk
     return world
 
 

@@ -77,8 +77,12 @@ def test_the_triager_sees_every_tool(case, triager):
     response = login(triager).get(url(case))
     can = response.context["can"]
     # `can` names every action registered on cases; answering a consultation and reading the
-    # access history belong to consultants and auditors.
-    assert all(allowed for action, allowed in can.items() if action not in {"erase", "answer", "access_history"})
+    # access history belong to consultants and auditors, signing off a proposal and deciding an
+    # appeal to decision makers, working a rollout to enforcers and decision makers.
+    assert all(allowed for action, allowed in can.items()
+               if action not in {"erase", "answer", "access_history", "sign_off", "decide_appeal", "view_rollout",
+                                 "work_rollout"})
+    assert not can["sign_off"] and not can["decide_appeal"]
     assert not can["erase"]  # erasing is for decision makers and administrators
     assert not can["answer"] and not can["access_history"]
     page = response.content.decode()

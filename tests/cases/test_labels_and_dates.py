@@ -40,7 +40,9 @@ def test_status_changes_on_the_timeline_read_as_labels(case, triager):
 
 
 @pytest.mark.parametrize(("kind", "data", "expected"), [
-    ("decided", {"outcome": "permanent_ban"}, "Decision recorded: Permanent ban"),
+    ("decided", {"outcome": "permanent_ban"}, "Decision recorded: Permanent ban"),  # recorded before the ladder
+    ("decided", {"outcome": "extended_ban", "level_name": "Extended ban"}, "Decision recorded: Extended ban"),
+    ("decided", {"outcome": "out_of_scope", "level_name": ""}, "Decision recorded: Out of scope"),
     ("erased", {"reason": "retention"}, "Case erased (Retention period ended)"),
     ("conflict", {"staff": "Tara", "source": "declared"}, "Conflict of interest recorded for Tara (Declared)"),
     ("some_future_event", {}, "Some future event"),

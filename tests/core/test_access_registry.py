@@ -33,7 +33,8 @@ def test_core_access_holds_no_domain_words():
 
 def test_each_app_registers_its_own_actions_on_cases():
     named = access.actions_of(Case)
-    assert set(CaseAction) - {CaseAction.QUEUE, CaseAction.CONSULTATIONS} <= named
+    # Global actions (pages, not one case) are not registered on cases.
+    assert set(CaseAction) - {CaseAction.QUEUE, CaseAction.CONSULTATIONS, CaseAction.CONSULTATION_RULES} <= named
     assert DecisionAction.DECIDE in named  # registered by decisions
     assert RetentionAction.ERASE in named  # registered by retention
 
@@ -42,7 +43,7 @@ def test_global_actions_are_registered_by_their_apps(triager, administrator):
     assert access.can(triager, ReportAction.RECORD_REPORT) and not access.can(administrator, ReportAction.RECORD_REPORT)
     for action in (PolicyAction.EDIT_GUIDELINES, StaffAction.MANAGE_STAFF, RetentionAction.EXPORT_PERSON):
         assert access.can(administrator, action) and not access.can(triager, action), action
-    assert access.usable(triager) == {CaseAction.QUEUE, ReportAction.RECORD_REPORT}
+    assert access.usable(triager) == {CaseAction.QUEUE, ReportAction.RECORD_REPORT, DecisionAction.VIEW_LADDER}
 
 
 def test_actions_are_enums_and_equal_their_names(db):

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.utils import timezone
 
 from steward.cases.models import Case, Status
 from steward.core.reauth import recently_authenticated, sensitive_action
@@ -106,18 +107,22 @@ def _session_texts() -> list[str]:
 def test_an_old_sign_in_keeps_nothing_of_the_refused_decision_and_asks_for_it_again(file_report):
     from steward.cases.models import Party
     from steward.core.roles import Role
-    from steward.decisions.models import Decision, Outcome
+    from steward.decisions.models import Decision
     from steward.reports.services import Account
     from tests.cases.helpers import snapshot
     from tests.conftest import make_staff
+    from tests.decisions.helpers import level
 
     dora = make_staff("dora", Role.DECISION_MAKER)
     report, _ = file_report(accounts=[Account("github", "mallory")])
     Case.objects.filter(pk=report.case.pk).update(status=Status.AWAITING_DECISION)
     url = f"/staff/cases/{report.case.pk}/decision/"
     canary = "CANARY-rationale-7f3e9b"
-    data = {"outcome": Outcome.WARNING, "subject": str(Party.objects.get(case=report.case, role=Party.Role.REPORTED).person.pk),
-            "reporter_summary": "CANARY-summary-41c2", "rationale": canary}
+    warning = level("warning")
+    data = {"choice": f"level:{warning.pk}", "starts_on": timezone.localdate().isoformat(),
+            "subject": str(Party.objects.get(case=report.case, role=Party.Role.REPORTED).person.pk),
+            "reporter_summary": "CANARY-summary-41c2", "rationale": canary, "departure_reason": "CANARY-departure-5d1",
+            "behaviour": "CANARY-behaviour-2a7c", "impact": "CANARY-impact-6e0b", "expected_change": "CANARY-change-9d4f"}
     client = login(dora, at=time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT - 1)
     before = snapshot()
     response = client.post(url, data)
@@ -141,13 +146,13 @@ def test_an_old_sign_in_keeps_nothing_of_the_refused_decision_and_asks_for_it_ag
     assert "Nothing was saved yet: submit the form again." in form.content.decode()
     assert "submit the form again" not in client.get(url).content.decode()  # said once
     assert client.post(url, data).status_code == 302
-    assert Decision.objects.get().outcome == Outcome.WARNING
+    assert Decision.objects.get().level == warning
 
 
 def test_a_refused_form_posted_from_another_page_comes_back_to_that_page(triager, awaiting_case):
     client = login(triager, at=time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT - 1)
     page = f"/staff/cases/{awaiting_case.pk}/"
-    response = client.post(f"/staff/cases/{awaiting_case.pk}/decision/", {"outcome": "warning", "rationale": "CANARY-why-93d1"},
+    response = client.post(f"/staff/cases/{awaiting_case.pk}/decision/", {"choice": "no_violation", "rationale": "CANARY-why-93d1"},
                            HTTP_REFERER=f"http://testserver{page}")
     assert response["Location"] == f"/staff/accounts/reauthenticate/?next={page.replace('/', '%2F')}"
     assert not any("CANARY" in text for text in _session_texts())
@@ -159,5 +164,5 @@ def test_a_refused_form_posted_from_another_page_comes_back_to_that_page(triager
 def test_a_referer_from_another_site_is_not_followed(triager, awaiting_case):
     client = login(triager, at=time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT - 1)
     url = f"/staff/cases/{awaiting_case.pk}/decision/"
-    response = client.post(url, {"outcome": "warning", "rationale": "x"}, HTTP_REFERER="https://evil.example/staff/")
+    response = client.post(url, {"choice": "no_violation", "rationale": "x"}, HTTP_REFERER="https://evil.example/staff/")
     assert response["Location"] == f"/staff/accounts/reauthenticate/?next={url.replace('/', '%2F')}"

@@ -30,18 +30,19 @@ from steward.cases.models import Party, Priority, Status
 from steward.core.crypto import new_token
 from steward.core.roles import Role
 from steward.decisions import services as decisions
-from steward.decisions.models import Outcome
 from steward.reports import services as reports
 from steward.reports import uploads
 from steward.reports.models import Report
 from tests.cases.helpers import answers
 from tests.conftest import make_staff, missing
+from tests.decisions.helpers import level
 
 pytestmark = pytest.mark.django_db(transaction=True)  # committed, so pg_dump's own connection sees it
 
 FIELDS = ["narrative", "location", "involved", "witnesses", "wishes", "occurred_approx", "contact_name", "contact_email",
           "category", "account", "message_to", "message_from", "note", "triage_reason", "triage_answers", "party",
-          "status_reason", "decision_summary", "decision_rationale", "file_name", "file_content", "image_name",
+          "status_reason", "decision_summary", "decision_rationale", "decision_conditions", "decision_departure",
+          "file_name", "file_content", "image_name",
           "image_exif", "reply_file_name", "reply_file_content", "held_file_name", "held_file_content"]
 
 
@@ -97,8 +98,9 @@ def fill(canaries: dict[str, str]) -> Report:
     cases.add_party(case, system="matrix", handle=c["party"], role=Party.Role.WITNESS, by=triager)
     cases.move_case(case, by=triager, to=Status.AWAITING_DECISION, reason=c["status_reason"])
     subject = Party.objects.get(case=case, role=Party.Role.REPORTED).person
-    decisions.record_decision(case, by=decider, outcome=Outcome.TEMPORARY_BAN, subject=subject,
-                              ban_until=timezone.localdate() + datetime.timedelta(days=30),
+    decisions.record_decision(case, by=decider, level=level("temporary_ban"), subject=subject,
+                              ends_on=timezone.localdate() + datetime.timedelta(days=30),
+                              conditions=c["decision_conditions"], departure_reason=c["decision_departure"],
                               reporter_summary=c["decision_summary"], rationale=c["decision_rationale"])
     return report
 

@@ -164,7 +164,7 @@ def test_the_migrations_seal_rows_written_the_old_way_again(file_report, triager
     identity = Identity.objects.get(person=registry.identify("github", "old-handle"))
     set_status(case, "awaiting_decision")
     decision = decisions.record_decision(case, by=make_staff("dm", Role.DECISION_MAKER), outcome=Outcome.NO_VIOLATION,
-                                         subject=None, ban_until=None, reporter_summary="x", rationale="x")
+                                         subject=None, reporter_summary="x", rationale="x", departure_reason="x")
     evidence = Evidence.objects.get(report=report)
     Note.objects.filter(pk=note.pk).update(body_sealed=old_seal(case.data_key, "old note", "case.note"))
     Message.objects.filter(pk=message.pk).update(body_sealed=old_seal(report.data_key, "old message", "message.body"))

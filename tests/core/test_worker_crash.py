@@ -9,26 +9,22 @@ memory)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connection
 
 from steward.core.models import OutboxMessage
+from tests.smtp import Inbox, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 30
@@ -54,28 +50,8 @@ for n in range({MESSAGES}):
 """
 
 
-class Inbox:
-    """An SMTP server's handler that takes a moment per message and keeps each Message-ID."""
-
-    def __init__(self) -> None:
-        self.ids: list[str] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        await asyncio.sleep(0.05)  # a real server's pace, so the kill lands mid-way
-        with self.lock:
-            self.ids.append(str(message_from_bytes(envelope.content)["Message-ID"]))
-        return "250 Message accepted for delivery"
-
-    def received(self) -> list[str]:
-        with self.lock:
-            return list(self.ids)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def message_ids(inbox: Inbox) -> list[str]:
+    return [str(mail.message["Message-ID"]) for mail in inbox.received]
 
 
 def wait_until(condition: Callable[[], bool], what: str, seconds: float = 45) -> None:
@@ -88,13 +64,8 @@ def wait_until(condition: Callable[[], bool], what: str, seconds: float = 45) ->
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+    with smtp_server(pace=0.05) as server:  # a real server's pace, so the kill lands mid-way
+        yield server
 
 
 @pytest.fixture
@@ -145,11 +116,11 @@ def test_a_worker_killed_mid_send_loses_nothing_and_repeats_only_what_it_must(sm
 
     first = start_worker(env, log)
     try:
-        wait_until(lambda: len(inbox.received()) >= 8, "the first worker has sent a few")
+        wait_until(lambda: len(inbox.received) >= 8, "the first worker has sent a few")
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
-    at_kill = len(set(inbox.received()))
+    at_kill = len(set(message_ids(inbox)))
     assert at_kill < MESSAGES, "the worker finished before it was killed: the test proves nothing"
 
     second = start_worker(env, log)
@@ -160,7 +131,7 @@ def test_a_worker_killed_mid_send_loses_nothing_and_repeats_only_what_it_must(sm
         second.wait(timeout=30)
 
     expected = {f"<{row['idempotency_key']}@example.org>" for row in rows()}
-    arrivals = Counter(inbox.received())
+    arrivals = Counter(message_ids(inbox))
     assert set(arrivals) == expected, log.read_text()  # every message arrived
     twice = {message_id for message_id, count in arrivals.items() if count > 1}
     assert len(twice) <= 1 and max(arrivals.values()) <= 2  # only the one in flight at the kill

@@ -6,17 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 
 from steward.cases.models import Case, Party, Status
-from steward.core.roles import Role
 from steward.reports.services import Account
-from tests.conftest import make_staff
-
-
-@pytest.fixture
-def decision_maker(db: Any) -> User:
-    return make_staff("dora", Role.DECISION_MAKER, first_name="Dora")
 
 
 def awaiting(case: Case) -> Case:

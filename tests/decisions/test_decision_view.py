@@ -9,11 +9,13 @@ import pytest
 from django.utils import timezone
 
 from steward.cases.models import Case, Status
-from steward.decisions.models import Decision, Outcome
+from steward.core.models import AuditEntry
+from steward.decisions.models import Ban, Decision
 from tests.cases.helpers import snapshot
 from tests.conftest import login, make_staff
 
 from .conftest import reported_person
+from .helpers import DEPARTURE, MESSAGE, level
 
 
 def url(case):
@@ -21,9 +23,11 @@ def url(case):
 
 
 def post_data(case, **overrides):
-    data = {"outcome": Outcome.TEMPORARY_BAN, "subject": str(reported_person(case).pk),
-            "ban_until": (timezone.localdate() + datetime.timedelta(days=60)).isoformat(),
-            "reporter_summary": "The reported person is banned for two months.", "rationale": "Second offence."}
+    data = {"choice": f"level:{level('temporary_ban').pk}", "subject": str(reported_person(case).pk),
+            "starts_on": timezone.localdate().isoformat(),
+            "ends_on": (timezone.localdate() + datetime.timedelta(days=60)).isoformat(),
+            "reporter_summary": "The reported person is banned for two months.", "rationale": "Second offence.",
+            "departure_reason": DEPARTURE, **MESSAGE}
     data.update(overrides)
     return data
 
@@ -32,13 +36,19 @@ def test_the_decision_maker_records_a_ban_and_sees_it_on_the_case_page(reported_
     client = login(decision_maker)
     page = client.get(url(reported_case))
     assert page.status_code == 200
-    assert "github mallory" in page.content.decode().lower()  # the reported account is offered as subject
+    text = page.content.decode()
+    assert "github mallory" in text.lower()  # the reported account is offered as subject
+    assert "First violation on record: the mildest level." in text  # the recommendation, with its reason
+    for name in ("Correction", "Warning", "Temporary ban", "Permanent ban", "Out of scope"):
+        assert name in text  # the current ladder's levels and the other outcomes
     response = client.post(url(reported_case), post_data(reported_case))
     assert response.status_code == 302
     assert response["Location"] == f"/staff/cases/{reported_case.pk}/"
     decision = Decision.objects.get()
-    assert decision.outcome == Outcome.TEMPORARY_BAN
+    assert decision.level == level("temporary_ban") and decision.ban == Ban.TEMPORARY
     assert decision.subject == reported_person(reported_case)
+    assert decision.departure_reason == DEPARTURE
+    assert AuditEntry.objects.get(action="decision.record").detail["departed_from_recommendation"] is True
     detail = client.get(f"/staff/cases/{reported_case.pk}/").content.decode()
     assert "Temporary ban" in detail
     assert "active ban" in detail
@@ -53,11 +63,12 @@ def test_the_case_page_offers_the_decision_only_when_awaiting_one(reported_case,
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
-    ({"outcome": ""}, "This field is required."),
-    ({"outcome": "exile"}, "Select a valid choice. exile is not one of the available choices."),
-    ({"ban_until": ""}, "A temporary ban needs the date it ends."),
-    ({"ban_until": "2001-01-01"}, "The end of a temporary ban must be a date in the future."),
-    ({"ban_until": "soon"}, "Enter a valid date."),
+    ({"choice": ""}, "This field is required."),
+    ({"choice": "exile"}, "Select a valid choice. exile is not one of the available choices."),
+    ({"choice": "level:999999"}, "Select a valid choice. level:999999 is not one of the available choices."),
+    ({"ends_on": "2001-01-01"}, "A temporary ban must end after the day it starts."),
+    ({"ends_on": "soon"}, "Enter a valid date."),
+    ({"departure_reason": ""}, "Steward recommended “Correction”: write why you chose otherwise."),
     ({"subject": ""}, "Choose the person the ban applies to."),
     ({"subject": "999999"}, "Select a valid choice. 999999 is not one of the available choices."),
     ({"reporter_summary": ""}, "This field is required."),

@@ -50,7 +50,7 @@ def _erase(case, by, django_capture_on_commit_callbacks, reason=ErasureReason.RE
 def test_erasing_a_case_with_an_active_ban_keeps_only_the_ban_record(full_case, decision_maker, client,
                                                                      django_capture_on_commit_callbacks):
     case, report, code = full_case
-    decision = decide(case, decision_maker, Outcome.TEMPORARY_BAN, days=90, summary="A ban of 90 days.",
+    decision = decide(case, decision_maker, "temporary_ban", days=90, summary="A ban of 90 days.",
                       rationale="Threats are never acceptable.")
     files = [Path(uploads.storage().path(name)) for name in Evidence.objects.values_list("stored_name", flat=True)]
     assert files and all(path.exists() for path in files)
@@ -74,7 +74,8 @@ def test_erasing_a_case_with_an_active_ban_keeps_only_the_ban_record(full_case, 
     # The ban survives, readable: who, what, until when.
     decision.refresh_from_db()
     assert decision.is_active_ban()
-    assert decision.ban_record == {"outcome": "temporary_ban", "ban_until": decision.ban_until.isoformat(),
+    assert decision.ban_record == {"outcome": "temporary_ban", "ban": "temporary",
+                                   "starts_on": decision.starts_on.isoformat(), "ends_on": decision.ends_on.isoformat(),
                                    "subject": decision.subject_id, "decided_at": decision.decided_at.isoformat(),
                                    "case": case.pk}
     person = Person.objects.get(pk=decision.subject_id)
@@ -121,8 +122,9 @@ def test_erasing_a_no_violation_case_erases_it_fully(full_case, decision_maker, 
 
 def test_an_ended_ban_is_not_kept_linked_to_the_person(full_case, decision_maker, django_capture_on_commit_callbacks):
     case, _, _ = full_case
-    decision = decide(case, decision_maker, Outcome.TEMPORARY_BAN, days=10)
-    Decision.objects.filter(pk=decision.pk).update(ban_until=decision.ban_until.replace(year=2001))
+    decision = decide(case, decision_maker, "temporary_ban", days=10)
+    Decision.objects.filter(pk=decision.pk).update(starts_on=decision.starts_on.replace(year=2000),
+                                                     ends_on=decision.ends_on.replace(year=2001))
     _erase(case, decision_maker, django_capture_on_commit_callbacks)
     decision.refresh_from_db()
     assert decision.subject is None

@@ -13,7 +13,7 @@ from steward.cases.models import Case, ErasureReason, Party
 from steward.core import access
 from steward.core.models import DataKey
 from steward.decisions import services as decisions
-from steward.decisions.models import Decision, Outcome
+from steward.decisions.models import Decision
 from steward.registry import services as registry
 from steward.registry.models import Person
 from steward.reports import services as reports
@@ -42,7 +42,7 @@ def decided_case(file_report, decision_maker):
                                 anonymous=False, contact_name="Rita", contact_email="rita@example.org",
                                 files=[CleanFile(name="log.txt", content_type="text/plain", data=b"the log")])
     case = awaiting(report.case)
-    decide(case, decision_maker, Outcome.WARNING)
+    decide(case, decision_maker, "warning")
     return Case.objects.select_related("data_key").get(pk=case.pk)
 
 

@@ -13,7 +13,6 @@ from steward.cases.models import Party
 from steward.core.access import Denied
 from steward.core.errors import DomainError
 from steward.core.models import AuditEntry
-from steward.decisions.models import Outcome
 from steward.reports import services as reports
 from steward.reports.services import Account
 from steward.reports.uploads import CleanFile
@@ -35,7 +34,7 @@ def world(file_report, triager, decision_maker):
     cases.add_party(report.case, system="github", handle="rita", role=Party.Role.REPORTER, by=triager)
     cases.add_note(report.case, by=triager, body="Internal: talked to the maintainers.")
     case = awaiting(report.case)
-    decide(case, decision_maker, Outcome.TEMPORARY_BAN, days=30, summary="A ban of 30 days.",
+    decide(case, decision_maker, "temporary_ban", days=30, summary="A ban of 30 days.",
            rationale="Internal reasons naming the reporter Rita.")
     other, _ = file_report(narrative="Someone else's report about Mallory.", anonymous=False,
                            contact_email="other@example.org", accounts=[Account("github", "mallory")])
@@ -49,7 +48,7 @@ def test_the_reported_person_gets_their_accounts_cases_and_the_decisions_about_t
     assert [c["case"] for c in document["cases"]] == [case.reference, other.case.reference]
     first = document["cases"][0]
     assert first["role"] == "reported" and first["status"] == "decided"
-    assert first["decisions"][0]["outcome"] == "temporary_ban" and first["decisions"][0]["ban_until"]
+    assert first["decisions"][0]["outcome"] == "temporary_ban" and first["decisions"][0]["ends_on"]
     assert document["person"]["decisions"][0]["outcome"] == "temporary_ban"
     text = json.dumps(document)
     for withheld in ("insulted", "Rita", "Internal", "apology", "Last spring", "A ban of 30 days"):

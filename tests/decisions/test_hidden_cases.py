@@ -11,7 +11,6 @@ from steward.cases import services as cases
 from steward.cases.models import Party
 from steward.core.models import AuditEntry
 from steward.core.roles import Role
-from steward.decisions.models import Outcome
 from steward.registry import services as registry
 from steward.reports.services import Account
 from tests.conftest import login, make_staff
@@ -24,7 +23,7 @@ from .helpers import decide
 def earlier(file_report):
     """An earlier case about Mallory, decided: a ban of 30 days."""
     report, _ = file_report(narrative="Mallory insulted me in the forum last year.", accounts=[Account("github", "mallory")])
-    decide(awaiting(report.case), make_staff("dan", Role.DECISION_MAKER), Outcome.TEMPORARY_BAN, days=30)
+    decide(awaiting(report.case), make_staff("dan", Role.DECISION_MAKER), "temporary_ban", days=30)
     return report.case
 
 
@@ -61,7 +60,7 @@ def world(file_report, triager, decision_maker):
                             contact_email="rita@example.org", accounts=[Account("github", "mallory")])
     cases.add_party(report.case, system="github", handle="rita", role=Party.Role.REPORTER, by=triager)
     decided = awaiting(report.case)
-    decide(decided, decision_maker, Outcome.TEMPORARY_BAN, days=30)
+    decide(decided, decision_maker, "temporary_ban", days=30)
     other, _ = file_report(narrative="Someone else's report about Mallory.", anonymous=False,
                            contact_email="rita@example.org", accounts=[Account("github", "mallory")])
     return decided, other.case

@@ -55,7 +55,7 @@ def make(file_report):
 
 
 @pytest.mark.parametrize(("outcome", "kept_days"), [
-    (Outcome.NO_VIOLATION, 180), (Outcome.CORRECTION, 730), (Outcome.WARNING, 730), (None, 365)])
+    (Outcome.NO_VIOLATION, 180), ("correction", 730), ("warning", 730), (None, 365)])
 def test_each_outcome_is_kept_for_its_period(retention, make, triager, outcome, kept_days,
                                              django_capture_on_commit_callbacks):
     young = closed_case(make, triager, outcome, closed_days_ago=kept_days - 1)
@@ -89,9 +89,9 @@ def test_the_periods_come_from_settings(retention, make, triager):
 
 
 def test_a_temporary_ban_case_is_kept_while_the_ban_lasts_plus_the_years_after(retention, make, triager):
-    case = closed_case(make, triager, Outcome.TEMPORARY_BAN, closed_days_ago=10, ban_days=100)
+    case = closed_case(make, triager, "temporary_ban", closed_days_ago=10, ban_days=100)
     decision = Decision.objects.get(case=case)
-    end = decision.ban_until
+    end = decision.ends_on
     keep = purge.keep_until(case)
     assert keep.date() == end.replace(year=end.year + 3) + DAY
     now = timezone.now()
@@ -100,7 +100,7 @@ def test_a_temporary_ban_case_is_kept_while_the_ban_lasts_plus_the_years_after(r
 
 
 def test_a_permanent_ban_case_is_kept_for_good_and_open_cases_are_never_purged(retention, make, triager):
-    closed_case(make, triager, Outcome.PERMANENT_BAN, closed_days_ago=5000)
+    closed_case(make, triager, "permanent_ban", closed_days_ago=5000)
     report, _ = make()
     Case.objects.filter(pk=report.case_id).update(opened_at=timezone.now() - 5000 * DAY)
     assert purge.expired_cases(timezone.now() + 100 * 365 * DAY) == []
@@ -108,12 +108,13 @@ def test_a_permanent_ban_case_is_kept_for_good_and_open_cases_are_never_purged(r
 
 def test_the_most_lasting_decision_wins(retention, make, triager):
     case = closed_case(make, triager, Outcome.NO_VIOLATION, closed_days_ago=200)
-    Decision.objects.create(case=case, outcome=Outcome.WARNING, reporter_summary_sealed=b"", rationale_sealed=b"")
+    Decision.objects.create(case=case, outcome=Outcome.LEVEL, level_key="warning", reporter_summary_sealed=b"",
+                            rationale_sealed=b"")
     assert purge.expired_cases() == []
 
 
 def test_a_dry_run_changes_nothing_and_lists_references_and_outcomes(retention, make, triager):
-    old = closed_case(make, triager, Outcome.WARNING, closed_days_ago=800)
+    old = closed_case(make, triager, "warning", closed_days_ago=800)
     before = snapshot()
     out = StringIO()
     call_command("purge_expired", "--dry-run", stdout=out)
@@ -134,7 +135,7 @@ def test_the_command_erases_and_prints_what_it_erased(retention, make, triager):
 
 
 def test_a_case_erased_by_hand_meanwhile_is_skipped(retention, make, triager, decision_maker, monkeypatch):
-    old = closed_case(make, triager, Outcome.WARNING, closed_days_ago=800)
+    old = closed_case(make, triager, "warning", closed_days_ago=800)
     found = purge.expired_cases()
     from steward.retention.erasure import erase_case
 

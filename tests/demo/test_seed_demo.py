@@ -18,7 +18,8 @@ from steward.cases.models import Case, Note, Party, Space, TimelineEvent, Triage
 from steward.core import audit
 from steward.core.models import AuditEntry, OutboxMessage
 from steward.core.roles import Role
-from steward.decisions.models import Decision, Outcome
+from steward.decisions import appeals
+from steward.decisions.models import Appeal, Ban, Decision
 from steward.decisions.services import active_bans
 from steward.demo import logins as demo_logins
 from steward.demo.stories import DECISIONS, MESSAGES, STORIES
@@ -90,21 +91,21 @@ def test_every_decided_case_has_its_recorded_decision(var_dir: Any, settings: An
         case = Case.objects.get(pk=_case_of(story.key))
         decision = Decision.objects.get(case=case)
         expected = DECISIONS[story.outcome]
-        assert decision.outcome == expected.outcome
+        assert decision.level_key == expected.level and decision.level.ladder.status == "current"
         assert decision.reporter_summary == case.decision_summary == expected.summary[story.lang]
         assert decision.rationale == expected.rationale
-        assert decision.decided_by.username == "priya"
+        assert decision.decided_by.username == (story.decider or "priya")
         assert case.opened_at < decision.decided_at < timezone.now()
         if decision.is_ban:  # the ban is on the reported person: the registry and retention see it
             reported = Party.objects.filter(case=case, role=Party.Role.REPORTED).order_by("pk").first()
             assert decision.subject == reported.person
             assert decision in active_bans(reported.person)
     assert not Case.objects.filter(status="decided", decisions__isnull=True).exists()
-    outcomes = Counter(DECISIONS[story.outcome].outcome for story in decided)
-    assert outcomes[Outcome.PERMANENT_BAN] == 2
-    assert Decision.objects.filter(outcome=Outcome.PERMANENT_BAN).count() == 2
-    assert Decision.objects.filter(outcome=Outcome.TEMPORARY_BAN, ban_until__gt=timezone.localdate()).count() == \
-        outcomes[Outcome.TEMPORARY_BAN] > 0
+    levels = Counter(DECISIONS[story.outcome].level for story in decided)
+    assert levels["permanent_ban"] == 2
+    assert Decision.objects.filter(ban=Ban.PERMANENT).count() == 2
+    assert Decision.objects.filter(ban=Ban.TEMPORARY, ends_on__gt=timezone.localdate()).count() == \
+        levels["temporary_ban"] > 0
     # Closed after a decision: kept for the decided period, not for the shorter undecided one.
     for story in [s for s in decided if s.status == "closed"]:
         case = Case.objects.get(pk=_case_of(story.key))
@@ -112,6 +113,26 @@ def test_every_decided_case_has_its_recorded_decision(var_dir: Any, settings: An
     # The timeline says so too, and the audit log records each decision.
     assert TimelineEvent.objects.filter(kind="decided").count() == 10
     assert AuditEntry.objects.filter(action="decision.record").count() == 10
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_the_ladder_an_open_appeal_and_a_ban_ending_next_week(var_dir: Any) -> None:
+    seed()
+    today = timezone.localdate()
+    # Decisions at several levels of the current ladder.
+    assert {"warning", "temporary_ban", "permanent_ban"} <= set(Decision.objects.values_list("level_key", flat=True))
+    assert len(set(Decision.objects.values_list("level_position", flat=True))) >= 3
+    # An open appeal, by a reporter, that a decision maker who took no part can decide.
+    [appeal] = Appeal.objects.filter(status=Appeal.Status.OPEN)
+    story = next(s for s in STORIES if s.appeal)
+    assert appeal.case_id == _case_of(story.key) and appeal.appellant == Appeal.Appellant.REPORTER
+    assert appeal.grounds == story.appeal and appeal.decision.case_id == appeal.case_id
+    assert appeal.decision.decided_at < appeal.filed_at < timezone.now()
+    assert [user.username for user in appeals.deciders(appeal)] == ["priya"]
+    # A temporary ban that ends next week, counted from the day the demo was loaded.
+    ending = Decision.objects.filter(ban=Ban.TEMPORARY, ends_on__gt=today,
+                                     ends_on__lte=today + timezone.timedelta(days=7))
+    assert ending.count() == 1 and ending.get().is_active_ban(today)
 
 
 def _case_of(key: str) -> int:

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 
 from steward.reports.models import Report
-from tests.conftest import login
+from tests.conftest import file_received_reports, login
 
 from .conftest import publish_v2
 
@@ -31,7 +31,7 @@ def test_form_offers_the_current_categories(v1):
 def test_chosen_categories_are_stored_sealed_and_shown_to_staff(v1, triager):
     response = _post(Client(), categories=["doxxing-privacy", "harassment"])
     assert response.status_code == 200
-    report = Report.objects.get()
+    (report,) = file_received_reports()
     assert report.categories == ["doxxing-privacy", "harassment"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT categories_sealed FROM reports_report WHERE id = %s", [report.pk])
@@ -44,7 +44,7 @@ def test_chosen_categories_are_stored_sealed_and_shown_to_staff(v1, triager):
 
 def test_no_choice_stores_nothing(v1):
     _post(Client())
-    report = Report.objects.get()
+    (report,) = file_received_reports()
     assert report.categories_sealed is None
     assert report.categories == []
 

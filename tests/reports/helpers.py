@@ -15,7 +15,7 @@ from steward.cases.models import Case, Party, TimelineEvent
 from steward.core.models import AuditEntry, DataKey, OutboxMessage
 from steward.registry.models import Identity, Person
 from steward.reports import held, uploads
-from steward.reports.models import Evidence, HeldUpload, Message, Report, SubmissionReceipt
+from steward.reports.models import Evidence, HeldUpload, Message, ReceivedReport, Report
 from tests.conftest import png_bytes
 
 # Five groups of five Crockford base32 symbols (no I, L, O, U).
@@ -47,6 +47,11 @@ def report_data(client: Client, **overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def listed_files(response: Any) -> list[str]:
+    """The held files a re-displayed report form lists, as the browser sends them back (`held_file`)."""
+    return re.findall(r'name="held_file" value="(\d+)"', response.content.decode())
 
 
 def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
@@ -98,7 +103,7 @@ def snapshot() -> dict[str, Any]:
         "files": stored_files(),
         "held_uploads": HeldUpload.objects.count(),
         "held_files": held_files(),
-        "receipts": SubmissionReceipt.objects.count(),
+        "receipts": ReceivedReport.objects.count(),
         "outbox": OutboxMessage.objects.count(),
     }
 

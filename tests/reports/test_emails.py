@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-from email import message_from_bytes
-from email.message import Message as EmailMessage
-from email.policy import default as default_policy
-
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.db import transaction
 from django.test import Client
@@ -19,8 +13,8 @@ from steward.core import crypto, outbox
 from steward.core.models import OutboxMessage
 from steward.reports import notifications, services
 from steward.reports.messages import AcknowledgeReport, ReporterNotice
-from steward.reports.models import Report
-from tests.conftest import deliver_outbox, login, queued
+from tests.conftest import deliver_outbox, file_received_reports, login, queued
+from tests.smtp import mailers, smtp_server
 
 from .helpers import NARRATIVE, report_data
 
@@ -101,11 +95,11 @@ def test_the_form_queues_the_acknowledgement_with_only_the_report_id():
     client = Client()
     data = report_data(client, anonymous="contact", contact_email="rosa@example.org", preferred_language="es")
     response = client.post("/report/", data)
+    (report,) = file_received_reports()
 
     assert response.status_code == 200
-    report = Report.objects.get()
     assert queued(AcknowledgeReport) == [AcknowledgeReport(report=report.pk)]
-    assert OutboxMessage.objects.get().payload == {"report": report.pk}
+    assert OutboxMessage.objects.get(kind=AcknowledgeReport.kind).payload == {"report": report.pk}
     assert report.preferred_language == "es"
 
 
@@ -154,43 +148,17 @@ def test_a_staff_message_to_an_anonymous_reporter_queues_nothing(file_report, tr
     assert queued(ReporterNotice) == []
 
 
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.envelopes: list = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_the_acknowledgement_reaches_a_real_smtp_server(contact_report, settings):
     _, code = contact_report
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                        "OPTIONS": {"host": "127.0.0.1", "port": port}}}
+    with smtp_server() as (inbox, port):
+        settings.MAILERS = mailers(port)
         deliver_outbox()
-    finally:
-        controller.stop()
 
-    assert len(inbox.envelopes) == 1
-    envelope = inbox.envelopes[0]
-    assert envelope.rcpt_tos == ["rosa@example.org"]
-    assert envelope.mail_from == "conduct@example.org"
-    received: EmailMessage = message_from_bytes(envelope.content, policy=default_policy)
-    subject = str(received["Subject"])
-    body = received.get_body(preferencelist=("plain",)).get_content()
+    assert len(inbox.received) == 1
+    mail = inbox.received[0]
+    assert mail.to == ["rosa@example.org"]
+    assert mail.mail_from == "conduct@example.org"
+    received, subject, body = mail.message, mail.subject, mail.body
     assert subject == f"We received your report — {django_settings.STEWARD_ORGANISATION_NAME}"
     # The outbox row's idempotency key is the Message-ID, so a receiver can spot a repeated send.
     assert received["Message-ID"] == f"<{OutboxMessage.objects.get().idempotency_key}@example.org>"

@@ -36,7 +36,7 @@ from steward.retention.erasure import erase_case
 from steward.retention.permissions import PURGE
 from tests.conftest import login
 
-from .helpers import held_files, png_upload, report_data, stored_files, text_upload
+from .helpers import held_files, listed_files, png_upload, report_data, stored_files, text_upload
 
 pytestmark = [pytest.mark.s3, pytest.mark.django_db]
 CANARY = "CANARY-S3-EVIDENCE: he posted my address"
@@ -139,7 +139,8 @@ def test_held_files_wait_in_the_bucket_until_the_corrected_form_is_filed(bucket)
     assert held_files() == [HeldUpload.objects.get().stored_name]
     assert CANARY.encode() not in object_bytes(bucket, objects(bucket)[0])
 
-    second = client.post("/report/", {**data, "narrative": "He posted my home address in the forum."})
+    second = client.post("/report/", {**data, "narrative": "He posted my home address in the forum.",
+                                      "held_file": listed_files(first)})
 
     assert second.status_code == 200
     evidence = Report.objects.get().evidence.get()

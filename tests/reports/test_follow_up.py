@@ -160,7 +160,8 @@ def test_the_status_and_decision_summary_are_shown_once_decided(filed, triager):
     Case.objects.filter(pk=report.case_id).update(status=Status.AWAITING_DECISION)
     decisions.record_decision(report.case, by=triager, outcome=Outcome.NO_VIOLATION,
                               reporter_summary="The person you reported is suspended from the forum for three months.",
-                              rationale="Recorded for the test.")
+                              rationale="Recorded for the test.",
+                              departure_reason="Recorded for the test.")
 
     text = client.get("/follow-up/case/").content.decode()
     assert "Decided" in text

@@ -14,6 +14,7 @@ from steward.core.models import AuditEntry
 from steward.decisions import services as decisions
 from steward.decisions.models import Outcome
 from steward.reports.models import Report
+from tests.conftest import file_received_reports
 
 from .helpers import png_upload, report_data, text_upload
 from .test_follow_up import open_report
@@ -30,6 +31,7 @@ def filed(file_report):
 def file_by_form(**overrides) -> tuple[Report, str]:
     client = Client()
     response = client.post("/report/", report_data(client, **overrides))
+    file_received_reports()
     assert response.status_code == 200, response.content.decode()[:2000]
     return Report.objects.latest("pk"), received_code(response)
 
@@ -88,7 +90,8 @@ def test_a_decision_says_how_to_appeal_and_whom_to_write_to(filed, triager, sett
 
     Case.objects.filter(pk=report.case_id).update(status=Status.AWAITING_DECISION)
     decisions.record_decision(report.case, by=triager, outcome=Outcome.NO_VIOLATION,
-                              reporter_summary="A warning was given.", rationale="Recorded for the test.")
+                              reporter_summary="A warning was given.", rationale="Recorded for the test.",
+                              departure_reason="Recorded for the test.")
     page = client.get("/follow-up/case/").content.decode()
 
     assert "A warning was given." in page

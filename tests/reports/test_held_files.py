@@ -20,6 +20,7 @@ from steward.retention.purge import purge_expired
 from .helpers import (
     EXE_BYTES,
     held_files,
+    listed_files,
     png_upload,
     report_data,
     snapshot,
@@ -58,7 +59,8 @@ def test_two_files_and_one_mistake_are_kept_and_then_filed():
     assert len(held_files()) == 2
 
     # The reporter corrects the narrative; the browser sends the file input empty.
-    second = client.post("/report/", {**data, "narrative": "He posted my home address in the forum."})
+    second = client.post("/report/", {**data, "narrative": "He posted my home address in the forum.",
+                                      "held_file": listed_files(first)})
 
     assert second.status_code == 200, second.content.decode()[:2000]
     report = Report.objects.get()
@@ -86,12 +88,13 @@ def test_a_ticked_file_is_removed_and_not_filed():
     data = report_data(client, narrative="")
     first = client.post("/report/", {**data, "evidence": [png_upload("keep.png"), png_upload("wrong-one.png")]})
 
-    second = client.post("/report/", {**data, "remove_file": remove_box(first, "wrong-one.png")})
+    second = client.post("/report/", {**data, "held_file": listed_files(first),
+                                      "remove_file": remove_box(first, "wrong-one.png")})
 
     assert second.status_code == 400
     assert attached(second) == ["keep.png"]
     assert len(held_files()) == 1
-    third = client.post("/report/", {**data, "narrative": "He posted my home address."})
+    third = client.post("/report/", {**data, "narrative": "He posted my home address.", "held_file": listed_files(second)})
     assert third.status_code == 200
     assert [e.name for e in Evidence.objects.all()] == ["keep.png"]
 
@@ -101,7 +104,7 @@ def test_a_file_ticked_on_the_final_send_is_not_filed():
     data = report_data(client, narrative="")
     first = client.post("/report/", {**data, "evidence": [png_upload("keep.png"), png_upload("wrong-one.png")]})
 
-    response = client.post("/report/", {**data, "narrative": "It happened twice.",
+    response = client.post("/report/", {**data, "narrative": "It happened twice.", "held_file": listed_files(first),
                                         "remove_file": remove_box(first, "wrong-one.png")})
 
     assert response.status_code == 200
@@ -119,7 +122,8 @@ def test_another_form_can_neither_see_nor_remove_held_files():
 
     assert attached(response) == []
     assert HeldUpload.objects.count() == 1
-    assert client.post("/report/", {**data, "narrative": "It happened."}).status_code == 200
+    assert client.post("/report/", {**data, "narrative": "It happened.",
+                                    "held_file": listed_files(first)}).status_code == 200
     assert [e.name for e in Evidence.objects.all()] == ["mine.png"]
 
 
@@ -140,9 +144,10 @@ def test_the_file_limit_counts_kept_and_new_files_together(settings):
     settings.STEWARD_EVIDENCE_MAX_FILES = 2
     client = Client()
     data = report_data(client, narrative="")
-    client.post("/report/", {**data, "evidence": [png_upload("one.png"), png_upload("two.png")]})
+    first = client.post("/report/", {**data, "evidence": [png_upload("one.png"), png_upload("two.png")]})
 
-    response = client.post("/report/", {**data, "narrative": "It happened.", "evidence": png_upload("three.png")})
+    response = client.post("/report/", {**data, "narrative": "It happened.", "evidence": png_upload("three.png"),
+                                        "held_file": listed_files(first)})
 
     assert response.status_code == 400
     assert response.context["form"].errors["evidence"] == ["Send at most 2 files in all: 2 are already attached."]
@@ -154,26 +159,38 @@ def test_the_file_limit_counts_kept_and_new_files_together(settings):
 def test_a_crash_while_filing_keeps_the_held_files_for_the_retry(monkeypatch):
     client = Client()
     data = report_data(client, narrative="")
-    client.post("/report/", {**data, "evidence": png_upload("proof.png")})
+    corrected = {**data, "narrative": "It happened.",
+                 "held_file": listed_files(client.post("/report/", {**data, "evidence": png_upload("proof.png")}))}
     before = snapshot()
     with monkeypatch.context() as patch:
         patch.setattr(services, "_attach", lambda *args, **kwargs: (_ for _ in ()).throw(RuntimeError("crash")))
         with pytest.raises(RuntimeError):
-            client.post("/report/", {**data, "narrative": "It happened."})
+            client.post("/report/", corrected)
     assert snapshot() == before
 
-    assert client.post("/report/", {**data, "narrative": "It happened."}).status_code == 200
+    assert client.post("/report/", corrected).status_code == 200
     assert [e.name for e in Evidence.objects.all()] == ["proof.png"]
+
+
+def test_a_form_gets_only_its_own_held_files_whatever_it_lists():
+    client = Client()
+    first = client.post("/report/", {**report_data(client, narrative=""), "evidence": png_upload("mine.png")})
+    intruder = Client()
+
+    response = intruder.post("/report/", {**report_data(intruder), "held_file": listed_files(first)})
+
+    assert response.status_code == 200
+    assert Evidence.objects.count() == 0 and HeldUpload.objects.count() == 1
 
 
 def test_holds_nobody_comes_back_for_are_deleted_after_a_day():
     client = Client()
     data = report_data(client, narrative="")
-    client.post("/report/", {**data, "evidence": png_upload("old.png")})
+    first = client.post("/report/", {**data, "evidence": png_upload("old.png")})
     HeldUpload.objects.update(held_at=timezone.now() - HeldUpload.HOLD_FOR - timedelta(minutes=1))
 
-    # Too old to be filed: the form no longer lists it and the report arrives without it.
-    response = client.post("/report/", {**data, "narrative": "It happened."})
+    # Too old to be filed: the report arrives without it, though the form still lists it.
+    response = client.post("/report/", {**data, "narrative": "It happened.", "held_file": listed_files(first)})
     assert response.status_code == 200
     assert Evidence.objects.count() == 0
 

@@ -1,9 +1,12 @@
 """What one intake costs the database: a pinned number of queries, so a change that adds one is seen.
 
-On a warm process (the categories cached, as every intake after the first finds them): the
-form's held files and space, then in the transaction the duplicate check, both data keys in
-one INSERT, the case, its "opened" event, the report, its receipt, and the audit entries in
-one INSERT (no chain head is read and no lock taken: the worker's sequencer chains them later).
+Answering the reporter, on a warm process (the categories and spaces cached, as every intake after
+the first finds them; a first send lists no held files, so none are looked for): in the transaction
+the report's data key, the received report (its unique submission hash is the duplicate check) and
+the outbox message that files it. Filing, in the worker: the received row, locked (its space comes
+from the cache too); the case's key, the case, its "opened" event, the report, and the audit entries
+in one INSERT (no chain head is read and no lock taken: the worker's sequencer chains them later),
+then the received row emptied.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from steward.cases import services as cases
+from steward.cases.models import Space
 from steward.core import crypto
 from steward.core.models import DataKey
-from steward.reports.models import Report
+from steward.reports import services
+from steward.reports.models import ReceivedReport, Report
+from tests.conftest import deliver_outbox
 
-from .helpers import report_data
+from .helpers import listed_files, report_data, text_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -38,23 +44,36 @@ def test_an_intake_runs_a_fixed_number_of_queries(space):
     assert response.status_code == 200
     statements = _statements(queries)
     assert statements == [
-        "SELECT",  # files held for this form (the form lists them)
-        "SELECT",  # the space chosen
-        "SELECT",  # files held for this form (the report takes them)
-        "SELECT",  # the same form sent before?
-        "INSERT",  # both data keys
+        "INSERT",  # the report's data key
+        "INSERT",  # the received report, with the receipt code sealed for the form's token
+        "INSERT",  # the outbox message that files it
+    ], [q["sql"][:120] for q in queries.captured_queries]
+    assert ReceivedReport.objects.filter(report__isnull=True).count() == 2
+    assert Report.objects.count() == 0
+
+
+def test_filing_a_received_report_runs_a_fixed_number_of_queries(space):
+    client = Client()
+    client.post("/report/", report_data(client, space=space.pk, categories=["harassment"]))
+    received = ReceivedReport.objects.get()
+    with CaptureQueriesContext(connection) as queries:
+        report = services.file_received(received.pk)
+    assert report is not None
+    assert _statements(queries) == [
+        "SELECT",  # the received row, locked, with its data key
+        "INSERT",  # the case's data key
         "INSERT",  # the case
         "INSERT",  # its "opened" event
         "INSERT",  # the report
-        "INSERT",  # the receipt code, sealed for the form's token
+        "UPDATE",  # the received row: filed, its sealed intake emptied
         "INSERT",  # the audit entries, waiting for the sequencer
     ], [q["sql"][:120] for q in queries.captured_queries]
-    assert Report.objects.count() == 2
 
 
 def test_the_case_and_the_report_get_keys_of_their_own(space):
     client = Client()
     client.post("/report/", report_data(client, space=space.pk))
+    deliver_outbox()
     report = Report.objects.select_related("data_key", "case__data_key").get()
     assert report.data_key.purpose == DataKey.Purpose.REPORT
     assert report.case.data_key.purpose == DataKey.Purpose.CASE
@@ -69,3 +88,27 @@ def test_a_case_is_not_opened_with_a_key_made_for_something_else(space):
     with pytest.raises(ValueError, match="fresh, stored case data key"):
         cases.open_case(space=space, danger=False, ongoing=None, language="en", channel="web",
                         data_key=DataKey(purpose=DataKey.Purpose.CASE))
+
+
+def test_a_corrected_form_that_lists_held_files_looks_them_up(space):
+    client = Client()
+    data = report_data(client, space=space.pk, narrative="")
+    first = client.post("/report/", {**data, "evidence": text_upload()})
+    with CaptureQueriesContext(connection) as queries:
+        client.post("/report/", {**data, "narrative": "It happened.", "held_file": listed_files(first)})
+    assert any("reports_heldupload" in q["sql"] for q in queries.captured_queries)
+    assert Report.objects.get().evidence.count() == 1
+
+
+def test_a_space_saved_or_deleted_is_offered_at_once(space):
+    client = Client()
+    assert f'<option value="{space.pk}"' in client.get("/report/").content.decode()
+    other = Space.objects.create(name="#random", kind=Space.Kind.CHAT)
+    space.active = False
+    space.save()
+    page = client.get("/report/").content.decode()
+    assert f'<option value="{other.pk}"' in page and f'<option value="{space.pk}"' not in page
+    response = client.post("/report/", report_data(client, space=space.pk))
+    assert response.status_code == 400 and "That space is not one of the choices." in response.content.decode()
+    other.delete()
+    assert f'<option value="{other.pk}"' not in client.get("/report/").content.decode()

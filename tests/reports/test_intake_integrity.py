@@ -12,11 +12,12 @@ from django.db.models import QuerySet
 from django.test import Client
 from django.utils import timezone
 
+from steward.cases.models import Case
 from steward.core import audit, crypto
 from steward.reports import held, services
 from steward.reports.messages import AcknowledgeReport
-from steward.reports.models import Report, SubmissionReceipt
-from tests.conftest import queued
+from steward.reports.models import ReceivedReport, Report
+from tests.conftest import deliver_outbox, file_received_reports, queued
 
 from .helpers import png_upload, report_data, snapshot, stored_files, text_upload
 
@@ -55,7 +56,7 @@ def test_after_a_day_a_second_submit_is_still_refused_but_the_code_is_gone(setti
     client = Client()
     data = report_data(client)
     assert client.post("/report/", data).status_code == 200
-    SubmissionReceipt.objects.update(created_at=timezone.now() - SubmissionReceipt.KEEP_FOR - timedelta(minutes=1))
+    ReceivedReport.objects.update(received_at=timezone.now() - ReceivedReport.KEEP_FOR - timedelta(minutes=1))
     before = snapshot()
 
     response = client.post("/report/", data)
@@ -70,7 +71,7 @@ def test_the_kept_code_opens_only_with_the_form_token():
     intake = services.Intake(narrative="Once is enough, thank you.", reporter_role="witness",
                              submission_token="only-the-browser-knows-this")
     report, code = services.submit_report(intake)
-    receipt = SubmissionReceipt.objects.get(report=report)
+    receipt = ReceivedReport.objects.get(report=report)
 
     assert code.encode() not in bytes(receipt.code_sealed)
     assert receipt.submission_hash == report.submission_hash  # a keyed hash, never the token itself
@@ -103,7 +104,7 @@ def test_a_race_past_the_duplicate_check_is_still_refused_and_answered_with_the_
     skipped: list[bool] = []
 
     def exists_misses_once(self):
-        if self.model is Report and not skipped:
+        if self.model is ReceivedReport and not skipped:
             skipped.append(True)
             return False
         return original(self)
@@ -130,6 +131,7 @@ def _raise_after(original, *, when):
 def test_a_crash_half_way_leaves_no_report_case_key_or_file(monkeypatch, crash_point, django_capture_on_commit_callbacks):
     client = Client()
     client.post("/report/", report_data(client))  # an earlier report must survive untouched
+    file_received_reports()
     before = snapshot()
     assert before["reports"] == 1
 
@@ -155,15 +157,39 @@ def test_a_crash_half_way_leaves_no_report_case_key_or_file(monkeypatch, crash_p
 def test_after_a_crash_the_same_form_can_be_sent_again(monkeypatch):
     client = Client()
     data = report_data(client)
-    with monkeypatch.context() as patch:
-        patch.setattr(services, "_attach", _raise_after(services._attach, when=lambda *a, **k: True))
+    before = snapshot()
+    with monkeypatch.context() as patch:  # the last write of the answer: the filing message
+        patch.setattr(services.outbox, "send", _raise_after(services.outbox.send, when=lambda *a, **k: True))
         with pytest.raises(RuntimeError):
             client.post("/report/", data)
+    assert snapshot() == before
 
     response = client.post("/report/", data)
 
     assert response.status_code == 200
-    assert Report.objects.count() == 1
+    assert len(file_received_reports()) == 1
+
+
+def test_a_crash_while_filing_keeps_the_received_report_and_files_it_once_later(monkeypatch):
+    """The reporter was answered: whatever happens to the worker, the report is filed, once."""
+    client = Client()
+    code = received_code(client.post("/report/", report_data(client, account_system_1="github",
+                                                             account_handle_1="rude-dev")))
+    received = ReceivedReport.objects.get()
+    answered = snapshot()
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "_attach", _raise_after(services._attach, when=lambda *a, **k: True))
+        with pytest.raises(RuntimeError):
+            services.file_received(received.pk)
+    assert snapshot() == answered  # no case, no report, no party: and the sealed intake is still there
+    assert ReceivedReport.objects.get().intake_sealed
+
+    assert deliver_outbox() == 1  # the worker's filing message, tried again
+    report = Report.objects.get()
+    assert services.file_received(received.pk) == report  # asked again: filed already, nothing more
+    assert services.find_report(code) == report
+    assert Report.objects.count() == Case.objects.count() == 1
+    assert not ReceivedReport.objects.get().intake_sealed  # filing emptied it
 
 
 def test_anonymous_intake_is_rate_limited(settings):
@@ -186,7 +212,7 @@ def test_the_rate_limit_counts_per_address(settings):
     assert first.post("/report/", report_data(first)).status_code == 200
     assert first.post("/report/", report_data(first)).status_code == 429
     assert second.post("/report/", report_data(second)).status_code == 200
-    assert Report.objects.count() == 2
+    assert len(file_received_reports()) == 2
 
 
 def test_reading_the_form_is_not_rate_limited(settings):
@@ -194,3 +220,68 @@ def test_reading_the_form_is_not_rate_limited(settings):
     client = Client()
     for _ in range(3):
         assert client.get("/report/").status_code == 200
+
+
+def test_the_same_form_sent_again_before_and_after_filing_gets_the_same_code():
+    client = Client()
+    data = report_data(client, anonymous="contact", contact_email="rosa@example.org")
+    code = received_code(client.post("/report/", data))
+    answered = snapshot()
+
+    again = client.post("/report/", data)  # not filed yet
+
+    assert received_code(again) == code
+    assert "We had already received this report. Here is its receipt code again." in again.content.decode()
+    assert snapshot() == answered
+    (report,) = file_received_reports()
+    filed = snapshot()
+
+    once_more = client.post("/report/", data)  # filed meanwhile
+
+    assert received_code(once_more) == code
+    assert snapshot() == filed
+    assert services.find_report(code) == report
+    assert len(queued(AcknowledgeReport)) == 1
+
+
+def test_a_received_report_is_sealed_until_filed_and_emptied_after():
+    client = Client()
+    client.post("/report/", report_data(client, narrative="The treasurer threatened me after the sprint.",
+                                        anonymous="contact", contact_email="rosa@example.org"))
+    received = ReceivedReport.objects.get()
+    sealed = bytes(received.intake_sealed)
+    assert b"treasurer" not in sealed and b"rosa@example.org" not in sealed
+    assert "treasurer" in received.intake  # opens with the report's own key
+
+    (report,) = file_received_reports()
+
+    received.refresh_from_db()
+    assert received.intake_sealed is None and received.report == report and received.filed_at is not None
+    assert report.data_key_id == received.data_key_id  # the key it was sealed under is the report's
+    assert report.narrative == "The treasurer threatened me after the sprint."
+    assert report.contact_email == "rosa@example.org"
+
+
+def test_filed_receipts_are_purged_after_a_day_and_unfiled_reports_never():
+    client = Client()
+    client.post("/report/", report_data(client))
+    client.post("/report/", report_data(client))
+    first = ReceivedReport.objects.order_by("pk").first()
+    services.file_received(first.pk)
+    ReceivedReport.objects.update(received_at=timezone.now() - ReceivedReport.KEEP_FOR - timedelta(minutes=1))
+
+    services.purge_held()
+
+    assert list(ReceivedReport.objects.values_list("report", flat=True)) == [None]  # waits to be filed
+    assert len(file_received_reports()) == 1
+
+
+def test_reports_with_files_or_danger_are_filed_before_the_answer(django_capture_on_commit_callbacks):
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/report/", {**report_data(client), "evidence": png_upload()})
+        client.post("/report/", report_data(client, danger_now="yes"))
+
+    assert Report.objects.count() == Case.objects.count() == 2
+    assert not ReceivedReport.objects.filter(report__isnull=True).exists()
+    assert Case.objects.filter(priority="P1").count() == 1

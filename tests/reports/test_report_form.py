@@ -18,7 +18,7 @@ from steward.core.models import AuditEntry, DataKey
 from steward.registry.models import Identity, System
 from steward.reports import receipts
 from steward.reports.models import Report
-from tests.conftest import queued
+from tests.conftest import file_received_reports, queued
 
 from .helpers import CODE_RE, NARRATIVE, report_data
 
@@ -41,6 +41,7 @@ def test_a_report_is_stored_and_opens_a_case(space):
         location="https://example.org/forum/t/42", involved="a maintainer called Bob", witnesses="Alice saw it",
         wishes="I want it to stop.", ongoing="no",
     ))
+    file_received_reports()
 
     assert response.status_code == 200, response.content.decode()[:2000]
     report = Report.objects.get()
@@ -72,6 +73,7 @@ def test_a_report_is_stored_and_opens_a_case(space):
 def test_the_receipt_code_is_shown_once_and_only_its_keyed_hash_is_stored():
     client = Client()
     response = client.post("/report/", report_data(client))
+    file_received_reports()
 
     code = response.context["code"]
     assert CODE_RE.match(code), code
@@ -90,6 +92,7 @@ def test_the_receipt_code_is_not_logged_audited_or_put_in_a_url(caplog):
     data = report_data(client)
     with caplog.at_level(logging.DEBUG):
         response = client.post("/report/", data)
+        file_received_reports()
 
     code = response.context["code"]
     assert code not in caplog.text and code.replace("-", "") not in caplog.text
@@ -102,6 +105,7 @@ def test_the_receipt_code_is_not_logged_audited_or_put_in_a_url(caplog):
 def test_every_report_gets_its_own_code():
     client = Client()
     codes = {client.post("/report/", report_data(client)).context["code"] for _ in range(3)}
+    file_received_reports()
     assert len(codes) == 3
     assert Report.objects.count() == 3
 
@@ -109,6 +113,7 @@ def test_every_report_gets_its_own_code():
 def test_the_narrative_is_stored_as_ciphertext_only():
     client = Client()
     client.post("/report/", report_data(client))
+    file_received_reports()
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT narrative_sealed FROM reports_report")
@@ -128,6 +133,7 @@ def test_the_case_takes_the_language_the_reporter_chose(narrative, language):
     # The reporter's own choice, whatever the narrative is written in: nothing is guessed from the text.
     client = Client()
     response = client.post("/report/", report_data(client, narrative=narrative, preferred_language=language))
+    file_received_reports()
 
     assert response.status_code == 200
     report = Report.objects.get()
@@ -143,6 +149,7 @@ def test_accounts_become_registry_identities_and_reported_parties():
         client, account_system_1="github", account_handle_1=" @rude-dev ",
         account_system_2="matrix", account_handle_2="@rude:matrix.org",
     ))
+    file_received_reports()
 
     assert response.status_code == 200
     case = Report.objects.get().case
@@ -159,7 +166,9 @@ def test_accounts_become_registry_identities_and_reported_parties():
 def test_an_account_already_known_is_not_duplicated():
     client = Client()
     client.post("/report/", report_data(client, account_system_1="github", account_handle_1="rude-dev"))
+    file_received_reports()
     client.post("/report/", report_data(client, account_system_1="github", account_handle_1="@rude-dev"))
+    file_received_reports()
 
     assert Identity.objects.count() == 1
     people = set(Party.objects.values_list("person_id", flat=True))
@@ -171,6 +180,7 @@ def test_danger_now_makes_the_case_p1_and_alerts_security():
     client = Client()
     data = report_data(client, danger_now="yes")
     response = client.post("/report/", data)
+    file_received_reports()
 
     assert response.status_code == 200
     report = Report.objects.get()
@@ -187,6 +197,7 @@ def test_no_danger_means_no_alert_and_no_emergency_banner():
     client = Client()
     data = report_data(client)
     response = client.post("/report/", data)
+    file_received_reports()
 
     assert Report.objects.get().case.priority is None
     assert queued(SecurityAlert) == []
@@ -197,8 +208,10 @@ def test_contact_details_are_sealed_and_dropped_when_anonymous():
     client = Client()
     client.post("/report/", report_data(client, anonymous="contact", contact_name="Rosa",
                                         contact_email="rosa@example.org", consent_name_to_reported="yes"))
+    file_received_reports()
     client.post("/report/", report_data(client, anonymous="anonymous", contact_name="Ghost",
                                         contact_email="ghost@example.org", consent_name_to_reported="yes"))
+    file_received_reports()
 
     named, anonymous = Report.objects.order_by("pk")
     assert (named.anonymous, named.contact_name, named.contact_email) == (False, "Rosa", "rosa@example.org")
@@ -214,6 +227,7 @@ def test_contact_details_are_sealed_and_dropped_when_anonymous():
 def test_a_report_without_a_space_or_date_is_accepted():
     client = Client()
     response = client.post("/report/", report_data(client, occurred_approx="during the March community call"))
+    file_received_reports()
 
     assert response.status_code == 200
     report = Report.objects.get()

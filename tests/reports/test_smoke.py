@@ -1,6 +1,6 @@
 from django.test import Client
 
-from steward.reports.models import Report
+from steward.reports.models import ReceivedReport, Report
 
 
 def test_report_form_renders(db):
@@ -19,11 +19,15 @@ def test_submit_minimal_report(db, space):
         "anonymous": "anonymous", "preferred_language": "en", "submission": token, "space": space.pk,
     })
     assert response.status_code == 200, response.content.decode()[:3000]
-    assert Report.objects.count() == 1
     code = response.context["code"]
-    report = Report.objects.get()
-    assert report.narrative == "Someone posted my home address in the forum."
+    # Received and acknowledged; no worker has filed it yet, so the code's first use files it.
+    assert ReceivedReport.objects.filter(report__isnull=True).count() == 1
+    assert Report.objects.count() == 0
     follow = client.post("/follow-up/", {"code": code.lower().replace("-", " ")})
     assert follow.status_code == 302
+    report = Report.objects.get()
+    assert report.narrative == "Someone posted my home address in the forum."
+    assert report.case.opened_at == ReceivedReport.objects.get().received_at  # its clocks started on receipt
     page = client.get("/follow-up/case/")
     assert page.status_code == 200
+    assert "Someone posted my home address in the forum." in page.content.decode()

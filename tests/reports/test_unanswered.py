@@ -11,7 +11,7 @@ from django.test import Client
 
 from steward.reports.forms import ReportForm
 from steward.reports.models import Report
-from tests.conftest import login
+from tests.conftest import file_received_reports, login
 
 from .helpers import report_data
 
@@ -36,6 +36,7 @@ def test_an_unanswered_danger_question_is_stored_as_unknown_and_shown_as_not_sai
     del data["danger_now"]
 
     response = client.post("/report/", data)
+    file_received_reports()
 
     assert response.status_code == 200, response.content.decode()[:2000]
     report = Report.objects.get()
@@ -49,12 +50,14 @@ def test_an_unanswered_danger_question_is_stored_as_unknown_and_shown_as_not_sai
 def test_an_answer_about_danger_is_stored_as_given(answer, stored):
     client = Client()
     assert client.post("/report/", report_data(client, danger_now=answer)).status_code == 200
+    file_received_reports()
     assert Report.objects.get().danger_now is stored
 
 
 def test_the_involvement_question_is_optional_and_shown_as_not_said(triager):
     client = Client()
     response = client.post("/report/", report_data(client, reporter_role=None))
+    file_received_reports()
 
     assert response.status_code == 200, response.content.decode()[:2000]
     report = Report.objects.get()
@@ -80,6 +83,7 @@ def test_a_report_with_only_what_happened_is_filed():
                      "anonymous": "anonymous", "preferred_language": "en"}  # what the form shows already chosen
 
     response = client.post("/report/", {"narrative": "He insulted me in the chat.", "submission": token, **form_defaults})
+    file_received_reports()
 
     assert response.status_code == 200, response.content.decode()[:2000]
     report = Report.objects.get()

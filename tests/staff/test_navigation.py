@@ -66,7 +66,7 @@ def test_what_each_role_is_offered(db):
 @pytest.mark.parametrize(("role", "landing"), [
     (Role.TRIAGER, "/staff/cases/"), (Role.CASE_HANDLER, "/staff/cases/"), (Role.DECISION_MAKER, "/staff/cases/"),
     (Role.CONSULTANT_LEGAL, "/staff/cases/"), (Role.AUDITOR, "/staff/access/"), (Role.ADMINISTRATOR, "/staff/people/"),
-    (Role.ENFORCER, "/staff/receiving-a-report/"),
+    (Role.ENFORCER, "/staff/rollouts/"),  # the rollouts not done yet (steward.enforcement)
 ])
 def test_staff_land_on_a_page_their_roles_open(db, role, landing):
     client = login(staff_with(role))

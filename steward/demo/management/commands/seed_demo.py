@@ -37,13 +37,13 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from steward.cases import providers, sla
 from steward.cases import services as cases
-from steward.cases import sla
 from steward.cases.models import Case, Note, Party, Space, Status, TimelineEvent, Triage
 from steward.cases.services import TriageAnswers, propose_priority
 from steward.core.models import OutboxMessage
 from steward.decisions import services as decisions
-from steward.decisions.models import Decision, Outcome
+from steward.decisions.models import Appeal, Decision
 from steward.reports import services as reports
 from steward.reports.models import Evidence, Message, Report
 from steward.reports.services import CleanFile
@@ -67,6 +67,8 @@ from ...stories import (
 LOGINS_FILE = "demo-logins.txt"
 # Reports whose receipt codes are kept, so the reporter's follow-up page can be tried.
 FOLLOW_UP_DEMOS = ("issue-harassment", "ikhtibarat")
+# Why a demo decision did not wait for a consultation the rules require (only used where one is pending).
+DEMO_OVERRIDE = "Security acted on the safety alert the same day; the ban could not wait for a written consultation."
 # Notifications about invented cases would only fill the worker's console: seeding drops them
 # (the outbox rows its stories queued, and any task).
 NO_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
@@ -223,9 +225,12 @@ class Seeder:
         if story.status == Status.AWAITING_DECISION:
             self._run(steps, opened, [case])
             return
-        decider = self.staff[DECISION_MAKER]
+        decider = self.staff[story.decider or DECISION_MAKER]
         steps.append(("decide", lambda: self._decide(case, story, decider)))
         steps.append(("message", lambda: reports.message_reporter(report, by=actor, body=texts["decided"])))
+        if story.appeal:  # the reporter appeals from their follow-up page; no one has decided it yet
+            steps.append(("appeal", lambda: providers.appeals().appeal_as_reporter(
+                case.pk, report.pk, story.appeal)))
         if story.status == Status.CLOSED:
             steps.append(("close", lambda: cases.move_case(case, by=actor, to=Status.CLOSED, reason=story.close_reason)))
         self._run(steps, opened, [case])
@@ -281,16 +286,26 @@ class Seeder:
 
     def _decide(self, case: Case, story: Story, decider: User) -> Decision:
         decision = DECISIONS[story.outcome]
-        subject = None
-        if decision.outcome in {Outcome.TEMPORARY_BAN, Outcome.PERMANENT_BAN}:
-            reported = Party.objects.filter(case=case, role=Party.Role.REPORTED).select_related("person").order_by("pk")
-            subject = reported[0].person
-        ban_until = None
-        if decision.ban_days:
+        level = decisions.current_level(decision.level)
+        if level is None:
+            raise CommandError(f"The current ladder has no level {decision.level!r} for demo story {story.key!r}.")
+        # The decision applies to the case's (first) reported person, who is written to as well.
+        reported = Party.objects.filter(case=case, role=Party.Role.REPORTED, person__isnull=False).order_by("pk").first()
+        subject = reported.person if reported is not None else None
+        ends_on = None
+        if decision.ends_in_days:
+            ends_on = timezone.localdate() + timedelta(days=decision.ends_in_days)
+        elif decision.ban_days:
             arrived = timezone.localdate(self.now - timedelta(days=story.age_days))
-            ban_until = max(arrived + timedelta(days=decision.ban_days), timezone.localdate() + timedelta(days=1))
-        return decisions.record_decision(case, by=decider, outcome=decision.outcome, subject=subject, ban_until=ban_until,
-                                         reporter_summary=decision.summary[story.lang], rationale=decision.rationale)
+            ends_on = max(arrived + timedelta(days=decision.ban_days), timezone.localdate() + timedelta(days=1))
+        # The demo has no consultants: where the consultation rules require one (a safety risk needs
+        # Security), the decision records why it did not wait, as a decision maker would have to.
+        proposed = decisions.recommend_for(case, decisions.reported_people(case), by=decider)
+        return decisions.record_decision(case, by=decider, level=level, subject=subject, ends_on=ends_on,
+                                         departure_reason=decision.departure if proposed.code != level.key else "",
+                                         reporter_summary=decision.summary[story.lang], rationale=decision.rationale,
+                                         override_reason=DEMO_OVERRIDE,
+                                         message=decisions.MessageInput(decision.behaviour, decision.impact, decision.expected_change))
 
     def _reply(self, report: Report, body: str) -> None:
         reports.reporter_view(report)
@@ -324,3 +339,4 @@ class Seeder:
         Message.objects.filter(report__case_id__in=ids, read_at__gte=since).update(read_at=at)
         Evidence.objects.filter(report__case_id__in=ids, uploaded_at__gte=since).update(uploaded_at=at)
         Decision.objects.filter(case_id__in=ids, decided_at__gte=since).update(decided_at=at)
+        Appeal.objects.filter(case_id__in=ids, filed_at__gte=since).update(filed_at=at)
