@@ -71,6 +71,8 @@ NAME_CAP = 0.88
 SINGLE_TOKEN_CAP = 0.6
 # Only part of a name in common (a first name, a family name): kept well below review.
 PARTIAL_FACTOR = 0.35
+# Per token of the shorter name that matches nothing in the other.
+UNMATCHED_PENALTY = 0.25
 # A token counts as matched from this similarity up.
 TOKEN_MATCH = 0.75
 # The same handle on another system is a hint, not an account match.
@@ -167,7 +169,7 @@ def _icu(name: str) -> Any:
 def _kakasi() -> Any:
     converter = getattr(_local, "kakasi", None)
     if converter is None:
-        converter = _local.kakasi = pykakasi.kakasi()
+        converter = _local.kakasi = pykakasi.kakasi()  # type: ignore[no-untyped-call]
     return converter
 
 
@@ -351,16 +353,18 @@ def _code(form: str) -> str:
         text = text.replace(digraph, sound)
     # a plain c is s before e, i, y and k elsewhere
     text = _SOFT_C.sub("S", text).replace("c", "K")
-    text = text[:1] + text[1:].replace("h", "")
     out: list[str] = []
+    previous = ""
     for index, char in enumerate(text):
-        if char in _VOWELS:
-            continue
-        if char == "w" and 0 < index < len(text) - 1 and text[index - 1] in _VOWELS:
+        # vowels go, and h after the first letter (Mohammed/Muhammad/mhmd, Cohen/khn, Sarah/Sara)
+        if char in _VOWELS or (char == "h" and index) or (char == "w" and 0 < index < len(text) - 1
+                                                            and text[index - 1] in _VOWELS):
+            previous = ""
             continue
         mapped = char.lower().translate(_CLASSES)
-        if not out or out[-1] != mapped:
+        if mapped != previous:  # "dt", "gk": one sound; the same consonant on both sides of a vowel stays twice
             out.append(mapped)
+        previous = mapped
     code = "".join(out)
     return code if code else re.sub(r"(.)\1+", r"\1", form)
 
@@ -397,7 +401,7 @@ def _words(text: str) -> list[str]:
     return [w for w in _SPLIT.split(text) if w]
 
 
-def _latin_tokens(words: list[str], script: str, variants: Iterable[tuple[str, str]] = ()) -> list[_Token]:
+def _latin_tokens(words: list[str]) -> list[_Token]:
     """Tokens of Latin words: particles dropped, servant-of names joined."""
     forms = [(_ascii(w), w.casefold()) for w in words]
     joined: list[tuple[str, str]] = []
@@ -419,7 +423,6 @@ def _latin_tokens(words: list[str], script: str, variants: Iterable[tuple[str, s
         index += 1
     if not joined:  # a name made only of particles ("Le", "Da") is still a name
         joined = forms
-    del variants, script
     tokens = []
     for form, written in joined:
         alternatives = [form]
@@ -434,12 +437,12 @@ def _latin_tokens(words: list[str], script: str, variants: Iterable[tuple[str, s
 
 def _readings_of_latin(text: str, script: str = "latin") -> list[_Reading]:
     words = _words(text)
-    readings = [_Reading(tuple(_latin_tokens(words, script)), script)]
+    readings = [_Reading(tuple(_latin_tokens(words)), script)]
     # "Jean-Pierre", "Xiao-Ming", "Min-su": also read as one token
     hyphenated = [w for w in re.split(r"[\s,]+", text) if w]
     if len(hyphenated) != len(words) and any("-" in w for w in hyphenated):
         joined = [w.replace("-", "") for w in hyphenated]
-        readings.append(_Reading(tuple(_latin_tokens(joined, script)), script))
+        readings.append(_Reading(tuple(_latin_tokens(joined)), script))
     return readings
 
 
@@ -579,8 +582,10 @@ def _long_vowels(form: str) -> str:
 
 
 def _readings_of_japanese(text: str, script: str = "kana") -> list[_Reading]:
-    segments = [s["hepburn"] for s in _kakasi().convert(text)]
-    words = [w for s in segments for w in _SPLIT.split(s) if w]
+    converted = [s for s in _kakasi().convert(text) if s["orig"].strip()]
+    if script == "han" and (len(converted) > 2 or any(not _ascii(s["hepburn"]) for s in converted)):
+        return []  # not read as a Japanese name (a family name and a given name, every character read)
+    words = [w for s in converted for w in _SPLIT.split(s["hepburn"]) if w]
     tokens = []
     for word in words:
         form = _ascii(word)
@@ -688,8 +693,8 @@ def readings(name: str) -> tuple[_Reading, ...]:
 # --- Keys -------------------------------------------------------------------------------------
 
 def _deletions(code: str) -> set[str]:
-    """The code and the codes one letter shorter (for codes of three letters or more)."""
-    if len(code) < 3:
+    """The code and the codes one letter shorter (for codes of two letters or more)."""
+    if len(code) < 2:
         return {code}
     return {code} | {code[:i] + code[i + 1:] for i in range(len(code))}
 
@@ -832,18 +837,24 @@ def _gendered(x: str, y: str) -> bool:
         x, y = y, x
     if y in (x + "a", x + "ova", x + "aya") or (x.endswith("sky") and y == x[:-1] + "aya"):
         return True
-    if len(x) == len(y) >= 4 and x[:-1] == y[:-1] and x[-1] in "aoeiy" and y[-1] in "aoeiy":
+    if len(x) == len(y) >= 4 and x[:-1] == y[:-1] and {x[-1], y[-1]} in ({"a", "o"}, {"a", "e"}, {"a", "y"}):
         return True
     return len(x) >= 4 and len(y) == len(x) + 2 and y.startswith(x[:-1]) and x.endswith("y") and y.endswith("aya")
 
 
 @lru_cache(maxsize=262144)
-def _form_similarity(x: str, y: str, abjad: bool) -> tuple[float, How]:
+def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool = True) -> tuple[float, How]:
+    """How alike two spellings of a name token are. ``spellings``: other spellings of one sound count
+    (not between two readings made by the same transliteration, which spells a name one way)."""
     if x == y:
         return 1.0, How.EXACT
     cx, cy = _code(x), _code(y)
     if _gendered(x, y):
         return 0.5, How.PARTIAL
+    if not spellings:  # two readings by one transliteration: no other spellings, and no typos in a character script
+        if abjad is None:
+            return 0.6 * JaroWinkler.similarity(x, y), How.PARTIAL
+        cx, cy = x, y + "\x00"
     if cx == cy and len(cx) >= 2:
         return 0.92, How.SPELLING
     if cx == cy and abjad:  # one consonant in common (Ali, Noa): a weaker sign
@@ -862,11 +873,11 @@ def _form_similarity(x: str, y: str, abjad: bool) -> tuple[float, How]:
     return 0.6 * JaroWinkler.similarity(x, y), How.PARTIAL
 
 
-def _token_similarity(a: _Token, b: _Token, abjad: bool) -> tuple[float, How]:
+def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool) -> tuple[float, How]:
     best = (0.0, How.PARTIAL)
     for x in a.forms:
         for y in b.forms:
-            found = _form_similarity(x, y, abjad)
+            found = _form_similarity(x, y, abjad, spellings)
             if found[0] > best[0]:
                 best = found
                 if found[0] >= 1.0:
@@ -880,13 +891,19 @@ class _NameResult:
     how: How
 
 
+_CHARACTER_SCRIPTS = frozenset({"han", "kana", "hangul"})
+
+
 def _compare_readings(a: _Reading, b: _Reading) -> _NameResult:
     ta, tb = a.tokens[:6], b.tokens[:6]
     if not ta or not tb:
         return _NameResult(0.0, How.PARTIAL)
     abjad = a.abjad or b.abjad
     crossed = a.script != b.script or a.script != "latin"
-    sims = [[_token_similarity(x, y, abjad) for y in tb] for x in ta]
+    spellings = a.script == "latin" or a.script != b.script
+    # Han, kana and hangul compared with themselves: a different character is a different name
+    kind: bool | None = None if not spellings and a.script in _CHARACTER_SCRIPTS else abjad
+    sims = [[_token_similarity(x, y, kind, spellings) for y in tb] for x in ta]
     swap = len(ta) > len(tb)
     short, long_ = (len(tb), len(ta)) if swap else (len(ta), len(tb))
     top = max(value for row in sims for value, _how in row)
@@ -903,8 +920,9 @@ def _compare_readings(a: _Reading, b: _Reading) -> _NameResult:
             value = SINGLE_TOKEN_CAP * (strong[0][0] if strong else 0.0)
             how = strong[0][1] if strong else How.PARTIAL
         elif len(strong) >= 2:
-            value = NAME_CAP * sum(p[0] for p in strong) / len(strong) - 0.1 * (short - len(strong))
-            how = max((p[1] for p in strong), key=lambda h: _HOW_RANK[h])
+            # a token of the shorter name left unmatched (another middle name, another syllable) counts against
+            value = NAME_CAP * sum(p[0] for p in strong) / len(strong) - UNMATCHED_PENALTY * (short - len(strong))
+            how = max((p[1] for p in strong), key=lambda h: _HOW_RANK[h]) if len(strong) == short else How.PARTIAL
         else:
             value = PARTIAL_FACTOR * max((p[0] for p in pairs), default=0.0)
             how = How.PARTIAL
@@ -955,9 +973,8 @@ def score(applicant: Subject, candidate: Subject, *, match_threshold: float = MA
             if found is not None and ("name" not in best or found.score > best["name"].score):
                 best["name"] = found
     remaining = 1.0
-    for evidence in best.values():
-        remaining *= 1.0 - evidence.score
+    for found in best.values():
+        remaining *= 1.0 - found.score
     total = round(1.0 - remaining, 4)
     verdict = Verdict.MATCH if total >= match_threshold else Verdict.REVIEW if total >= review_threshold else Verdict.NONE
-    evidence = tuple(sorted(best.values(), key=lambda e: -e.score))
-    return Match(total, verdict, evidence)
+    return Match(total, verdict, tuple(sorted(best.values(), key=lambda e: -e.score)))
