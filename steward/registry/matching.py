@@ -425,7 +425,7 @@ def _latin_tokens(words: list[str]) -> list[_Token]:
         joined = forms
     tokens = []
     for form, written in joined:
-        alternatives = [form]
+        alternatives = [form, *_korean_spellings().get(form, ())]
         umlauts = _ascii(written.translate(_UMLAUTS))
         if umlauts != form:
             alternatives.append(umlauts)
@@ -617,6 +617,17 @@ _KOREAN_SURNAMES = {
     "표": ["pyo"], "명": ["myung", "myeong"], "기": ["ki", "gi"], "반": ["ban"], "왕": ["wang"], "금": ["keum", "geum"],
     "육": ["yuk", "yook"], "인": ["in"], "제": ["je", "jae"], "탁": ["tak"], "국": ["kook", "guk"],
 }
+@lru_cache(maxsize=1)
+def _korean_spellings() -> dict[str, tuple[str, ...]]:
+    """A Latin spelling of a Korean family name, and the other spellings of that name (Yi: Lee, Rhee, I, …)."""
+    found: dict[str, set[str]] = {}
+    for hangul, usual in _KOREAN_SURNAMES.items():
+        spellings = {_rr(hangul), *usual}
+        for spelling in spellings:
+            found.setdefault(spelling, set()).update(spellings - {spelling})
+    return {spelling: tuple(sorted(others)) for spelling, others in found.items()}
+
+
 _KOREAN_COMPOUND_SURNAMES = frozenset({"남궁", "황보", "제갈", "사공", "선우", "서문", "독고", "동방"})
 
 
