@@ -160,7 +160,7 @@ def check_account(system: str, handle: str, *, field: str = "handle") -> str:
         raise RegistryError(field, _("Give the account name or address."))
     if len(handle) > MAX_NAME:
         raise RegistryError(field, _("An account name is at most %(limit)s characters.") % {"limit": MAX_NAME})
-    if system == System.MAILING_LIST and not matching.looks_like_email(handle):
+    if system == System.MAILING_LIST and matching.email_form(handle) is None:
         raise RegistryError(field, _("“%(value)s” is not an email address.") % {"value": handle[:80]})
     return handle
 

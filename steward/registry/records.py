@@ -231,9 +231,9 @@ def read_csv(data: bytes, *, required: Sequence[str], optional: Sequence[str] = 
             number += 1
             rows.append((number, _("This row is not valid CSV: %(problem)s.") % {"problem": str(error)[:100]}))
             continue
-        if not any(cell.strip() for cell in cells):
-            continue
-        number += 1
+        number += 1  # every line counts, so row numbers are the input's
+        if not cells:
+            continue  # an empty line: nothing to answer
         if number > max_rows:
             raise RegistryError("file", ngettext("The file has more than %(count)s row.", "The file has more than %(count)s rows.",
                                                  max_rows) % {"count": max_rows})
