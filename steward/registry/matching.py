@@ -738,6 +738,10 @@ def _prefixed(whole: str, cut: str) -> set[str]:
     return {f"p:{whole}|{cut[:2]}"} if len(cut) >= 3 and len(whole) >= 2 else set()
 
 
+def _both_prefixed(a: str, b: str) -> set[str]:
+    return {"q:" + "|".join(sorted((a[:2], b[:2])))} if len(a) >= 3 and len(b) >= 3 else set()
+
+
 def _identifier_keys(identifier: Identifier) -> set[str]:
     keys: set[str] = set()
     system = identifier.system.strip().casefold()
@@ -795,6 +799,10 @@ def _name_keys(names: Iterable[str], *, query: bool) -> set[str]:
                             keys.update(_pair(x, y) for x, y in itertools.product(_deletions(a), _deletions(b)))
                         # two edits in one token: its code's first two letters, with the other token's code
                         keys.update(_prefixed(a, b) | _prefixed(b, a))
+                        # one edit in each token: the first two letters of both codes (asked for with a letter
+                        # deleted from either, a typo among the first two)
+                        for x, y in itertools.product(_deletions(a), _deletions(b)) if query else [(a, b)]:
+                            keys.update(_both_prefixed(x, y))
     if query or longest < 2:
         keys.update("n1:" + code for code in single)
     return keys
