@@ -18,12 +18,17 @@ Pure functions, no database. Two stages, as sanctions-screening engines have the
    Typos: the registry side also stores each pair with one letter deleted from one code
    (a deletion neighbourhood, as SymSpell does), and the applicant side asks for the same, so a
    name with one edit in one token still meets its original.
+   ``q:<ab>|<cd>`` the first two letters of both codes, for a typo in each of two tokens.
    ``n1:<code>`` a name of a single token (only when the subject has no longer name).
 
 2. Scoring. `score` compares an applicant with one candidate and explains itself: each
    `Evidence` says which identifier or name matched, how (`How`) and with what score. The best
    evidence of each kind (email, account, name) is combined as independent signals
-   (1 − ∏(1 − s)). A name alone never reaches `MATCH_THRESHOLD` (`NAME_CAP`): two people may
+   (1 − ∏(1 − s)); part of a name in common is shown and adds nothing. A name counts only when both
+   its family and its given name agree. A token agrees when its spelling is the same after the
+   usual romanisations are evened out (`_spelling`, vowels kept), or, by its length, with typos: a
+   token of four letters or fewer none (Li/Lin, Kim/Kin, Wang/Yang are other names), five to seven
+   letters one, eight or more two. A name alone never reaches `MATCH_THRESHOLD` (`NAME_CAP`): two people may
    share a full name, so a name match goes to human review; an email, an account or a name
    backed by another identifier makes a match. Below `REVIEW_THRESHOLD` is "none".
 
@@ -269,6 +274,21 @@ def email_form(value: str) -> EmailForm | None:
 def canonical_email(value: str) -> str | None:
     form = email_form(value)
     return form.canonical if form else None
+
+
+_EMAIL_SHAPE = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+$")
+
+
+def looks_like_email(value: str) -> bool:
+    """Whether ``value`` is written as an email address (local@domain.tld). Syntactic only: nothing is looked up."""
+    text = value.strip()
+    if len(text) > 254 or not _EMAIL_SHAPE.match(text):
+        return False
+    local, _, domain = text.rpartition("@")
+    if len(local) > 64 or local.startswith(".") or local.endswith(".") or ".." in local:
+        return False
+    labels = _domain(domain).split(".")
+    return len(labels) >= 2 and all(labels) and not labels[-1].isdigit()
 
 
 # --- Accounts ---------------------------------------------------------------------------------
