@@ -18,12 +18,17 @@ Pure functions, no database. Two stages, as sanctions-screening engines have the
    Typos: the registry side also stores each pair with one letter deleted from one code
    (a deletion neighbourhood, as SymSpell does), and the applicant side asks for the same, so a
    name with one edit in one token still meets its original.
+   ``q:<ab>|<cd>`` the first two letters of both codes, for a typo in each of two tokens.
    ``n1:<code>`` a name of a single token (only when the subject has no longer name).
 
 2. Scoring. `score` compares an applicant with one candidate and explains itself: each
    `Evidence` says which identifier or name matched, how (`How`) and with what score. The best
    evidence of each kind (email, account, name) is combined as independent signals
-   (1 − ∏(1 − s)). A name alone never reaches `MATCH_THRESHOLD` (`NAME_CAP`): two people may
+   (1 − ∏(1 − s)); part of a name in common is shown and adds nothing. A name counts only when both
+   its family and its given name agree. A token agrees when its spelling is the same after the
+   usual romanisations are evened out (`_spelling`, vowels kept), or, by its length, with typos: a
+   token of four letters or fewer none (Li/Lin, Kim/Kin, Wang/Yang are other names), five to seven
+   letters one, eight or more two. A name alone never reaches `MATCH_THRESHOLD` (`NAME_CAP`): two people may
    share a full name, so a name match goes to human review; an email, an account or a name
    backed by another identifier makes a match. Below `REVIEW_THRESHOLD` is "none".
 
@@ -45,6 +50,7 @@ usual spellings of the common family names (Kim, Lee, Park, …) beside them.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import threading
@@ -73,6 +79,8 @@ SINGLE_TOKEN_CAP = 0.6
 PARTIAL_FACTOR = 0.35
 # Per token of the shorter name that matches nothing in the other.
 UNMATCHED_PENALTY = 0.25
+# Per token of the longer name that matches nothing in the shorter (a middle name left out).
+LONGER_UNMATCHED_PENALTY = 0.08
 # A token counts as matched from this similarity up.
 TOKEN_MATCH = 0.75
 # The same handle on another system is a hint, not an account match.
@@ -268,6 +276,21 @@ def canonical_email(value: str) -> str | None:
     return form.canonical if form else None
 
 
+_EMAIL_SHAPE = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+$")
+
+
+def looks_like_email(value: str) -> bool:
+    """Whether ``value`` is written as an email address (local@domain.tld). Syntactic only: nothing is looked up."""
+    text = value.strip()
+    if len(text) > 254 or not _EMAIL_SHAPE.match(text):
+        return False
+    local, _, domain = text.rpartition("@")
+    if len(local) > 64 or local.startswith(".") or local.endswith(".") or ".." in local:
+        return False
+    labels = _domain(domain).split(".")
+    return len(labels) >= 2 and all(labels) and not labels[-1].isdigit()
+
+
 # --- Accounts ---------------------------------------------------------------------------------
 
 _AT_SYSTEMS = {"github", "gitlab", "discourse", "slack", "other"}
@@ -319,6 +342,8 @@ class _Token:
     forms: tuple[str, ...]  # ASCII spellings, the first the main one
     written: str  # the token as written (case-folded), to tell accents from transliteration
     codes: tuple[str, ...]  # `_code` of each form
+    group: int = -1  # tokens cut from one written word (Jean-Pierre, Xiao Ming) share a group: matched together, in order
+    length: int = 0  # for two words joined into one token, the shorter word's length (the typos it may take go by it)
 
 
 @dataclass(frozen=True)
@@ -369,11 +394,11 @@ def _code(form: str) -> str:
     return code if code else re.sub(r"(.)\1+", r"\1", form)
 
 
-def _token(forms: Iterable[str], written: str) -> _Token | None:
+def _token(forms: Iterable[str], written: str, group: int = -1) -> _Token | None:
     unique = tuple(dict.fromkeys(f for f in forms if f))
     if not unique:
         return None
-    return _Token(unique, written, tuple(_code(f) for f in unique))
+    return _Token(unique, written, tuple(_code(f) for f in unique), group)
 
 
 def _script(text: str) -> str:
@@ -401,9 +426,13 @@ def _words(text: str) -> list[str]:
     return [w for w in _SPLIT.split(text) if w]
 
 
-def _latin_tokens(words: list[str]) -> list[_Token]:
-    """Tokens of Latin words: particles dropped, servant-of names joined."""
+def _latin_tokens(words: list[str], groups: list[int] | None = None) -> list[_Token]:
+    """Tokens of Latin words: particles dropped, servant-of names joined. ``groups``: the written word each
+    word was cut from (a hyphenated name)."""
     forms = [(_ascii(w), w.casefold()) for w in words]
+    group_of = {written: -1 for _form, written in forms}
+    for (_form, written), group in zip(forms, groups or [], strict=False):
+        group_of[written] = group
     joined: list[tuple[str, str]] = []
     index = 0
     while index < len(forms):
@@ -429,7 +458,7 @@ def _latin_tokens(words: list[str]) -> list[_Token]:
         umlauts = _ascii(written.translate(_UMLAUTS))
         if umlauts != form:
             alternatives.append(umlauts)
-        token = _token(alternatives, written)
+        token = _token(alternatives, written, group_of.get(written, -1))
         if token:
             tokens.append(token)
     return tokens
@@ -437,9 +466,13 @@ def _latin_tokens(words: list[str]) -> list[_Token]:
 
 def _readings_of_latin(text: str, script: str = "latin") -> list[_Reading]:
     words = _words(text)
-    readings = [_Reading(tuple(_latin_tokens(words)), script)]
-    # "Jean-Pierre", "Xiao-Ming", "Min-su": also read as one token
     hyphenated = [w for w in re.split(r"[\s,]+", text) if w]
+    groups: list[int] = []
+    for index, chunk in enumerate(hyphenated):
+        parts = _words(chunk)
+        groups.extend([index if len(parts) > 1 else -1] * len(parts))
+    readings = [_Reading(tuple(_latin_tokens(words, groups if len(groups) == len(words) else None)), script)]
+    # "Jean-Pierre", "Xiao-Ming", "Min-su": also read as one token
     if len(hyphenated) != len(words) and any("-" in w for w in hyphenated):
         joined = [w.replace("-", "") for w in hyphenated]
         readings.append(_Reading(tuple(_latin_tokens(joined)), script))
@@ -522,11 +555,16 @@ def _latin_tokens_from(words: list[str], alternatives: dict[str, list[str]]) -> 
 
 
 def _readings_of_hebrew(text: str) -> list[_Reading]:
-    words = _abjad_words(_translit("Hebrew-Latin; Latin-ASCII", text))
+    # צ is ts (not a z that would make "zh" with a following ח); an א that begins a word is a vowel, so a ב
+    # after it stands inside the word (Avraham)
+    latin = _translit("Hebrew-Latin", text).replace("ẕ", "ts")
+    words = _abjad_words(_translit("Latin-ASCII", re.sub(r"(?:(?<=\s)|^)ʼb", "ʼ\x01", latin)).replace("'", ""))
     # ב כ פ are b k p or (soft) v kh f; ו is v or a vowel; ח is h or kh
-    alternatives = {w: [w[:1] + w[1:].replace("w", "v"),
-                        w[:1] + w[1:].replace("b", "v").replace("k", "kh").replace("p", "f").replace("w", "u"),
-                        w.replace("p", "f").replace("w", "o").replace("y", "i")] for w in words}
+    alternatives = {w.replace("\x01", "b"): [
+        w[:1].replace("\x01", "b") + w[1:].replace("w", "v"),
+        w.replace("\x01", "v")[:1] + w[1:].replace("b", "v").replace("k", "kh").replace("p", "f").replace("w", "u"),
+        w.replace("\x01", "b").replace("p", "f").replace("w", "o").replace("y", "i")] for w in words}
+    words = [w.replace("\x01", "b") for w in words]
     tokens = _with_alternatives(words, alternatives)
     return [_Reading(tuple(tokens), "hebrew", abjad=True)]
 
@@ -535,7 +573,9 @@ def _readings_of_devanagari(text: str) -> list[_Reading]:
     words = _words(_translit("Devanagari-Latin; Latin-ASCII", text))
     # ISO 15919 c is "ch"; Hindi drops the inherent vowel at the end of a word (rahula → Rahul)
     words = [w.replace("c", "ch") for w in words]
-    alternatives = {w: [re.sub(r"(?<=[^aeiou])a$", "", w)] for w in words}
+    # and an anusvara before h is written "ng" (सिंह: sinha, Singh)
+    alternatives = {w: [re.sub(r"(?<=[^aeiou])a$", "", w), re.sub(r"(?<=[^aeiou])a$", "", w.replace("nh", "ngh"))]
+                    for w in words}
     tokens = _with_alternatives(words, alternatives)
     return [_Reading(tuple(tokens), "devanagari")]
 
@@ -571,7 +611,7 @@ def _readings_of_han(text: str) -> list[_Reading]:
         tokens = [t for t in (family_token, given_token) if t]
         readings.append(_Reading(tuple(tokens), "han"))
         if len(given_syllables) > 1 and family_token:  # "Xiao Ming Wang"
-            split = [_token([s], s) for s in given_syllables]
+            split = [_token([s], s, 1) for s in given_syllables]
             readings.append(_Reading((family_token, *[t for t in split if t]), "han", query_only=True))
     readings.extend(_readings_of_japanese(text, script="han"))
     return readings
@@ -718,6 +758,10 @@ def _prefixed(whole: str, cut: str) -> set[str]:
     return {f"p:{whole}|{cut[:2]}"} if len(cut) >= 3 and len(whole) >= 2 else set()
 
 
+def _both_prefixed(a: str, b: str) -> set[str]:
+    return {"q:" + "|".join(sorted((a[:2], b[:2])))} if len(a) >= 3 and len(b) >= 3 else set()
+
+
 def _identifier_keys(identifier: Identifier) -> set[str]:
     keys: set[str] = set()
     system = identifier.system.strip().casefold()
@@ -747,6 +791,7 @@ def _joined_variants(reading: _Reading) -> Iterator[_Reading]:
             a, b = tokens[i], tokens[i + 1]
             joined = _token([a.forms[0] + b.forms[0]], f"{a.written} {b.written}")
             if joined:
+                joined = dataclasses.replace(joined, length=min(len(a.forms[0]), len(b.forms[0])))
                 yield _Reading((*tokens[:i], joined, *tokens[i + 2:]), reading.script, reading.abjad)
 
 
@@ -774,6 +819,10 @@ def _name_keys(names: Iterable[str], *, query: bool) -> set[str]:
                             keys.update(_pair(x, y) for x, y in itertools.product(_deletions(a), _deletions(b)))
                         # two edits in one token: its code's first two letters, with the other token's code
                         keys.update(_prefixed(a, b) | _prefixed(b, a))
+                        # one edit in each token: the first two letters of both codes (asked for with a letter
+                        # deleted from either, a typo among the first two)
+                        for x, y in itertools.product(_deletions(a), _deletions(b)) if query else [(a, b)]:
+                            keys.update(_both_prefixed(x, y))
     if query or longest < 2:
         keys.update("n1:" + code for code in single)
     return keys
@@ -853,42 +902,85 @@ def _gendered(x: str, y: str) -> bool:
     return len(x) >= 4 and len(y) == len(x) + 2 and y.startswith(x[:-1]) and x.endswith("y") and y.endswith("aya")
 
 
+# The spelling of a token with what varies between the usual romanisations of one sound evened out, the
+# vowels kept (a short token is compared on this alone): "oo" is u (Yoon/Yun, Pooja/Puja), "ou" a long o
+# (Tarou/Taro) or u (Mansour/Mansur), y inside a word i (Sergey/Sergei, Natalya/Natalia), h after a vowel
+# at the end goes (Sarah, Satoh), doubled letters count once, "ph" is f, "kh" h (Mikhail/Mihail), Wade-Giles "hs" x (Hsu/Xu), a hard c k
+# (Cohen/Kohen), "x" ks (Alexei/Aleksey), voiced and voiceless pairs one letter (Kim/Gim, Ding/Ting).
+_SPELLING_RULES = [(re.compile(pattern), replacement) for pattern, replacement in [
+    (r"^hs", "x"), (r"x", "ks"), (r"ph", "f"), (r"kh", "h"), (r"tch|tsch|sch", "sh"), (r"shch", "sh"), (r"ck", "k"),
+    (r"c(?=[eiy])", "s"), (r"c(?!h)", "k"), (r"q", "k"), (r"^gi(?=[aeou])", "y"), (r"^i(?=[aeou])", "y"),
+    (r"(?<=.)y", "i"), (r"([aeiou])h$", r"\1"), (r"ch|zh|j|dj|dzh", "j"), (r"ts|tz|dz", "z"),
+    (r"oo", "u"), (r"ee", "i"), (r"eo", "u")]]
+_VOICING = str.maketrans({"b": "p", "d": "t", "g": "k", "v": "f", "z": "s", "w": "f"})
+
+
 @lru_cache(maxsize=262144)
-def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool = True) -> tuple[float, How]:
+def _spelling(form: str) -> tuple[str, ...]:
+    """The spelling evened out; "ou" read both as a long o (Tarou, Youko) and as u (Youssef, Mansour)."""
+    text = form
+    for pattern, replacement in _SPELLING_RULES:
+        text = pattern.sub(replacement, text)
+    text = text.translate(_VOICING)
+    return tuple(dict.fromkeys(re.sub(r"(.)\1+", r"\1", text.replace("ou", vowel)) for vowel in ("o", "u")))
+
+
+def _edits_allowed(shortest: int) -> int:
+    """Typos a token may take, by its length: a short token none (Li/Lin, Kim/Kin, Wang/Yang are other
+    names), one from five letters, two from eight."""
+    return 0 if shortest <= 4 else 1 if shortest <= 7 else 2
+
+
+def _abjad_code(form: str) -> str:
+    """The consonant code, an initial y counted (a consonant in Arabic and Hebrew: Yusuf, not Yamamoto/mhmd)."""
+    return "y" + _code(form[1:]) if form.startswith("y") and len(form) > 1 else _code(form)
+
+
+@lru_cache(maxsize=262144)
+def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowed: int) -> tuple[float, How]:
     """How alike two spellings of a name token are. ``spellings``: other spellings of one sound count
-    (not between two readings made by the same transliteration, which spells a name one way)."""
+    (not between two readings made by the same transliteration, which spells a name one way).
+    ``abjad`` None: two readings of a character script (a different character is a different name).
+    ``allowed``: the typos the token may take (`_edits_allowed`)."""
     if x == y:
         return 1.0, How.EXACT
-    cx, cy = _code(x), _code(y)
     if _gendered(x, y):
         return 0.5, How.PARTIAL
-    if not spellings:  # two readings by one transliteration: no other spellings, and no typos in a character script
-        if abjad is None:
-            return 0.6 * JaroWinkler.similarity(x, y), How.PARTIAL
-        cx, cy = x, y + "\x00"
-    if cx == cy and len(cx) >= 2:
-        return 0.92, How.SPELLING
-    if cx == cy and abjad:  # one consonant in common (Ali, Noa): a weaker sign
-        return 0.8, How.SPELLING
-    shortest = min(len(x), len(y))
-    distance = OSA.distance(x, y, score_cutoff=3)
-    # typos, with the edits allowed growing with the length (as "fuzziness AUTO" in search engines)
-    if distance == 1 and shortest >= 4:
-        return 0.85, How.FUZZY
-    if distance == 2 and shortest >= 6:
-        return 0.78, How.FUZZY
-    if distance == 1 and shortest == 3:
-        return 0.76, How.FUZZY
-    if abjad and min(len(cx), len(cy)) >= 3 and OSA.distance(cx, cy, score_cutoff=2) <= 1:
-        return TOKEN_MATCH, How.FUZZY
-    return 0.6 * JaroWinkler.similarity(x, y), How.PARTIAL
+    low = 0.6 * JaroWinkler.similarity(x, y), How.PARTIAL
+    if abjad is None:
+        return low
+    if not spellings:  # two readings by one transliteration: no other spellings, typos by length
+        distance = OSA.distance(x, y, score_cutoff=allowed)
+        return ((0.85 if distance == 1 else 0.8), How.FUZZY) if distance <= allowed else low
+    sx, sy = _spelling(x), _spelling(y)
+    if set(sx) & set(sy):
+        return 0.95, How.SPELLING
+    if abjad:  # written without short vowels: compared on consonants
+        cx, cy = _abjad_code(x), _abjad_code(y)
+        if cx == cy and len(cx) >= 2:
+            return 0.92, How.SPELLING
+        if cx == cy and max(len(x), len(y)) >= 3:  # one consonant in common (Ali, Noa; not a syllable, "li"): weaker
+            return 0.8, How.SPELLING
+        if min(len(cx), len(cy)) >= 4 and OSA.distance(cx, cy, score_cutoff=1) <= 1:
+            return TOKEN_MATCH, How.FUZZY
+        return low
+    distance = min(OSA.distance(x, y, score_cutoff=allowed + 1),
+                   *(OSA.distance(u, v, score_cutoff=allowed + 1) for u in sx for v in sy))
+    # the same consonants, the vowels written otherwise (Mohammed/Muhammad, Yusuf/Youssef)
+    if allowed and _code(x) == _code(y) and (distance <= allowed or (distance == allowed + 1 and len(_code(x)) >= 3)):
+        return 0.9, How.SPELLING
+    if distance <= allowed:
+        return (0.85 if distance == 1 else 0.8), How.FUZZY
+    return low
 
 
 def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool) -> tuple[float, How]:
+    # the typos allowed go by the length of the shorter token as written (or as read from its script)
+    allowed = _edits_allowed(min(a.length or len(a.forms[0]), b.length or len(b.forms[0])))
     best = (0.0, How.PARTIAL)
     for x in a.forms:
         for y in b.forms:
-            found = _form_similarity(x, y, abjad, spellings)
+            found = _form_similarity(x, y, abjad, spellings, allowed)
             if found[0] > best[0]:
                 best = found
                 if found[0] >= 1.0:
@@ -927,12 +1019,17 @@ def _compare_readings(a: _Reading, b: _Reading) -> _NameResult:
     for chosen in itertools.permutations(range(long_), short):
         pairs = [sims[chosen[k]][k] if swap else sims[k][chosen[k]] for k in range(short)]
         strong = [p for p in pairs if p[0] >= TOKEN_MATCH]
+        if short >= 2 and not _groups_kept(ta, tb, [(chosen[k], k) if swap else (k, chosen[k])
+                                                     for k in range(short) if pairs[k][0] >= TOKEN_MATCH]):
+            continue
         if short == 1:
             value = SINGLE_TOKEN_CAP * (strong[0][0] if strong else 0.0)
             how = strong[0][1] if strong else How.PARTIAL
         elif len(strong) >= 2:
-            # a token of the shorter name left unmatched (another middle name, another syllable) counts against
-            value = NAME_CAP * sum(p[0] for p in strong) / len(strong) - UNMATCHED_PENALTY * (short - len(strong))
+            # a token of the shorter name left unmatched (another middle name, another syllable) counts against,
+            # and less so one of the longer name (a middle name one of the two leaves out)
+            value = (NAME_CAP * sum(p[0] for p in strong) / len(strong) - UNMATCHED_PENALTY * (short - len(strong))
+                     - LONGER_UNMATCHED_PENALTY * (long_ - len(strong)))
             how = max((p[1] for p in strong), key=lambda h: _HOW_RANK[h]) if len(strong) == short else How.PARTIAL
         else:
             value = PARTIAL_FACTOR * max((p[0] for p in pairs), default=0.0)
@@ -947,6 +1044,18 @@ def _compare_readings(a: _Reading, b: _Reading) -> _NameResult:
         if value > best.score:
             best = _NameResult(value, how)
     return best
+
+
+def _groups_kept(ta: tuple[_Token, ...], tb: tuple[_Token, ...], matched: list[tuple[int, int]]) -> bool:
+    """Tokens cut from one word (Ji-eun, Xiao Ming) are matched all or none, and in their order."""
+    for tokens, side in ((ta, 0), (tb, 1)):
+        groups = {t.group for t in tokens if t.group >= 0}
+        for group in groups:
+            members = [i for i, t in enumerate(tokens) if t.group == group]
+            partners = [pair[1 - side] for pair in sorted(matched, key=lambda p: p[side]) if pair[side] in members]
+            if partners and (len(partners) != len(members) or partners != sorted(partners)):
+                return False
+    return True
 
 
 @lru_cache(maxsize=65536)
@@ -985,7 +1094,8 @@ def score(applicant: Subject, candidate: Subject, *, match_threshold: float = MA
                 best["name"] = found
     remaining = 1.0
     for found in best.values():
-        remaining *= 1.0 - found.score
+        if found.how is not How.PARTIAL:  # part of a name in common is shown, and adds nothing
+            remaining *= 1.0 - found.score
     total = round(1.0 - remaining, 4)
     verdict = Verdict.MATCH if total >= match_threshold else Verdict.REVIEW if total >= review_threshold else Verdict.NONE
     return Match(total, verdict, tuple(sorted(best.values(), key=lambda e: -e.score)))

@@ -14,6 +14,7 @@ from steward.registry.matching import (
     Verdict,
     canonical_email,
     index_keys,
+    looks_like_email,
     normalise_account,
     query_keys,
     score,
@@ -107,6 +108,23 @@ def test_an_applicant_with_only_an_email_is_screened():
     assert found_by_keys(applicant, record)
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    ("d.ivanov+grants@gmail.com", True),
+    (" anna@münchen.de ", True),
+    ("anna@xn--mnchen-3ya.de", True),
+    ("divanov", False),
+    ("@divanov:matrix.org", False),
+    ("d ivanov@example.org", False),
+    ("divanov@localhost", False),
+    ("a@b@example.org", False),
+    ("d..ivanov@example.org", False),
+    ("divanov@example..org", False),
+    ("divanov@10.0.0.1", False),
+])
+def test_looks_like_email_is_a_syntactic_check(value, expected):
+    assert looks_like_email(value) is expected
+
+
 def test_a_shared_email_counts_whatever_the_system():
     match = score(person(email="divanov@example.org"), person(bugzilla="divanov@example.org"))
     assert match.verdict is Verdict.MATCH
@@ -181,6 +199,35 @@ def test_people_sharing_only_part_of_a_name_are_kept_apart(given, registered):
     match = score(person(given), person(registered))
     assert match.verdict is Verdict.NONE
     assert all(e.how is How.PARTIAL for e in match.evidence)
+
+
+@pytest.mark.parametrize(("given", "registered"), [
+    ("Wei Lin", "Wei Li"),  # a short token takes no typo: Li/Lin, Kim/Kin, Wang/Yang are other names
+    ("Minsu Kin", "Minsu Kim"),
+    ("Jing Yang", "Jing Wang"),
+    ("Chen Jing", "Jang Jing"),  # one consonant code, other vowels
+    ("Eun-ji Chung", "Ji-eun Chung"),  # the syllables of a given name keep their order
+    ("Xiao Ming Wang", "王晓东"),
+])
+def test_short_tokens_and_syllables_are_compared_strictly(given, registered):
+    assert score(person(given), person(registered)).verdict is Verdict.NONE
+
+
+@pytest.mark.parametrize(("given", "registered"), [
+    ("Jessica Thompsom", "Jessica Thompson"),  # one edit in seven letters
+    ("Panagiotis Antonioy", "Panagiotis Antoniou"),
+    ("Anastasia Kuzentsov", "Anastasia Kuznetsov"),  # two edits from eight letters
+    ("Pooja Singh", "Puja Singh"),  # spellings of a short token
+    ("Yannis Ioannou", "Giannis Ioannou"),
+])
+def test_typos_and_spellings_by_length_are_referred(given, registered):
+    assert score(person(given), person(registered)).verdict is Verdict.REVIEW
+    assert found_by_keys(person(given), person(registered))
+
+
+def test_part_of_a_name_adds_nothing_to_a_handle_on_another_system():
+    match = score(person("Maria Lopez", gitlab="mgarcia"), person("Maria Garcia", github="mgarcia"))
+    assert match.verdict is Verdict.NONE
 
 
 def test_a_shared_first_name_shares_no_key():
