@@ -6,10 +6,13 @@ class RegistryConfig(AppConfig):
     label = "registry"
 
     def ready(self) -> None:
-        from steward.core import scheduler
+        from steward.core import crypto, scheduler
 
         from . import notifications, people, permissions  # noqa: F401  (notifications registers outbox handlers)
 
         permissions.register()
         # People first seen at intake are indexed for screening and suggestions here, not while a report is filed.
         scheduler.every("registry.index", function=people.index_pending, seconds=30)
+        # Screening keys are hashed from several sealed values: rebuilt by the registry when the key rotates.
+        crypto.register_derived_index(crypto.DerivedIndex("Screening index (registry people)", behind=people.keys_behind,
+                                                          rebuild=people.rebuild_keys))

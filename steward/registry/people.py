@@ -90,6 +90,29 @@ def index_pending(batch: int = INDEX_BATCH) -> int:
         done += len(people)
 
 
+def _under_another_version(version: int) -> Q:
+    return Q(key__startswith="v") if version == 1 else ~Q(key__startswith=crypto.index_prefix(version))
+
+
+def keys_behind(version: int) -> int:
+    """People with screening keys under another blind-index key version (rotate_index_key status)."""
+    return MatchKey.objects.filter(_under_another_version(version)).values("person_id").distinct().count()
+
+
+def rebuild_keys(version: int, batch: int = INDEX_BATCH) -> int:
+    """Index again, under the current key, everyone with keys under another version (rotate_index_key reindex)."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            ids = list(MatchKey.objects.filter(_under_another_version(version)).order_by("person_id")
+                       .values_list("person_id", flat=True).distinct()[:batch])
+            if not ids:
+                return done
+            reindex(list(Person.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+                         .prefetch_related(*with_details())))
+        done += len(ids)
+
+
 def _reindex_one(person: Person) -> None:
     reindex([Person.objects.prefetch_related(*with_details()).get(pk=person.pk)])
 
