@@ -4,7 +4,6 @@ confirmed by a person, the screening index kept current — and through a blind-
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from steward.core import access
 from steward.core.models import AuditEntry
