@@ -19,6 +19,8 @@ Pure functions, no database. Two stages, as sanctions-screening engines have the
    (a deletion neighbourhood, as SymSpell does), and the applicant side asks for the same, so a
    name with one edit in one token still meets its original.
    ``q:<ab>|<cd>`` the first two letters of both codes, for a typo in each of two tokens.
+   ``w:<code>|<letter>`` one token's code and the first letter of another, for any typos in that other token
+   (a typo seldom changes a name's first letter).
    ``n1:<code>`` a name of a single token (only when the subject has no longer name).
 
 2. Scoring. `score` compares an applicant with one candidate and explains itself: each
@@ -809,6 +811,10 @@ def _name_keys(names: Iterable[str], *, query: bool) -> set[str]:
                 longest = max(longest, len(codes))
                 if len(codes) == 1:
                     single.update(codes[0])
+                initials = [list(dict.fromkeys(f[0] for f in t.forms))[:None if query else 1] for t in reading.tokens[:6]]
+                for i, j in itertools.permutations(range(len(codes)), 2):
+                    # any typos in one token: the other token's code with the first letter of this one
+                    keys.update(f"w:{a}|{initial}" for a in codes[i][:None if query else 1] for initial in initials[j])
                 for i, j in itertools.combinations(range(len(codes)), 2):
                     for a, b in itertools.product(codes[i], codes[j]):
                         keys.add(_pair(a, b))
