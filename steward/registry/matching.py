@@ -986,8 +986,11 @@ def _syllables(form: str, system: frozenset[str]) -> int:
 
 
 def _other_syllables(x: str, y: str) -> bool:
-    """Both the same number of syllables of one system: two names of that system."""
-    return any(0 < _syllables(x, system) == _syllables(y, system) for system in _syllable_systems())
+    """Both the same number of syllables of one system: two names of that system. Korean syllables end in
+    consonants, so almost any word cuts into them: there, only a token of one syllable counts."""
+    chinese, korean, japanese = _syllable_systems()
+    return (x in korean and y in korean) or any(0 < _syllables(x, system) == _syllables(y, system)
+                                                for system in (chinese, japanese))
 
 
 def _typo_score(distance: int, allowed: int) -> float:
@@ -1061,7 +1064,7 @@ def _typos_kept(strong: list[_Pair]) -> list[_Pair]:
     """The matched tokens whose typos the name as a whole allows. A token within its own allowance is kept.
     Beyond it, the typos are judged on the whole name: one typo in a token of three or four letters when the
     other tokens agree without typos and are four letters or more together (Wed Zhang, Sarh Öztürk); two typos
-    in a name of ten letters or more when no token changes more than one letter in four (Rakhul Johi); for a
+    in a name of ten letters or more when no token changes more than one letter in four (Okga Kouznetsv); for a
     name read without short vowels, one consonant otherwise beside a token that agrees (Kareem Sacid)."""
     beyond = [p for p in strong if p[2] > _edits_allowed(p[3])]
     if not beyond:
