@@ -19,6 +19,8 @@ Pure functions, no database. Two stages, as sanctions-screening engines have the
    (a deletion neighbourhood, as SymSpell does), and the applicant side asks for the same, so a
    name with one edit in one token still meets its original.
    ``q:<ab>|<cd>`` the first two letters of both codes, for a typo in each of two tokens.
+   ``w:<code>|<letter>`` one token's code and the first letter of another, for any typos in that other token
+   (a typo seldom changes a name's first letter).
    ``n1:<code>`` a name of a single token (only when the subject has no longer name).
 
 2. Scoring. `score` compares an applicant with one candidate and explains itself: each
@@ -67,6 +69,7 @@ import pykakasi
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
 from rapidfuzz.distance import OSA, JaroWinkler
 
 MATCH_THRESHOLD = 0.9
@@ -808,6 +811,10 @@ def _name_keys(names: Iterable[str], *, query: bool) -> set[str]:
                 longest = max(longest, len(codes))
                 if len(codes) == 1:
                     single.update(codes[0])
+                initials = [list(dict.fromkeys(f[0] for f in t.forms))[:None if query else 1] for t in reading.tokens[:6]]
+                for i, j in itertools.permutations(range(len(codes)), 2):
+                    # any typos in one token: the other token's code with the first letter of this one
+                    keys.update(f"w:{a}|{initial}" for a in codes[i][:None if query else 1] for initial in initials[j])
                 for i, j in itertools.combinations(range(len(codes)), 2):
                     for a, b in itertools.product(codes[i], codes[j]):
                         keys.add(_pair(a, b))
@@ -926,9 +933,19 @@ def _spelling(form: str) -> tuple[str, ...]:
 
 
 def _edits_allowed(shortest: int) -> int:
-    """Typos a token may take, by its length: a short token none (Li/Lin, Kim/Kin, Wang/Yang are other
-    names), one from five letters, two from eight."""
+    """Typos a token may take on its own, by its length: a short token none (Li/Lin, Kim/Kin, Wang/Yang are
+    other names), one from five letters, two from eight. The name as a whole may allow more (`_typos_kept`)."""
     return 0 if shortest <= 4 else 1 if shortest <= 7 else 2
+
+
+def _edits_tried(shortest: int) -> int:
+    """Typos looked for in a token: those it may take on its own, and one in a token of three or four letters
+    (kept only when the rest of the name agrees, `_typos_kept`)."""
+    return max(_edits_allowed(shortest), 1 if shortest >= 3 else 0)
+
+
+# A typo beyond a token's own allowance scores below a spelling (an exact reading is preferred to it).
+NAME_TYPO_SCORE = 0.78
 
 
 def _abjad_code(form: str) -> str:
@@ -936,56 +953,129 @@ def _abjad_code(form: str) -> str:
     return "y" + _code(form[1:]) if form.startswith("y") and len(form) > 1 else _code(form)
 
 
+# Syllables of the romanisations of character scripts: pinyin and Wade-Giles, the Revised Romanization (with
+# the usual spellings of family names) and Hepburn. A short token that is one letter from another short token
+# and both are syllables of one system are two names (Zhou/Zhao, Jang/Kang, Yuko/Yoko), not a typo.
+_HEPBURN = frozenset({*"aiueo", "n", *(c + v for c in "kgzdnhbpmr" for v in "aiueo"), "sa", "su", "se", "so", "shi",
+                      "ta", "te", "to", "chi", "tsu", "fu", "ji", "ya", "yu", "yo", "wa", "wo",
+                      *(c + v for c in ("ky", "gy", "sh", "ch", "j", "ny", "hy", "by", "py", "my", "ry") for v in "auo")})
+
+
+@lru_cache(maxsize=1)
+def _syllable_systems() -> tuple[frozenset[str], ...]:
+    first: dict[str, str] = {}
+    for codepoint, readings_of_character in pinyin_dict.items():
+        for reading in readings_of_character.split(","):
+            plain = "".join(c for c in unicodedata.normalize("NFKD", reading) if not unicodedata.combining(c))
+            first.setdefault(plain.replace("ü", "v"), chr(codepoint))
+    pinyin = frozenset(first) - {"m", "n", "ng", "hm", "hng", "ê"}  # interjections, not syllables of names
+    wade_giles = frozenset(_pinyin("".join(first.values()), Style.WADEGILES))
+    korean = frozenset({_rr_syllable(chr(0xAC00 + i)) for i in range(11172)} | set(_korean_spellings()))
+    return pinyin | wade_giles, korean, _HEPBURN
+
+
+def _syllables(form: str, system: frozenset[str]) -> int:
+    """The fewest syllables of the system ``form`` is made of, 0 when it is not made of them."""
+    fewest = {0: 0}
+    for end in range(1, len(form) + 1):
+        counts = [fewest[start] + 1 for start in range(max(0, end - 6), end)
+                  if start in fewest and form[start:end] in system]
+        if counts:
+            fewest[end] = min(counts)
+    return fewest.get(len(form), 0)
+
+
+def _other_syllables(x: str, y: str) -> bool:
+    """Both the same number of syllables of one system: two names of that system. Korean syllables end in
+    consonants, so almost any word cuts into them: there, only a token of one syllable counts."""
+    chinese, korean, japanese = _syllable_systems()
+    return (x in korean and y in korean) or any(0 < _syllables(x, system) == _syllables(y, system)
+                                                for system in (chinese, japanese))
+
+
+def _typo_score(distance: int, allowed: int) -> float:
+    if distance > allowed:
+        return NAME_TYPO_SCORE
+    return 0.85 if distance == 1 else 0.8
+
+
 @lru_cache(maxsize=262144)
-def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowed: int) -> tuple[float, How]:
-    """How alike two spellings of a name token are. ``spellings``: other spellings of one sound count
-    (not between two readings made by the same transliteration, which spells a name one way).
-    ``abjad`` None: two readings of a character script (a different character is a different name).
-    ``allowed``: the typos the token may take (`_edits_allowed`)."""
+def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowed: int,
+                     tried: int) -> tuple[float, How, int]:
+    """How alike two spellings of a name token are, and the typos that takes. ``spellings``: other spellings
+    of one sound count (not between two readings made by the same transliteration, which spells a name one
+    way). ``abjad`` None: two readings of a character script (a different character is a different name).
+    ``allowed``: the typos the token may take on its own (`_edits_allowed`); ``tried``: those looked for."""
     if x == y:
-        return 1.0, How.EXACT
+        return 1.0, How.EXACT, 0
     if _gendered(x, y):
-        return 0.5, How.PARTIAL
-    low = 0.6 * JaroWinkler.similarity(x, y), How.PARTIAL
+        return 0.5, How.PARTIAL, 0
+    low = 0.6 * JaroWinkler.similarity(x, y), How.PARTIAL, 0
     if abjad is None:
         return low
     if not spellings:  # two readings by one transliteration: no other spellings, typos by length
-        distance = OSA.distance(x, y, score_cutoff=allowed)
-        return ((0.85 if distance == 1 else 0.8), How.FUZZY) if distance <= allowed else low
+        distance = OSA.distance(x, y, score_cutoff=tried)
+        if distance > allowed and _other_syllables(x, y):
+            return low
+        return (_typo_score(distance, allowed), How.FUZZY, distance) if distance <= tried else low
     sx, sy = _spelling(x), _spelling(y)
     if set(sx) & set(sy):
-        return 0.95, How.SPELLING
+        return 0.95, How.SPELLING, 0
     if abjad:  # written without short vowels: compared on consonants
         cx, cy = _abjad_code(x), _abjad_code(y)
         if cx == cy and len(cx) >= 2:
-            return 0.92, How.SPELLING
+            return 0.92, How.SPELLING, 0
         if cx == cy and max(len(x), len(y)) >= 3:  # one consonant in common (Ali, Noa; not a syllable, "li"): weaker
-            return 0.8, How.SPELLING
+            return 0.8, How.SPELLING, 0
+        # one consonant otherwise, from four consonants (with fewer, it is another name: Karim/Maryam, Kohen/Sahin)
         if min(len(cx), len(cy)) >= 4 and OSA.distance(cx, cy, score_cutoff=1) <= 1:
-            return TOKEN_MATCH, How.FUZZY
-        return low
-    distance = min(OSA.distance(x, y, score_cutoff=allowed + 1),
-                   *(OSA.distance(u, v, score_cutoff=allowed + 1) for u in sx for v in sy))
+            return TOKEN_MATCH, How.FUZZY, 0
+    distance = min(OSA.distance(x, y, score_cutoff=tried + 1),
+                   *(OSA.distance(u, v, score_cutoff=tried + 1) for u in sx for v in sy))
     # the same consonants, the vowels written otherwise (Mohammed/Muhammad, Yusuf/Youssef)
     if allowed and _code(x) == _code(y) and (distance <= allowed or (distance == allowed + 1 and len(_code(x)) >= 3)):
-        return 0.9, How.SPELLING
-    if distance <= allowed:
-        return (0.85 if distance == 1 else 0.8), How.FUZZY
+        return 0.9, How.SPELLING, 0
+    if distance <= allowed or (distance <= tried and not abjad and not _other_syllables(x, y)):
+        return _typo_score(distance, allowed), How.FUZZY, distance
     return low
 
 
-def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool) -> tuple[float, How]:
+# A token pair: similarity, how, typos, the shorter and the longer token's length.
+_Pair = tuple[float, How, int, int, int]
+
+
+def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool) -> _Pair:
     # the typos allowed go by the length of the shorter token as written (or as read from its script)
-    allowed = _edits_allowed(min(a.length or len(a.forms[0]), b.length or len(b.forms[0])))
-    best = (0.0, How.PARTIAL)
+    la, lb = a.length or len(a.forms[0]), b.length or len(b.forms[0])
+    shortest = min(la, lb)
+    allowed, tried = _edits_allowed(shortest), _edits_tried(shortest)
+    best: _Pair = (0.0, How.PARTIAL, 0, shortest, max(la, lb))
     for x in a.forms:
         for y in b.forms:
-            found = _form_similarity(x, y, abjad, spellings, allowed)
+            found = _form_similarity(x, y, abjad, spellings, allowed, tried)
             if found[0] > best[0]:
-                best = found
+                best = (*found, shortest, max(la, lb))
                 if found[0] >= 1.0:
                     return best
     return best
+
+
+def _typos_kept(strong: list[_Pair]) -> list[_Pair]:
+    """The matched tokens whose typos the name as a whole allows. A token within its own allowance is kept.
+    Beyond it, the typos are judged on the whole name: one typo in a token of three or four letters when the
+    other tokens agree without typos and are four letters or more together (Wed Zhang, Sarh Öztürk); two typos
+    in a name of ten letters or more when no token changes more than one letter in four (Okga Kouznetsv); for a
+    name read without short vowels, one consonant otherwise beside a token that agrees (Kareem Sacid)."""
+    beyond = [p for p in strong if p[2] > _edits_allowed(p[3])]
+    if not beyond:
+        return strong
+    others = [p for p in strong if p not in beyond]
+    if len(beyond) == 1 and beyond[0][2] == 1 and others and all(p[2] == 0 for p in others) and sum(
+            p[4] for p in others) >= 4:
+        return strong
+    if sum(p[2] for p in strong) <= 2 and sum(p[4] for p in strong) >= 10 and all(4 * p[2] <= p[3] for p in strong):
+        return strong
+    return others
 
 
 @dataclass(frozen=True)
@@ -1009,18 +1099,18 @@ def _compare_readings(a: _Reading, b: _Reading) -> _NameResult:
     sims = [[_token_similarity(x, y, kind, spellings) for y in tb] for x in ta]
     swap = len(ta) > len(tb)
     short, long_ = (len(tb), len(ta)) if swap else (len(ta), len(tb))
-    top = max(value for row in sims for value, _how in row)
+    top = max(pair[0] for row in sims for pair in row)
     if short >= 2:
-        rows = sum(1 for row in sims if max(v for v, _h in row) >= TOKEN_MATCH)
+        rows = sum(1 for row in sims if max(pair[0] for pair in row) >= TOKEN_MATCH)
         columns = sum(1 for k in range(len(tb)) if max(row[k][0] for row in sims) >= TOKEN_MATCH)
         if min(rows, columns) < 2:  # at most one token in common: no need to try every pairing
             return _NameResult(PARTIAL_FACTOR * top, How.PARTIAL)
     best = _NameResult(0.0, How.PARTIAL)
     for chosen in itertools.permutations(range(long_), short):
         pairs = [sims[chosen[k]][k] if swap else sims[k][chosen[k]] for k in range(short)]
-        strong = [p for p in pairs if p[0] >= TOKEN_MATCH]
+        strong = _typos_kept([p for p in pairs if p[0] >= TOKEN_MATCH])
         if short >= 2 and not _groups_kept(ta, tb, [(chosen[k], k) if swap else (k, chosen[k])
-                                                     for k in range(short) if pairs[k][0] >= TOKEN_MATCH]):
+                                                     for k in range(short) if pairs[k] in strong]):
             continue
         if short == 1:
             value = SINGLE_TOKEN_CAP * (strong[0][0] if strong else 0.0)
