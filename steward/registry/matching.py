@@ -1047,17 +1047,22 @@ _Pair = tuple[float, How, int, int, int]
 def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool) -> _Pair:
     # the typos allowed go by the length of the shorter token as written (or as read from its script)
     la, lb = a.length or len(a.forms[0]), b.length or len(b.forms[0])
-    shortest = min(la, lb)
+    shortest, longest = (la, lb) if la <= lb else (lb, la)
     allowed, tried = _edits_allowed(shortest), _edits_tried(shortest)
-    best: _Pair = (0.0, How.PARTIAL, 0, shortest, max(la, lb))
+    best: _Pair = (0.0, How.PARTIAL, 0, shortest, longest)
     for x in a.forms:
         for y in b.forms:
             found = _form_similarity(x, y, abjad, spellings, allowed, tried)
             if found[0] > best[0]:
-                best = (*found, shortest, max(la, lb))
+                best = (found[0], found[1], found[2], shortest, longest)
                 if found[0] >= 1.0:
                     return best
     return best
+
+
+# Token pairs already compared while two names are compared (their readings share most tokens), by the
+# tokens' identities: the readings are cached (`_compared`), so the tokens live as long as the comparison.
+_Memo = dict[tuple[int, int, bool | None, bool], _Pair]
 
 
 def _typos_kept(strong: list[_Pair]) -> list[_Pair]:
@@ -1087,7 +1092,9 @@ class _NameResult:
 _CHARACTER_SCRIPTS = frozenset({"han", "kana", "hangul"})
 
 
-def _compare_readings(a: _Reading, b: _Reading) -> _NameResult:
+def _compare_readings(a: _Reading, b: _Reading, memo: _Memo, floor: float = 0.0) -> _NameResult:
+    """How alike two readings are. ``floor``: the score already found for other readings of the two names; a
+    pair of readings that cannot score above it is not searched (its result would not be kept)."""
     ta, tb = a.tokens[:6], b.tokens[:6]
     if not ta or not tb:
         return _NameResult(0.0, How.PARTIAL)
@@ -1096,10 +1103,23 @@ def _compare_readings(a: _Reading, b: _Reading) -> _NameResult:
     spellings = a.script == "latin" or a.script != b.script
     # Han, kana and hangul compared with themselves: a different character is a different name
     kind: bool | None = None if not spellings and a.script in _CHARACTER_SCRIPTS else abjad
-    sims = [[_token_similarity(x, y, kind, spellings) for y in tb] for x in ta]
+    sims: list[list[_Pair]] = []
+    for x in ta:
+        row = []
+        for y in tb:
+            key = (id(x), id(y), kind, spellings)
+            pair = memo.get(key)
+            if pair is None:
+                pair = memo[key] = _token_similarity(x, y, kind, spellings)
+            row.append(pair)
+        sims.append(row)
     swap = len(ta) > len(tb)
     short, long_ = (len(tb), len(ta)) if swap else (len(ta), len(tb))
     top = max(pair[0] for row in sims for pair in row)
+    bound = SINGLE_TOKEN_CAP * top if short == 1 else max(NAME_CAP * top - LONGER_UNMATCHED_PENALTY * (long_ - short),
+                                                           PARTIAL_FACTOR * top)
+    if bound <= floor:
+        return _NameResult(0.0, How.PARTIAL)
     if short >= 2:
         rows = sum(1 for row in sims if max(pair[0] for pair in row) >= TOKEN_MATCH)
         columns = sum(1 for k in range(len(tb)) if max(row[k][0] for row in sims) >= TOKEN_MATCH)
@@ -1149,20 +1169,34 @@ def _groups_kept(ta: tuple[_Token, ...], tb: tuple[_Token, ...], matched: list[t
 
 
 @lru_cache(maxsize=65536)
-def _compared(name: str) -> tuple[_Reading, ...]:
-    """The readings of a name and their cuts with neighbouring tokens joined, as scoring compares them."""
-    return tuple(dict.fromkeys(v for r in readings(name) for v in _joined_variants(r)))
+def _compared(name: str) -> tuple[tuple[_Reading, bool], ...]:
+    """The readings of a name and their other cuts (neighbouring tokens joined, a given name in syllables), as
+    scoring compares them; each with whether it is another cut."""
+    found: dict[_Reading, bool] = {}
+    for base in readings(name):
+        # a given name in syllables (Xiao Ming) is not joined again: its joins are the reading it was cut from
+        for variant in [base] if base.query_only else _joined_variants(base):
+            found.setdefault(variant, base.query_only or variant is not base)
+    return tuple(found.items())
 
 
 def _name_evidence(applicant: str, record: str) -> Evidence | None:
     best = _NameResult(0.0, How.PARTIAL)
-    for va in _compared(applicant):
-        for vb in _compared(record):
-            found = _compare_readings(va, vb)
+    memo: _Memo = {}
+    compared = _compared(record)
+    for va, cut_a in _compared(applicant):
+        for vb, cut_b in compared:
+            # two names in one character script are read by one transliteration, token by token: another cut
+            # of either adds nothing (the cuts are for a Latin name written in other words, Xiao Ming Wang)
+            if (cut_a or cut_b) and va.script == vb.script and va.script in _CHARACTER_SCRIPTS:
+                continue
+            found = _compare_readings(va, vb, memo, best.score)
             if found.score > best.score:
                 best = found
-                if found.score >= NAME_CAP:
+                if found.score >= NAME_CAP:  # no reading scores more
                     break
+        if best.score >= NAME_CAP:
+            break
     if best.score <= 0.0:
         return None
     return Evidence("name", best.how, applicant, record, round(best.score, 4))
