@@ -1046,12 +1046,19 @@ _Pair = tuple[float, How, int, int, int]
 
 def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool) -> _Pair:
     # the typos allowed go by the length of the shorter token as written (or as read from its script)
-    la, lb = a.length or len(a.forms[0]), b.length or len(b.forms[0])
+    return _forms_similarity(a.forms, a.length or len(a.forms[0]), b.forms, b.length or len(b.forms[0]), abjad,
+                             spellings)
+
+
+@lru_cache(maxsize=262144)
+def _forms_similarity(xs: tuple[str, ...], la: int, ys: tuple[str, ...], lb: int, abjad: bool | None,
+                      spellings: bool) -> _Pair:
+    """The best `_form_similarity` between the spellings of two tokens of ``la`` and ``lb`` letters."""
     shortest, longest = (la, lb) if la <= lb else (lb, la)
     allowed, tried = _edits_allowed(shortest), _edits_tried(shortest)
     best: _Pair = (0.0, How.PARTIAL, 0, shortest, longest)
-    for x in a.forms:
-        for y in b.forms:
+    for x in xs:
+        for y in ys:
             found = _form_similarity(x, y, abjad, spellings, allowed, tried)
             if found[0] > best[0]:
                 best = (found[0], found[1], found[2], shortest, longest)
@@ -1104,25 +1111,35 @@ def _compare_readings(a: _Reading, b: _Reading, memo: _Memo, floor: float = 0.0)
     # Han, kana and hangul compared with themselves: a different character is a different name
     kind: bool | None = None if not spellings and a.script in _CHARACTER_SCRIPTS else abjad
     sims: list[list[_Pair]] = []
+    row_top: list[float] = []
+    column_top = [0.0] * len(tb)
+    get = memo.get
     for x in ta:
         row = []
-        for y in tb:
+        high = 0.0
+        for k, y in enumerate(tb):
             key = (id(x), id(y), kind, spellings)
-            pair = memo.get(key)
+            pair = get(key)
             if pair is None:
                 pair = memo[key] = _token_similarity(x, y, kind, spellings)
             row.append(pair)
+            value = pair[0]
+            if value > high:
+                high = value
+            if value > column_top[k]:
+                column_top[k] = value
         sims.append(row)
+        row_top.append(high)
     swap = len(ta) > len(tb)
     short, long_ = (len(tb), len(ta)) if swap else (len(ta), len(tb))
-    top = max(pair[0] for row in sims for pair in row)
+    top = max(row_top)
     bound = SINGLE_TOKEN_CAP * top if short == 1 else max(NAME_CAP * top - LONGER_UNMATCHED_PENALTY * (long_ - short),
                                                            PARTIAL_FACTOR * top)
     if bound <= floor:
         return _NameResult(0.0, How.PARTIAL)
     if short >= 2:
-        rows = sum(1 for row in sims if max(pair[0] for pair in row) >= TOKEN_MATCH)
-        columns = sum(1 for k in range(len(tb)) if max(row[k][0] for row in sims) >= TOKEN_MATCH)
+        rows = sum(1 for value in row_top if value >= TOKEN_MATCH)
+        columns = sum(1 for value in column_top if value >= TOKEN_MATCH)
         if min(rows, columns) < 2:  # at most one token in common: no need to try every pairing
             return _NameResult(PARTIAL_FACTOR * top, How.PARTIAL)
     best = _NameResult(0.0, How.PARTIAL)
