@@ -28,11 +28,21 @@ Pure functions, no database. Two stages, as sanctions-screening engines have the
    evidence of each kind (email, account, name) is combined as independent signals
    (1 − ∏(1 − s)); part of a name in common is shown and adds nothing. A name counts only when both
    its family and its given name agree. A token agrees when its spelling is the same after the
-   usual romanisations are evened out (`_spelling`, vowels kept), or, by its length, with typos: a
-   token of four letters or fewer none (Li/Lin, Kim/Kin, Wang/Yang are other names), five to seven
-   letters one, eight or more two. A name alone never reaches `MATCH_THRESHOLD` (`NAME_CAP`): two people may
+   usual romanisations are evened out (`_spelling`, vowels kept), or with typos. A token may take
+   typos on its own by its length (`_edits_allowed`): four letters or fewer none (Li/Lin, Kim/Kin,
+   Wang/Yang are other names), five to seven letters one, eight or more two. Beyond that the whole
+   name decides (`_typos_kept`): one typo in a token of three or four letters when the other tokens
+   agree without typos and have four letters or more together (Wed Zhang); two typos in a name of ten
+   letters or more when no token changes more than one letter in four (Okga Kouznetsv); for a name
+   read without short vowels, one consonant otherwise from four consonants. A one-letter change
+   between two syllables of one romanisation (Zhou/Zhao, Jang/Kang) is another name, not a typo.
+   A name alone never reaches `MATCH_THRESHOLD` (`NAME_CAP`): two people may
    share a full name, so a name match goes to human review; an email, an account or a name
    backed by another identifier makes a match. Below `REVIEW_THRESHOLD` is "none".
+   Speed: a name's readings are computed once (cached by the string), each pair of tokens is compared
+   once per pair of names and its spellings' best similarity is cached, a pair of readings that
+   cannot beat the best already found is not searched, and two names in one character script are
+   compared on their readings alone (not their other cuts).
 
 Libraries, and why:
 - ICU (PyICU through ``pyicu-wheels``, which bundles ICU itself, so nothing is compiled on
