@@ -34,7 +34,8 @@ Pure functions, no database. Two stages, as sanctions-screening engines have the
    name decides (`_typos_kept`): one typo in a token of three or four letters when the other tokens
    agree without typos and have four letters or more together (Wed Zhang); two typos in a name of ten
    letters or more when no token changes more than one letter in four (Okga Kouznetsv); for a name
-   read without short vowels, one consonant otherwise from four consonants. A one-letter change
+   read without short vowels, one consonant otherwise from four consonants (and the article written
+   joined to the name, Alshami, left out). A one-letter change
    between two syllables of one romanisation (Zhou/Zhao, Jang/Kang) is another name, not a typo.
    A name alone never reaches `MATCH_THRESHOLD` (`NAME_CAP`): two people may
    share a full name, so a name match goes to human review; an email, an account or a name
@@ -1060,6 +1061,10 @@ def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool)
                              spellings)
 
 
+def _without_article(forms: tuple[str, ...]) -> tuple[str, ...]:
+    return (*forms, *(f[2:] for f in forms if f[:2] in ("al", "el") and len(f) >= 6 and f[2] not in _VOWELS))
+
+
 @lru_cache(maxsize=262144)
 def _forms_similarity(xs: tuple[str, ...], la: int, ys: tuple[str, ...], lb: int, abjad: bool | None,
                       spellings: bool) -> _Pair:
@@ -1067,6 +1072,8 @@ def _forms_similarity(xs: tuple[str, ...], la: int, ys: tuple[str, ...], lb: int
     shortest, longest = (la, lb) if la <= lb else (lb, la)
     allowed, tried = _edits_allowed(shortest), _edits_tried(shortest)
     best: _Pair = (0.0, How.PARTIAL, 0, shortest, longest)
+    if abjad:  # an Arabic or Hebrew name: the article written joined to it (Alshami, Elkhatib) also left out
+        xs, ys = _without_article(xs), _without_article(ys)
     for x in xs:
         for y in ys:
             found = _form_similarity(x, y, abjad, spellings, allowed, tried)
