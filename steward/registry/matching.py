@@ -28,11 +28,22 @@ Pure functions, no database. Two stages, as sanctions-screening engines have the
    evidence of each kind (email, account, name) is combined as independent signals
    (1 − ∏(1 − s)); part of a name in common is shown and adds nothing. A name counts only when both
    its family and its given name agree. A token agrees when its spelling is the same after the
-   usual romanisations are evened out (`_spelling`, vowels kept), or, by its length, with typos: a
-   token of four letters or fewer none (Li/Lin, Kim/Kin, Wang/Yang are other names), five to seven
-   letters one, eight or more two. A name alone never reaches `MATCH_THRESHOLD` (`NAME_CAP`): two people may
+   usual romanisations are evened out (`_spelling`, vowels kept), or with typos. A token may take
+   typos on its own by its length (`_edits_allowed`): four letters or fewer none (Li/Lin, Kim/Kin,
+   Wang/Yang are other names), five to seven letters one, eight or more two. Beyond that the whole
+   name decides (`_typos_kept`): one typo in a token of three or four letters when the other tokens
+   agree without typos and have four letters or more together (Wed Zhang); two typos in a name of ten
+   letters or more when no token changes more than one letter in four (Okga Kouznetsv); for a name
+   read without short vowels, one consonant otherwise from four consonants (and the article written
+   joined to the name, Alshami, left out). A one-letter change
+   between two syllables of one romanisation (Zhou/Zhao, Jang/Kang) is another name, not a typo.
+   A name alone never reaches `MATCH_THRESHOLD` (`NAME_CAP`): two people may
    share a full name, so a name match goes to human review; an email, an account or a name
    backed by another identifier makes a match. Below `REVIEW_THRESHOLD` is "none".
+   Speed: a name's readings are computed once (cached by the string), each pair of tokens is compared
+   once per pair of names and its spellings' best similarity is cached, a pair of readings that
+   cannot beat the best already found is not searched, and two names in one character script are
+   compared on their readings alone (not their other cuts).
 
 Libraries, and why:
 - ICU (PyICU through ``pyicu-wheels``, which bundles ICU itself, so nothing is compiled on
@@ -1046,18 +1057,36 @@ _Pair = tuple[float, How, int, int, int]
 
 def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool) -> _Pair:
     # the typos allowed go by the length of the shorter token as written (or as read from its script)
-    la, lb = a.length or len(a.forms[0]), b.length or len(b.forms[0])
-    shortest = min(la, lb)
+    return _forms_similarity(a.forms, a.length or len(a.forms[0]), b.forms, b.length or len(b.forms[0]), abjad,
+                             spellings)
+
+
+def _without_article(forms: tuple[str, ...]) -> tuple[str, ...]:
+    return (*forms, *(f[2:] for f in forms if f[:2] in ("al", "el") and len(f) >= 6 and f[2] not in _VOWELS))
+
+
+@lru_cache(maxsize=262144)
+def _forms_similarity(xs: tuple[str, ...], la: int, ys: tuple[str, ...], lb: int, abjad: bool | None,
+                      spellings: bool) -> _Pair:
+    """The best `_form_similarity` between the spellings of two tokens of ``la`` and ``lb`` letters."""
+    shortest, longest = (la, lb) if la <= lb else (lb, la)
     allowed, tried = _edits_allowed(shortest), _edits_tried(shortest)
-    best: _Pair = (0.0, How.PARTIAL, 0, shortest, max(la, lb))
-    for x in a.forms:
-        for y in b.forms:
+    best: _Pair = (0.0, How.PARTIAL, 0, shortest, longest)
+    if abjad:  # an Arabic or Hebrew name: the article written joined to it (Alshami, Elkhatib) also left out
+        xs, ys = _without_article(xs), _without_article(ys)
+    for x in xs:
+        for y in ys:
             found = _form_similarity(x, y, abjad, spellings, allowed, tried)
             if found[0] > best[0]:
-                best = (*found, shortest, max(la, lb))
+                best = (found[0], found[1], found[2], shortest, longest)
                 if found[0] >= 1.0:
                     return best
     return best
+
+
+# Token pairs already compared while two names are compared (their readings share most tokens), by the
+# tokens' identities: the readings are cached (`_compared`), so the tokens live as long as the comparison.
+_Memo = dict[tuple[int, int, bool | None, bool], _Pair]
 
 
 def _typos_kept(strong: list[_Pair]) -> list[_Pair]:
@@ -1087,7 +1116,9 @@ class _NameResult:
 _CHARACTER_SCRIPTS = frozenset({"han", "kana", "hangul"})
 
 
-def _compare_readings(a: _Reading, b: _Reading) -> _NameResult:
+def _compare_readings(a: _Reading, b: _Reading, memo: _Memo, floor: float = 0.0) -> _NameResult:
+    """How alike two readings are. ``floor``: the score already found for other readings of the two names; a
+    pair of readings that cannot score above it is not searched (its result would not be kept)."""
     ta, tb = a.tokens[:6], b.tokens[:6]
     if not ta or not tb:
         return _NameResult(0.0, How.PARTIAL)
@@ -1096,13 +1127,36 @@ def _compare_readings(a: _Reading, b: _Reading) -> _NameResult:
     spellings = a.script == "latin" or a.script != b.script
     # Han, kana and hangul compared with themselves: a different character is a different name
     kind: bool | None = None if not spellings and a.script in _CHARACTER_SCRIPTS else abjad
-    sims = [[_token_similarity(x, y, kind, spellings) for y in tb] for x in ta]
+    sims: list[list[_Pair]] = []
+    row_top: list[float] = []
+    column_top = [0.0] * len(tb)
+    get = memo.get
+    for x in ta:
+        row = []
+        high = 0.0
+        for k, y in enumerate(tb):
+            key = (id(x), id(y), kind, spellings)
+            pair = get(key)
+            if pair is None:
+                pair = memo[key] = _token_similarity(x, y, kind, spellings)
+            row.append(pair)
+            value = pair[0]
+            if value > high:
+                high = value
+            if value > column_top[k]:
+                column_top[k] = value
+        sims.append(row)
+        row_top.append(high)
     swap = len(ta) > len(tb)
     short, long_ = (len(tb), len(ta)) if swap else (len(ta), len(tb))
-    top = max(pair[0] for row in sims for pair in row)
+    top = max(row_top)
+    bound = SINGLE_TOKEN_CAP * top if short == 1 else max(NAME_CAP * top - LONGER_UNMATCHED_PENALTY * (long_ - short),
+                                                           PARTIAL_FACTOR * top)
+    if bound <= floor:
+        return _NameResult(0.0, How.PARTIAL)
     if short >= 2:
-        rows = sum(1 for row in sims if max(pair[0] for pair in row) >= TOKEN_MATCH)
-        columns = sum(1 for k in range(len(tb)) if max(row[k][0] for row in sims) >= TOKEN_MATCH)
+        rows = sum(1 for value in row_top if value >= TOKEN_MATCH)
+        columns = sum(1 for value in column_top if value >= TOKEN_MATCH)
         if min(rows, columns) < 2:  # at most one token in common: no need to try every pairing
             return _NameResult(PARTIAL_FACTOR * top, How.PARTIAL)
     best = _NameResult(0.0, How.PARTIAL)
@@ -1149,20 +1203,34 @@ def _groups_kept(ta: tuple[_Token, ...], tb: tuple[_Token, ...], matched: list[t
 
 
 @lru_cache(maxsize=65536)
-def _compared(name: str) -> tuple[_Reading, ...]:
-    """The readings of a name and their cuts with neighbouring tokens joined, as scoring compares them."""
-    return tuple(dict.fromkeys(v for r in readings(name) for v in _joined_variants(r)))
+def _compared(name: str) -> tuple[tuple[_Reading, bool], ...]:
+    """The readings of a name and their other cuts (neighbouring tokens joined, a given name in syllables), as
+    scoring compares them; each with whether it is another cut."""
+    found: dict[_Reading, bool] = {}
+    for base in readings(name):
+        # a given name in syllables (Xiao Ming) is not joined again: its joins are the reading it was cut from
+        for variant in [base] if base.query_only else _joined_variants(base):
+            found.setdefault(variant, base.query_only or variant is not base)
+    return tuple(found.items())
 
 
 def _name_evidence(applicant: str, record: str) -> Evidence | None:
     best = _NameResult(0.0, How.PARTIAL)
-    for va in _compared(applicant):
-        for vb in _compared(record):
-            found = _compare_readings(va, vb)
+    memo: _Memo = {}
+    compared = _compared(record)
+    for va, cut_a in _compared(applicant):
+        for vb, cut_b in compared:
+            # two names in one character script are read by one transliteration, token by token: another cut
+            # of either adds nothing (the cuts are for a Latin name written in other words, Xiao Ming Wang)
+            if (cut_a or cut_b) and va.script == vb.script and va.script in _CHARACTER_SCRIPTS:
+                continue
+            found = _compare_readings(va, vb, memo, best.score)
             if found.score > best.score:
                 best = found
-                if found.score >= NAME_CAP:
+                if found.score >= NAME_CAP:  # no reading scores more
                     break
+        if best.score >= NAME_CAP:
+            break
     if best.score <= 0.0:
         return None
     return Evidence("name", best.how, applicant, record, round(best.score, 4))

@@ -295,3 +295,14 @@ def test_a_typo_beside_an_agreeing_token_goes_to_review(applicant, record):
 ])
 def test_short_tokens_one_letter_apart_are_other_names(applicant, record):
     assert score(person(applicant), person(record)).verdict is Verdict.NONE
+
+
+@pytest.mark.parametrize(("latin", "written"), [("Layla Alshami", "ليلى الشامي"), ("Alkhatib Mariam", "مريم الخطيب")])
+def test_an_arabic_article_written_joined_to_the_name_is_left_out(latin, written):
+    match = score(person(latin), person(written))
+    assert match.verdict is Verdict.REVIEW
+    assert only(match, "name").how is How.TRANSLITERATED
+
+
+def test_a_latin_name_beginning_with_al_keeps_its_first_letters():
+    assert score(person("Alfred Walker"), person("Fred Walker")).verdict is Verdict.NONE
