@@ -11,18 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from steward.core import crypto
 from steward.core.models import DataKey
 
-
-class System(models.TextChoices):
-    """Community systems a person can hold an account on."""
-
-    GITHUB = "github", "GitHub"
-    GITLAB = "gitlab", "GitLab"
-    DISCOURSE = "discourse", "Discourse"
-    MATRIX = "matrix", "Matrix"
-    SLACK = "slack", "Slack"
-    BUGZILLA = "bugzilla", "Bugzilla"
-    MAILING_LIST = "email", _("Email / mailing list")
-    OTHER = "other", _("Other")
+from .systems import System as System
 
 
 class Person(models.Model):
