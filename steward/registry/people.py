@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Prefetch, ProtectedError, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,6 +129,21 @@ def _changed(person: Person, change: IdentityChange.Change, *, system: str = "",
                          by=by if isinstance(by, User) else None)
     row.reason = reason
     row.save(force_insert=True)
+
+
+def forget_people(person_ids: Iterable[int]) -> int:
+    """Delete these people with their accounts (an erasure: nobody refers to them any more).
+    A person still referenced elsewhere (a case, a decision, a staff member's linked account) is
+    kept: the reference wins. Returns how many were deleted."""
+    deleted = 0
+    for person in Person.objects.filter(pk__in=list(person_ids)).order_by("pk"):
+        try:
+            with transaction.atomic():
+                person.delete()
+        except (ProtectedError, IntegrityError):
+            continue
+        deleted += 1
+    return deleted
 
 
 def normalise_handle(system: str, handle: str) -> str:

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from steward.core import access, audit
 from steward.core.access import Actor
+from steward.core.actors import SystemActor
 
 from .models import Ban, Identity, Person, PersonName, ViolationRecord
 from .people import (
@@ -30,6 +31,7 @@ from .people import (
     _reindex_one,
     check_account,
     check_name,
+    forget_people,
     handle_indexes,
     identity_of,
     new_identity,
@@ -71,6 +73,23 @@ def record_decision(*, decision: int, case: int, person: int, level: str, level_
                                                         "person": person, "ban": ban})
     _reindex_one(record.person)
     return record
+
+
+EXPIRY = SystemActor("registry expiry", may=frozenset())
+
+
+def forget_expired(today: datetime.date | None = None) -> int:
+    """The daily job: records past the date they stop counting are deleted (they no longer count
+    for anything), and with them the people nothing else refers to any more. Returns how many records."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        expired = ViolationRecord.objects.filter(counts_until__lt=today)
+        people = sorted(set(expired.values_list("person_id", flat=True)))
+        count, _kinds = expired.delete()
+        if count:
+            audit.record(EXPIRY, "registry.records_expired", None, detail={"records": count, "people": len(people)})
+    forget_people(people)
+    return count
 
 
 def set_aside_decision(decision: int, *, by: Actor) -> None:

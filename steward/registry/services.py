@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from steward.core import audit, events
@@ -13,7 +10,8 @@ from steward.core.errors import DomainError
 
 from . import records
 from .events import StaffAccountLinked
-from .models import Identity, Person, StaffAccount, System
+from .models import Identity, StaffAccount, System
+from .people import forget_people as forget_people
 from .people import handle_index as handle_index
 from .people import handle_indexes as handle_indexes
 from .people import identify as identify
@@ -24,21 +22,6 @@ def find_people(handle: str) -> list[int]:
     """Ids of people with an account of exactly this handle on any system (for search)."""
     indexes = [index for system in System.values for index in handle_indexes(system, handle)]
     return list(Identity.objects.filter(handle_index__in=indexes).values_list("person_id", flat=True).distinct())
-
-
-def forget_people(person_ids: Iterable[int]) -> int:
-    """Delete these people with their accounts (an erasure: nobody refers to them any more).
-    A person still referenced elsewhere (a case, a decision, a staff member's linked account) is
-    kept: the reference wins. Returns how many were deleted."""
-    deleted = 0
-    for person in Person.objects.filter(pk__in=list(person_ids)).order_by("pk"):
-        try:
-            with transaction.atomic():
-                person.delete()
-        except (ProtectedError, IntegrityError):
-            continue
-        deleted += 1
-    return deleted
 
 
 # Staff members' own accounts on community systems: a party among them is a conflict of interest.

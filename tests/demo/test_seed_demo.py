@@ -153,14 +153,14 @@ def test_passwords_are_random_private_and_printed_again(var_dir: Any) -> None:
     assert stat.S_IMODE(logins.stat().st_mode) == 0o600
     stored = demo_logins.read(logins).passwords
     assert set(stored) == {"amara", "jonas", "lucia", "priya", "sam", "mei", "tomas"}
-    assert len(set(stored.values())) == 5
+    assert len(set(stored.values())) == 7
     for username, password in stored.items():
         assert User.objects.get(username=username).check_password(password)
         assert password in first
 
     second = seed()
 
-    assert Case.objects.count() == 60 and Space.objects.count() == 10 and User.objects.count() == 5
+    assert Case.objects.count() == 60 and Space.objects.count() == 10 and User.objects.count() == 7
     assert "Loaded demo data" not in second
     for password in stored.values():
         assert password in second

@@ -166,3 +166,15 @@ def test_the_command_imports_or_names_every_bad_row(hr, tmp_path, capsys):
     assert ViolationRecord.objects.count() == 1
     entry = AuditEntry.objects.filter(action="registry.import_records").get()
     assert entry.actor_kind == "system"
+
+
+def test_the_daily_job_forgets_records_that_no_longer_count_and_their_people(hr):
+    old = enter(hr, name="Old Matter", emails=("old@example.org",), accounts=(),
+                starts_on=datetime.date(2010, 1, 1), ends_on=datetime.date(2011, 1, 1))
+    current = enter(hr)
+    assert records.forget_expired() == 1
+    assert list(ViolationRecord.objects.all()) == [current]
+    assert not Person.objects.filter(pk=old.person_id).exists() and not Identity.objects.filter(system="email",
+                                                                                              person_id=old.person_id)
+    assert AuditEntry.objects.get(action="registry.records_expired").detail["records"] == 1
+    assert records.forget_expired() == 0
