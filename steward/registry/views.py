@@ -4,11 +4,13 @@ Thin: each view parses a form, calls the service (which checks permission) and r
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -198,21 +200,27 @@ def _person(request: HttpRequest, person_id: int) -> Person:
     return found
 
 
+def _change(request: HttpRequest, found: Person, form_class: type[Any], prefix: str,
+            change: Callable[[dict[str, Any], User, str | None], object], done: str) -> HttpResponse:
+    """A change on a person's page: parse its form, call the service, say it is done or show why not."""
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            change(form.cleaned_data, staff_user(request), client_ip(request))
+        except RegistryError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("registry:person", found.pk)
+    return _person_page(request, found.pk, forms={f"{prefix}_form": form}, status=400)
+
+
 @login_required
 @require_POST
 def add_name(request: HttpRequest, person_id: int) -> HttpResponse:
     found = _person(request, person_id)
-    form = NameForm(request.POST, prefix="name")
-    if form.is_valid():
-        try:
-            people.add_name(found, name=form.cleaned_data["name"], kind=form.cleaned_data["kind"],
-                            reason=form.cleaned_data["reason"], by=staff_user(request), ip=client_ip(request))
-        except RegistryError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("Name added."))
-            return redirect("registry:person", found.pk)
-    return _person_page(request, person_id, forms={"name_form": form}, status=400)
+    return _change(request, found, NameForm, "name", lambda data, by, ip: people.add_name(
+        found, name=data["name"], kind=data["kind"], reason=data["reason"], by=by, ip=ip), _("Name added."))
 
 
 @login_required
@@ -222,33 +230,17 @@ def remove_name(request: HttpRequest, person_id: int, name_id: int) -> HttpRespo
     row = PersonName.objects.filter(pk=name_id, person=found).select_related("person").first()
     if row is None:
         raise access.Hidden(RegistryAction.PEOPLE)
-    form = ReasonForm(request.POST, prefix="reason")
-    if form.is_valid():
-        try:
-            people.remove_name(row, reason=form.cleaned_data["reason"], by=staff_user(request), ip=client_ip(request))
-        except RegistryError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("Name removed."))
-            return redirect("registry:person", found.pk)
-    return _person_page(request, person_id, forms={"reason_form": form}, status=400)
+    return _change(request, found, ReasonForm, "reason", lambda data, by, ip: people.remove_name(
+        row, reason=data["reason"], by=by, ip=ip), _("Name removed."))
 
 
 @login_required
 @require_POST
 def link(request: HttpRequest, person_id: int) -> HttpResponse:
     found = _person(request, person_id)
-    form = LinkForm(request.POST, prefix="link")
-    if form.is_valid():
-        try:
-            people.link_identity(found, system=form.cleaned_data["system"], handle=form.cleaned_data["handle"],
-                                 reason=form.cleaned_data["reason"], by=staff_user(request), ip=client_ip(request))
-        except RegistryError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("Account linked to this person."))
-            return redirect("registry:person", found.pk)
-    return _person_page(request, person_id, forms={"link_form": form}, status=400)
+    return _change(request, found, LinkForm, "link", lambda data, by, ip: people.link_identity(
+        found, system=data["system"], handle=data["handle"], reason=data["reason"], by=by, ip=ip),
+        _("Account linked to this person."))
 
 
 @login_required
@@ -258,39 +250,21 @@ def unlink(request: HttpRequest, person_id: int, identity_id: int) -> HttpRespon
     identity = Identity.objects.filter(pk=identity_id, person=found).first()
     if identity is None:
         raise access.Hidden(RegistryAction.PEOPLE)
-    form = ReasonForm(request.POST, prefix="reason")
-    if form.is_valid():
-        try:
-            people.unlink_identity(identity, reason=form.cleaned_data["reason"], by=staff_user(request),
-                                   ip=client_ip(request))
-        except RegistryError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("Account unlinked: it is no longer this person's."))
-            return redirect("registry:person", found.pk)
-    return _person_page(request, person_id, forms={"reason_form": form}, status=400)
+    return _change(request, found, ReasonForm, "reason", lambda data, by, ip: people.unlink_identity(
+        identity, reason=data["reason"], by=by, ip=ip), _("Account unlinked: it is no longer this person's."))
 
 
 @login_required
 @require_POST
 def merge(request: HttpRequest, person_id: int, other_id: int) -> HttpResponse:
     found = _person(request, person_id)
-    by = staff_user(request)
     # Only a person Steward suggests can be merged in from here.
-    suggested = {suggestion.person.pk: suggestion.person for suggestion in people.suggestions(found, by=by)}
+    suggested = {suggestion.person.pk: suggestion.person for suggestion in people.suggestions(found, by=staff_user(request))}
     if other_id not in suggested:
         raise access.Hidden(RegistryAction.PEOPLE)
-    form = ReasonForm(request.POST, prefix="reason")
-    if form.is_valid():
-        try:
-            people.merge_people(found, suggested[other_id], reason=form.cleaned_data["reason"], by=by,
-                                ip=client_ip(request))
-        except RegistryError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("Linked: the suggested accounts and names are this person's now."))
-            return redirect("registry:person", found.pk)
-    return _person_page(request, person_id, forms={"reason_form": form}, status=400)
+    return _change(request, found, ReasonForm, "reason", lambda data, by, ip: people.merge_people(
+        found, suggested[other_id], reason=data["reason"], by=by, ip=ip),
+        _("Linked: the suggested accounts and names are this person's now."))
 
 
 @login_required

@@ -16,7 +16,7 @@ from steward.registry import records
 from steward.registry.people import RegistryError
 from steward.registry.permissions import RegistryAction
 
-from .screen import actor
+from .screen import actor, read_bytes
 
 
 class Command(BaseCommand):
@@ -28,10 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"{path}: {error.strerror}") from None
+        data = read_bytes(path)
         by = actor(options["by"], "import_records command", RegistryAction.ENTER_RECORDS)
         try:
             report = records.import_records(data, by=by)

@@ -33,6 +33,13 @@ def actor(username: str | None, job: str, action: RegistryAction) -> Actor:
     return user
 
 
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise CommandError(f"{path}: {error.strerror}") from None
+
+
 class Command(BaseCommand):
     help = "Screen a CSV of applicants against the registry; prints row,result as CSV."
 
@@ -43,10 +50,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"{path}: {error.strerror}") from None
+        data = read_bytes(path)
         by = actor(options["by"], "screen command", RegistryAction.SCREEN)
         try:
             done = screening.screen(screening.rows_from_csv(data), purpose=options["purpose"],
