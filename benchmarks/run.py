@@ -1,7 +1,8 @@
 """`make bench`: every Steward benchmark, each against a baseline measured in the same run.
 
 Creates its own PostgreSQL databases (and server processes) and removes them afterwards.
-Options: --only intake|queue|guidelines|rollout|audit|evidence, --sqlite (also run the intake benchmark on SQLite).
+Options: --only intake|queue|guidelines|rollout|audit|evidence|screening-quality, --sqlite (also run the intake benchmark
+on SQLite). screening-quality needs no database and runs first.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ AUDIT_VERIFY_DB = f"{TEMPLATE_DB}_audit_verify"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["intake", "queue", "guidelines", "rollout", "audit", "evidence"])
+    parser.add_argument("--only", choices=["intake", "queue", "guidelines", "rollout", "audit", "evidence", "screening-quality"])
     parser.add_argument("--sqlite", action="store_true", help="also measure intake on SQLite")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -38,6 +39,13 @@ def main() -> int:
     kek = common.new_kek_json()
     print(f"Steward benchmarks — {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start; "
           "figures are ratios against a baseline measured in the same run.", flush=True)
+    if args.only in (None, "screening-quality"):
+        from benchmarks import screening_eval
+
+        screening_eval.run()
+        if args.only:
+            print(f"\nDone in {time.perf_counter() - started:.0f} s.")
+            return 0
     try:
         template_url = common.create_database(TEMPLATE_DB)
         common.migrate(common.bench_env(template_url, work, kek))

@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from steward.cases import api as cases
+from steward.registry import api as registry
 from steward.reports import api as reports
 
 app_name = "api"
@@ -14,4 +15,6 @@ urlpatterns = [
     path("follow-up/", reports.FollowUp.as_view(), name="follow_up"),
     path("cases/", cases.CaseQueue.as_view(), name="cases"),
     path("cases/<int:case_id>/", cases.CaseDetail.as_view(), name="case"),
+    path("screenings/", registry.Screen.as_view(), name="screen"),
+    path("screenings/<int:screening_id>/", registry.ScreeningDetail.as_view(), name="screening"),
 ]

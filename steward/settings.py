@@ -458,6 +458,12 @@ STEWARD_ROLLOUT_SYSTEMS_AT_ONCE = env_int("STEWARD_ROLLOUT_SYSTEMS_AT_ONCE", 8)
 STEWARD_ROLLOUT_TELL_FIRST_MINUTES = env_int("STEWARD_ROLLOUT_TELL_FIRST_MINUTES", 15)
 STEWARD_ROLLOUT_FOLLOW_UP_DAYS = env_int("STEWARD_ROLLOUT_FOLLOW_UP_DAYS", 7)
 STEWARD_OUTBOX_STUCK_SECONDS = env_int("STEWARD_OUTBOX_STUCK_SECONDS", 900)
+# The registry (docs/operator-guide.md, "Registry and screening"): a violation record stops counting
+# this many years after its sanction ends (a permanent ban always counts); screening uploads are
+# refused past these sizes.
+STEWARD_RECORD_COUNTS_YEARS = env_int("STEWARD_RECORD_COUNTS_YEARS", 5)
+STEWARD_SCREENING_MAX_BYTES = env_int("STEWARD_SCREENING_MAX_BYTES", 5 * 1024 * 1024)
+STEWARD_SCREENING_MAX_ROWS = env_int("STEWARD_SCREENING_MAX_ROWS", 20_000)
 # Retention of closed cases by outcome, then a scheduled purge erases them (docs/operator-guide.md, Retention).
 STEWARD_RETENTION_NO_VIOLATION_DAYS = env_int("STEWARD_RETENTION_NO_VIOLATION_DAYS", 180)
 STEWARD_RETENTION_RESOLVED_DAYS = env_int("STEWARD_RETENTION_RESOLVED_DAYS", 730)  # correction, warning

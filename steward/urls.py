@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("steward.decisions.urls")),
     path("staff/", include("steward.retention.urls")),
     path("", include("steward.enforcement.urls")),
+    path("staff/", include("steward.registry.urls")),
     path("api/", include("steward.api_urls")),
 ]
 

@@ -52,10 +52,11 @@ class Scope(models.TextChoices):
     REPORTS_SUBMIT = "reports:submit", gettext_lazy("Submit reports (a community tool collecting reports elsewhere)")
     REPORTS_FOLLOW_UP = "reports:follow-up", gettext_lazy("Follow a report up with its receipt code")
     CASES_READ = "cases:read", gettext_lazy("Read the case queue and cases as the token's owner")
+    SCREENING = "registry:screen", gettext_lazy("Screen applicants against the registry as the token's owner (a screener)")
 
 
 # Scopes that act as a staff member: the token must have an owner.
-OWNER_SCOPES = frozenset({Scope.CASES_READ})
+OWNER_SCOPES = frozenset({Scope.CASES_READ, Scope.SCREENING})
 
 
 def secret_hash(secret: str) -> str:

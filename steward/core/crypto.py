@@ -41,6 +41,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol, cast
 
@@ -604,6 +605,28 @@ class BlindIndex:
         if self.key_of(row).wrapped is None:
             return ""
         return blind_index(self.value(row), purpose=self.purpose(row))
+
+
+@dataclass(frozen=True)
+class DerivedIndex:
+    """Blind indexes an app computes from several sealed values of a row (the registry's screening
+    keys), which no single column declares: the app counts and rebuilds them for `rotate_index_key`."""
+
+    name: str
+    behind: Callable[[int], int]  # how many rows hold an index under another version than this one
+    rebuild: Callable[[int], int]  # rebuild those under this version (in short batches); how many
+
+
+_derived: list[DerivedIndex] = []
+
+
+def register_derived_index(index: DerivedIndex) -> None:
+    if all(existing.name != index.name for existing in _derived):
+        _derived.append(index)
+
+
+def derived_indexes() -> list[DerivedIndex]:
+    return list(_derived)
 
 
 def blind_index_columns() -> list[tuple[type[models.Model], BlindIndex]]:

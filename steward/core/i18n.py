@@ -19,7 +19,7 @@ REPORTER_FACING = (
     "steward/policy/templates/policy/",
     "steward/reports/",
     "steward/policy/",
-    "steward/registry/models.py",
+    "steward/registry/systems.py",
     "steward/core/templates/",
     "steward/decisions/templates/decisions/consequences.html",
 )

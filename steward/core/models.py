@@ -17,6 +17,7 @@ class DataKey(models.Model):
         CASE = "case", _("case")
         REPORT = "report", _("report")
         REGISTRY = "registry", _("registry")
+        SCREENING = "screening", _("screening")
         SUBSCRIBERS = "subscribers", _("guideline subscribers")
         STAFF_SECRETS = "staff_secrets", _("staff second-factor secrets")
 

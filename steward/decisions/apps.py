@@ -31,6 +31,12 @@ class DecisionsConfig(AppConfig):
         from .events import DecisionRecorded
 
         events.subscribe(DecisionRecorded, interim.end_for_decision)
+        # The registry keeps the violation record (steward/registry/records.py).
+        from .events import AppealDecided
+        from .services import keep_violation_record, set_aside_violation_record
+
+        events.subscribe(DecisionRecorded, keep_violation_record)
+        events.subscribe(AppealDecided, set_aside_violation_record)
         events.subscribe(DecisionRecorded, returns.close_breaches)
         scheduler.daily("decisions.returns", function=returns.run_daily, at=datetime.time(settings.STEWARD_RETURNS_HOUR))
         cases.register_timeline_labels("restriction", InterimRestriction.choices)

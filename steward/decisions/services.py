@@ -19,11 +19,12 @@ from steward.cases import services as cases
 from steward.cases.models import Case, Party, Space, Status, Triage
 from steward.core import access, audit, events
 from steward.core.errors import DomainError
+from steward.registry import services as registry
 from steward.registry.models import Person, System
 
 from . import decision_messages, ladders, recommendation, returns
-from .events import DecisionRecorded
-from .models import Ban, Decision, Ladder, Level, Outcome
+from .events import AppealDecided, DecisionRecorded
+from .models import Ban, Decision, Ladder, Level, MessageKind, Outcome
 from .permissions import DecisionAction
 
 # What record_decision takes for the reported person's message, for callers in other apps.
@@ -285,3 +286,30 @@ def check_proposed(case: Case, *, by: User, level: Level | None, outcome: str, s
         raise DecisionError("departure_reason", _("Steward recommended “%(label)s”: write why you chose otherwise.")
                             % {"label": proposed.label})
     return end
+
+
+# --- The registry's violation records (registry/records.py) -----------------------------------
+
+
+def keep_violation_record(event: DecisionRecorded) -> None:
+    """DecisionRecorded: a level that is a sanction, or "flagged", becomes a violation record of the
+    person in the registry (kept when the case is erased); a decision that replaces another on
+    appeal sets the other's record aside. Same transaction as the decision."""
+    decision = Decision.objects.select_related("level", "decided_by").get(pk=event.decision)
+    by = decision.decided_by if decision.decided_by is not None else User.objects.get(pk=event.by)
+    if decision.replaces_id is not None:
+        registry.set_aside_decision(decision.replaces_id, by=by)
+    sanction = decision.outcome == Outcome.LEVEL and not (
+        decision.level is not None and decision.level.message_kind == MessageKind.NO_ACTION)
+    if decision.subject_id is None or not (sanction or decision.outcome == Outcome.FLAGGED):
+        return
+    registry.record_decision(decision=decision.pk, case=decision.case_id, person=decision.subject_id,
+                             level=decision.label, level_key=decision.code, ban=decision.ban,
+                             starts_on=decision.starts_on, ends_on=decision.ends_on, by=by)
+
+
+def set_aside_violation_record(event: AppealDecided) -> None:
+    """AppealDecided: a reversed decision's record no longer counts (a changed one is set aside by
+    the decision replacing it)."""
+    if event.outcome == "reversed":
+        registry.set_aside_decision(event.decision, by=User.objects.get(pk=event.by))

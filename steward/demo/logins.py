@@ -18,6 +18,8 @@ ROLE_PAGES: dict[str, tuple[str, str]] = {
     Role.CASE_HANDLER: ("/staff/cases/", "cases assigned to them"),
     Role.DECISION_MAKER: ("/staff/cases/", "cases awaiting a decision: record it, or erase a case"),
     Role.ADMINISTRATOR: ("/staff/people/", "invite staff and set their roles; the code of conduct under /staff/guidelines/"),
+    Role.SCREENER: ("/staff/screening/", "screen grant or event applicants: clear or referred"),
+    Role.WORKING_GROUP: ("/staff/referrals/", "referred applicants with the match evidence; the registry of records"),
 }
 NOT_ON_FILE = "(not-on-file)"  # a demo user whose password was lost gets a new one on the next start
 _LOGIN = re.compile(r"^  (?P<username>\S+) +password (?P<password>\S+) ")

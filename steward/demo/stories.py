@@ -36,6 +36,8 @@ STAFF: dict[str, tuple[str, str, str]] = {
     "lucia": ("Lucía", "Méndez", Role.CASE_HANDLER),
     "priya": ("Priya", "Raman", Role.DECISION_MAKER),
     "sam": ("Sam", "Whitfield", Role.ADMINISTRATOR),
+    "mei": ("Mei", "Tanaka", Role.SCREENER),
+    "tomas": ("Tomás", "Novák", Role.WORKING_GROUP),
 }
 TRIAGER = "amara"
 HANDLERS = ("jonas", "lucia")

@@ -1,79 +1,27 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from steward.core import audit, crypto, events
+from steward.core import audit, events
 from steward.core.errors import DomainError
-from steward.core.models import DataKey
 
+from . import records
 from .events import StaffAccountLinked
-from .models import Identity, Person, StaffAccount, System
-
-
-def _registry_key() -> DataKey:
-    return crypto.shared_key(DataKey.Purpose.REGISTRY)
-
-
-def normalise_handle(system: str, handle: str) -> str:
-    handle = handle.strip()
-    if system in {System.GITHUB, System.GITLAB, System.DISCOURSE, System.SLACK}:
-        handle = handle.removeprefix("@")
-    return handle
-
-
-def handle_index(system: str, handle: str) -> str:
-    """The index to store for an account, under the current index key."""
-    return crypto.blind_index(normalise_handle(system, handle), purpose=f"identity:{system}")
-
-
-def handle_indexes(system: str, handle: str) -> list[str]:
-    """Every index the account may be stored under while an index-key rotation runs: for look-ups."""
-    return crypto.blind_indexes(normalise_handle(system, handle), purpose=f"identity:{system}")
-
-
-@transaction.atomic
-def identify(system: str, handle: str) -> Person:
-    """The person behind an account, creating both the first time the account is seen."""
-    if system not in System.values:
-        raise ValueError(f"unknown system {system!r}")
-    handle = normalise_handle(system, handle)
-    existing = (Identity.objects.filter(system=system, handle_index__in=handle_indexes(system, handle))
-                .select_related("person").first())
-    if existing:
-        return existing.person
-    person = Person.objects.create()
-    key = _registry_key()
-    identity = Identity(person=person, system=system, handle_index=handle_index(system, handle), data_key=key)
-    identity.handle = handle
-    identity.save(force_insert=True)
-    return person
+from .models import Identity, StaffAccount, System
+from .people import forget_people as forget_people
+from .people import handle_index as handle_index
+from .people import handle_indexes as handle_indexes
+from .people import identify as identify
+from .people import normalise_handle as normalise_handle
 
 
 def find_people(handle: str) -> list[int]:
     """Ids of people with an account of exactly this handle on any system (for search)."""
     indexes = [index for system in System.values for index in handle_indexes(system, handle)]
     return list(Identity.objects.filter(handle_index__in=indexes).values_list("person_id", flat=True).distinct())
-
-
-def forget_people(person_ids: Iterable[int]) -> int:
-    """Delete these people with their accounts (an erasure: nobody refers to them any more).
-    A person still referenced elsewhere (a case, a decision, a staff member's linked account) is
-    kept: the reference wins. Returns how many were deleted."""
-    deleted = 0
-    for person in Person.objects.filter(pk__in=list(person_ids)).order_by("pk"):
-        try:
-            with transaction.atomic():
-                person.delete()
-        except (ProtectedError, IntegrityError):
-            continue
-        deleted += 1
-    return deleted
 
 
 # Staff members' own accounts on community systems: a party among them is a conflict of interest.
@@ -104,3 +52,8 @@ def unlink_staff_account(account: StaffAccount, *, by: User, ip: str | None = No
         raise PermissionDenied("unlink")
     audit.record(by, "staff.account_unlink", account, ip=ip, detail={"system": account.identity.system})
     account.delete()
+
+
+# Violation records, for the decisions app (registry/records.py).
+record_decision = records.record_decision
+set_aside_decision = records.set_aside_decision

@@ -40,7 +40,9 @@ ROLES = list(Role.values)
 UNAUTHENTICATED = ["no_token", "malformed", "unknown", "revoked", "expired", "offboarded"]
 SCOPED = ["submit", "follow_up"]
 OWNERS = ["no_role", *[f"{role}:{relation}" for role in ROLES for relation in staff_matrix.RELATIONS]]
-CALLERS = [*UNAUTHENTICATED, *SCOPED, *[f"cases:{owner}" for owner in OWNERS]]
+CALLERS = [*UNAUTHENTICATED, *SCOPED, *[f"cases:{owner}" for owner in OWNERS],
+           *[f"screen:{owner}" for owner in OWNERS]]
+OWNED = {"cases": Scope.CASES_READ, "screen": Scope.SCREENING}  # scopes a token acts with as its owner
 
 OK, CREATED, UNAUTH, DENIED, HIDDEN = 200, 201, 401, 403, 404
 NARRATIVE = "He kept sending me insulting messages in the project chat."
@@ -80,6 +82,7 @@ def _build(media: Any) -> ApiWorld:
     User.objects.filter(pk=leaver.pk).update(is_active=False)
     for owner in OWNERS:
         world.secrets[f"cases:{owner}"] = issue([Scope.CASES_READ], staff.users[owner])
+        world.secrets[f"screen:{owner}"] = issue([Scope.SCREENING], staff.users[owner])
     return world
 
 
@@ -99,7 +102,7 @@ def _isolated_media(settings: Any, world: ApiWorld, db: Any) -> None:
 def client_for(world: ApiWorld, who: str) -> ApiClient:
     if who == "no_token":
         return ApiClient()
-    if who.endswith(f":{ASSIGNED}"):  # the test's savepoint undoes this
+    if who.startswith("cases:") and who.endswith(f":{ASSIGNED}"):  # the test's savepoint undoes this
         staff_matrix.Case.objects.filter(pk=world.staff.case.pk).update(assignee=world.staff.users[who.removeprefix("cases:")])
     return ApiClient(world.secrets[who])
 
@@ -118,17 +121,22 @@ class Row:
     refused: int = DENIED
     allowed: Callable[[str], bool] = lambda owner: True
     data: Callable[[ApiWorld], dict[str, Any]] = lambda w: {}
+    # For owned scopes, when refusals differ by owner: the status for each owner.
+    outcome: Callable[[str], int] | None = None
 
     def expected(self, who: str) -> int:
         if self.scope is None:
             return self.ok
         if who in UNAUTHENTICATED:
             return UNAUTH
-        scope = {"submit": Scope.REPORTS_SUBMIT, "follow_up": Scope.REPORTS_FOLLOW_UP}.get(who, Scope.CASES_READ)
+        kind, _colon, owner = who.partition(":")
+        scope = {"submit": Scope.REPORTS_SUBMIT, "follow_up": Scope.REPORTS_FOLLOW_UP}.get(who, OWNED.get(kind))
         if scope != self.scope:
             return DENIED
-        if scope == Scope.CASES_READ:
-            return self.ok if self.allowed(who.removeprefix("cases:")) else self.refused
+        if scope in OWNED.values():
+            if self.outcome is not None:
+                return self.outcome(owner)
+            return self.ok if self.allowed(owner) else self.refused
         return self.ok
 
 
@@ -138,6 +146,17 @@ def reads_case(owner: str) -> bool:
         return False
     role, relation = owner.split(":")
     return role in staff_matrix.TABLE["staff/cases/<int:case_id>/"].allow[relation]
+
+
+def screens(owner: str) -> bool:
+    return owner != "no_role" and owner.split(":")[0] == Role.SCREENER
+
+
+def reads_screening(owner: str) -> int:
+    """Only its own screener reads a screening; another screener is told it does not exist."""
+    if owner == f"{Role.SCREENER}:{UNRELATED}":
+        return OK
+    return HIDDEN if screens(owner) else DENIED
 
 
 def opens_queue(owner: str) -> bool:
@@ -154,6 +173,12 @@ TABLE: dict[tuple[str, str], Row] = {
     # Conflicted, unrelated and roles that never read a case: all as if the case did not exist.
     ("api/cases/<int:case_id>/", "get"): Row("get", lambda w: f"/api/cases/{w.staff.case.pk}/", Scope.CASES_READ,
                                              refused=HIDDEN, allowed=reads_case),
+    ("api/screenings/", "post"): Row(
+        "post", lambda w: "/api/screenings/", Scope.SCREENING, ok=CREATED, allowed=screens,
+        data=lambda w: {"purpose": "grant", "applicants": [{"name": "Ada Lovelace", "emails": ["ada@example.org"]}]}),
+    ("api/screenings/<int:screening_id>/", "get"): Row(
+        "get", lambda w: f"/api/screenings/{w.staff.screenings[f'{Role.SCREENER}:{UNRELATED}']}/", Scope.SCREENING,
+        outcome=reads_screening),
 }
 
 

@@ -35,6 +35,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.test.utils import override_settings
@@ -67,6 +68,7 @@ INVALID = "400"  # allowed, and the input was refused: the form is shown again a
 LOGIN = "sign in"
 
 T, H, D = Role.TRIAGER, Role.CASE_HANDLER, Role.DECISION_MAKER
+SCREENER = Role.SCREENER
 HR, LEGAL, SEC = Role.CONSULTANT_HR, Role.CONSULTANT_LEGAL, Role.CONSULTANT_SECURITY
 ADMIN, AUDITOR = Role.ADMINISTRATOR, Role.AUDITOR
 CONSULTANTS = {HR, LEGAL, SEC}
@@ -104,6 +106,12 @@ class World:
     message_template_id: int = 0  # a decision message template (decisions/decision_messages.py)
     rollout_action: int = 0  # a step of the ban's rollout that needs a person (retry, mark done)
     manual_action: int = 0  # a step done by hand of that rollout (take over)
+    screenings: dict[str, int] = field(default_factory=dict)  # screener actor -> their own screening
+    referral_id: int = 0  # an open referral (a screening matched the person with a record)
+    person_id: int = 0  # a person with a violation record
+    name_id: int = 0  # their name
+    identity_id: int = 0  # one of their accounts
+    other_person_id: int = 0  # a person Steward suggests is the same (same name), with no record
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,7 @@ def own_consultation(action: str) -> Callable[[World, str], str]:
 
 
 WORKERS = {T, H}  # may be assigned, and then work the case
+WORKING_GROUP = {Role.WORKING_GROUP, HR, LEGAL}
 READERS = {T, H}
 # What a consultation grants: the consultant roles read the case page (and answer); the
 # evidence only when the consultation shares it.
@@ -338,8 +347,49 @@ TABLE: dict[str, Row] = {
     "staff/decision-messages/": Row("get", lambda w, who: "/staff/decision-messages/", each({ADMIN}), conflicted=None),
     "staff/decision-messages/<int:template_id>/": Row(
         "get", lambda w, who: f"/staff/decision-messages/{w.message_template_id}/", each({ADMIN}), conflicted=None),
+    # Screening: screeners, each on their own screenings only; the working group (its role, HR and
+    # Legal) works the referrals and the registry's people; HR and Legal enter records.
+    "staff/screening/": Row("get", lambda w, who: "/staff/screening/", each({SCREENER}), conflicted=None),
+    "staff/screening/person/": Row("post", lambda w, who: "/staff/screening/person/", each({SCREENER}), ok=DONE,
+                                   conflicted=None, data=lambda w, who: {"one-purpose": "grant", "one-name": "Ada Lovelace"}),
+    "staff/screening/file/": Row("post", lambda w, who: "/staff/screening/file/", each({SCREENER}), ok=DONE,
+                                 conflicted=None, data=lambda w, who: {"csv-purpose": "event", "csv-file": SimpleUploadedFile(
+                                     "applicants.csv", b"name,emails,accounts\nAda Lovelace,ada@example.org,\n")}),
+    "staff/screening/<int:screening_id>/": Row("get", lambda w, who: f"/staff/screening/{own_screening(w, who)}/",
+                                               each({SCREENER}), conflicted=None),
+    "staff/screening/<int:screening_id>/answers.csv": Row(
+        "get", lambda w, who: f"/staff/screening/{own_screening(w, who)}/answers.csv", each({SCREENER}), conflicted=None),
+    "staff/referrals/": Row("get", lambda w, who: "/staff/referrals/", each(WORKING_GROUP), conflicted=None),
+    "staff/referrals/<int:referral_id>/": Row(
+        "get", lambda w, who: f"/staff/referrals/{w.referral_id}/", each(WORKING_GROUP), conflicted=None),
+    "staff/registry/": Row("get", lambda w, who: "/staff/registry/", each(WORKING_GROUP), conflicted=None),
+    "staff/registry/people/<int:person_id>/": Row(
+        "get", lambda w, who: f"/staff/registry/people/{w.person_id}/", each(WORKING_GROUP), conflicted=None),
+    "staff/registry/people/<int:person_id>/names/": Row(
+        "post", lambda w, who: f"/staff/registry/people/{w.person_id}/names/", each(WORKING_GROUP), ok=DONE,
+        conflicted=None, data=lambda w, who: {"name-name": "D. Ivanov", "name-kind": "alias", "name-reason": "Signs so."}),
+    "staff/registry/people/<int:person_id>/names/<int:name_id>/remove/": Row(
+        "post", lambda w, who: f"/staff/registry/people/{w.person_id}/names/{w.name_id}/remove/", each(WORKING_GROUP),
+        ok=DONE, conflicted=None, data=lambda w, who: {"reason-reason": "Misspelt."}),
+    "staff/registry/people/<int:person_id>/accounts/": Row(
+        "post", lambda w, who: f"/staff/registry/people/{w.person_id}/accounts/", each(WORKING_GROUP), ok=DONE,
+        conflicted=None, data=lambda w, who: {"link-system": "gitlab", "link-handle": "divanov", "link-reason": "Same."}),
+    "staff/registry/people/<int:person_id>/accounts/<int:identity_id>/unlink/": Row(
+        "post", lambda w, who: f"/staff/registry/people/{w.person_id}/accounts/{w.identity_id}/unlink/",
+        each(WORKING_GROUP), ok=DONE, conflicted=None, data=lambda w, who: {"reason-reason": "Not theirs."}),
+    "staff/registry/people/<int:person_id>/merge/<int:other_id>/": Row(
+        "post", lambda w, who: f"/staff/registry/people/{w.person_id}/merge/{w.other_person_id}/", each(WORKING_GROUP),
+        ok=DONE, conflicted=None, data=lambda w, who: {"reason-reason": "Checked: the same person."}),
+    "staff/registry/records/new/": Row("get", lambda w, who: "/staff/registry/records/new/", each({HR, LEGAL}),
+                                       conflicted=None),
+    "staff/registry/records/import/": Row("get", lambda w, who: "/staff/registry/records/import/", each({HR, LEGAL}),
+                                          conflicted=None),
 }
 
+
+def own_screening(w: World, who: str) -> int:
+    """The actor's own screening; anyone else is sent to a screener's (and refused)."""
+    return w.screenings.get(who, w.screenings[f"{SCREENER}:{UNRELATED}"])
 
 
 def rejected_input(w: World, who: str) -> dict[str, Any]:
@@ -374,6 +424,9 @@ POSTS: dict[str, Row] = {route: same_as_get(route) for route in (
     "staff/decisions/<int:decision_id>/breach/",
     "staff/check-ins/<int:check_in_id>/",
     "staff/connectors/<str:system>/",
+    "staff/referrals/<int:referral_id>/",
+    "staff/registry/records/new/",
+    "staff/registry/records/import/",
 )} | {
     # The ladder's forms: only administrators reach them; the input is refused.
     "staff/ladder/": Row("post", lambda w, who: "/staff/ladder/", each({ADMIN}), ok=INVALID, conflicted=None,
@@ -570,7 +623,31 @@ def _build(media: Any) -> World:
         status=ActionStatus.NEEDS_HUMAN, last_error="For the access table.", idempotency_key="matrix-table-1").pk
     world.manual_action = RolloutAction.objects.create(
         rollout=rollout, kind=Kind.MANUAL, step="events", idempotency_key="manual-table-1").pk
+    _registry_world(world)
     return world
+
+
+def _registry_world(world: World) -> None:
+    """A person with a record, another Steward suggests is the same, and each screener's screening of them."""
+    from steward.registry import people, records, screening
+    from steward.registry.models import Identity, Person, PersonName, Referral, Screening
+
+    record = records.enter_record(records.EnteredRecord(
+        name="Dmitri Ivanov", emails=("dmitri@example.net",), accounts=(("github", "divanov"),)),
+        by=world.users[f"{HR}:{UNRELATED}"])
+    world.person_id = record.person_id
+    world.name_id = PersonName.objects.get(person_id=record.person_id).pk
+    world.identity_id = Identity.objects.get(person_id=record.person_id, system="github").pk
+    other = Person.objects.create()
+    people.put_name(other, "Dmitri Ivanov", PersonName.Kind.NAME)
+    people.reindex(list(Person.objects.filter(pk=other.pk).prefetch_related(*people.with_details())))
+    world.other_person_id = other.pk
+    for relation in RELATIONS:
+        who = f"{SCREENER}:{relation}"
+        world.screenings[who] = screening.screen(
+            [screening.Row(1, screening.check_applicant(name="Dmitri Ivanov", emails=["dmitri@example.net"]))],
+            purpose="grant", channel=Screening.Channel.FORM, by=world.users[who]).pk
+    world.referral_id = Referral.objects.filter(applicant__screening_id=world.screenings[f"{SCREENER}:{UNRELATED}"]).get().pk
 
 
 QUICK = {"PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],

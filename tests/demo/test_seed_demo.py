@@ -71,11 +71,16 @@ def test_loads_a_realistic_queue(var_dir: Any) -> None:
     assert not OutboxMessage.objects.exists()  # no emails about invented cases
     # Staff, one Django group per role, with first names.
     for username, role in [("amara", Role.TRIAGER), ("jonas", Role.CASE_HANDLER), ("lucia", Role.CASE_HANDLER),
-                           ("priya", Role.DECISION_MAKER), ("sam", Role.ADMINISTRATOR)]:
+                           ("priya", Role.DECISION_MAKER), ("sam", Role.ADMINISTRATOR), ("mei", Role.SCREENER),
+                           ("tomas", Role.WORKING_GROUP)]:
         user = User.objects.get(username=username)
         assert user.is_staff and user.first_name
         assert list(user.groups.values_list("name", flat=True)) == [role]
         assert f"  {username} " in output
+    # The sanctions decided are violation records in the registry, so screening finds those people.
+    from steward.registry.models import ViolationRecord
+
+    assert ViolationRecord.objects.counting().filter(source="decision").exists()
     # Audited like real work, and the chain holds.
     assert AuditEntry.objects.filter(action="report.submit").count() == 60
     audit.sequence(batch_size=100_000)
@@ -147,15 +152,15 @@ def test_passwords_are_random_private_and_printed_again(var_dir: Any) -> None:
     logins = var_dir / "demo-logins.txt"
     assert stat.S_IMODE(logins.stat().st_mode) == 0o600
     stored = demo_logins.read(logins).passwords
-    assert set(stored) == {"amara", "jonas", "lucia", "priya", "sam"}
-    assert len(set(stored.values())) == 5
+    assert set(stored) == {"amara", "jonas", "lucia", "priya", "sam", "mei", "tomas"}
+    assert len(set(stored.values())) == 7
     for username, password in stored.items():
         assert User.objects.get(username=username).check_password(password)
         assert password in first
 
     second = seed()
 
-    assert Case.objects.count() == 60 and Space.objects.count() == 10 and User.objects.count() == 5
+    assert Case.objects.count() == 60 and Space.objects.count() == 10 and User.objects.count() == 7
     assert "Loaded demo data" not in second
     for password in stored.values():
         assert password in second
@@ -219,7 +224,7 @@ def test_the_logins_file_has_the_console_lines_with_the_real_address(var_dir: An
     first = seed()
     kept = (var_dir / "demo-logins.txt").read_text().splitlines()
     assert kept[0] == "Demo staff logins (development only), sign in at http://127.0.0.1:9123/staff/login/"
-    assert len(kept) == 1 + 5 + 2  # the heading, one line per staff member, the two reporter receipts
+    assert len(kept) == 1 + 7 + 2  # the heading, one line per staff member, the two reporter receipts
     console = first.splitlines()
     start = console.index(kept[0])
     assert console[start:start + len(kept)] == kept

@@ -64,6 +64,8 @@ class Command(BaseCommand):
         counts = {}
         for model, declaration in crypto.blind_index_columns():
             counts[model.__name__] = model._default_manager.filter(_not_current(declaration, self.current)).count()
+        for derived in crypto.derived_indexes():
+            counts[derived.name] = derived.behind(self.current)
         return counts
 
     def reindex(self) -> None:
@@ -89,6 +91,9 @@ class Command(BaseCommand):
                         model._default_manager.filter(pk=row.pk).update(**{declaration.column: index})
                         done += 1
                         cleared += index == ""
+        for derived in crypto.derived_indexes():
+            rebuilt = derived.rebuild(self.current)
+            self.stdout.write(f"{derived.name}: rebuilt {rebuilt} under index key version {self.current}.")
         self.stdout.write(f"Re-indexed {done} values under index key version {self.current}; "
                           f"{cleared} of them belonged to rows whose data key was destroyed and were cleared.")
         if failed:

@@ -1,0 +1,438 @@
+"""People in the registry: their names and identities, the links staff make between them, and
+the screening index (MatchKey) built from both.
+
+Linking moves an identity to a person (an account found to be theirs); unlinking gives it a
+person of its own. Both need a reason, kept sealed in IdentityChange and counted in the audit
+log. A person is indexed again whenever their names or identities change, so a screening sees a
+change at once; people nobody has changed yet (a reporter's account seen at intake) are indexed
+by the worker's `registry.index` job, so filing a report does no indexing work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Prefetch, ProtectedError, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from steward.core import access, audit, crypto
+from steward.core.access import Actor
+from steward.core.errors import DomainError
+from steward.core.models import DataKey
+
+from . import matching
+from .models import Identity, IdentityChange, MatchKey, Person, PersonName, System, ViolationRecord
+from .permissions import RegistryAction
+
+INDEX_PURPOSE = "screening"
+MAX_NAME = 300
+INDEX_BATCH = 500
+
+
+class RegistryError(DomainError):
+    """A refused registry change, naming the form field it belongs to."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def registry_key() -> DataKey:
+    return crypto.shared_key(DataKey.Purpose.REGISTRY)
+
+
+def with_details() -> list[Any]:
+    """What opening people for scoring needs, in two queries whatever their number."""
+    return [Prefetch("names", PersonName.objects.select_related("data_key")),
+            Prefetch("identities", Identity.objects.select_related("data_key"))]
+
+
+def subject_of(person: Person) -> matching.Subject:
+    """The person as the matcher sees them (opens their sealed names and handles)."""
+    return matching.Subject(
+        names=tuple(name.name for name in person.names.all()),
+        identifiers=tuple(matching.Identifier(identity.system, identity.handle) for identity in person.identities.all()))
+
+
+def stored_keys(subject: matching.Subject) -> set[str]:
+    return {crypto.blind_index(key, purpose=INDEX_PURPOSE) for key in matching.index_keys(subject)}
+
+
+def lookup_keys(subject: matching.Subject) -> set[str]:
+    """Every blind index an applicant's keys may be stored under, while an index-key rotation runs too."""
+    return {index for key in matching.query_keys(subject) for index in crypto.blind_indexes(key, purpose=INDEX_PURPOSE)}
+
+
+def reindex(people: Sequence[Person]) -> None:
+    """Replace these people's keys in the screening index (their names and identities prefetched)."""
+    now = timezone.now()
+    MatchKey.objects.filter(person__in=people).delete()
+    MatchKey.objects.bulk_create([MatchKey(person=person, key=key)
+                                  for person in people for key in sorted(stored_keys(subject_of(person)))])
+    Person.objects.filter(pk__in=[person.pk for person in people]).update(indexed_at=now)
+
+
+def index_pending(batch: int = INDEX_BATCH) -> int:
+    """The worker's job: index people not indexed yet, a batch at a time. Returns how many."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            people = list(Person.objects.select_for_update(skip_locked=True).filter(indexed_at__isnull=True)
+                          .order_by("pk").prefetch_related(*with_details())[:batch])
+            if not people:
+                return done
+            reindex(people)
+        done += len(people)
+
+
+def _under_another_version(version: int) -> Q:
+    return Q(key__startswith="v") if version == 1 else ~Q(key__startswith=crypto.index_prefix(version))
+
+
+def keys_behind(version: int) -> int:
+    """People with screening keys under another blind-index key version (rotate_index_key status)."""
+    return MatchKey.objects.filter(_under_another_version(version)).values("person_id").distinct().count()
+
+
+def rebuild_keys(version: int, batch: int = INDEX_BATCH) -> int:
+    """Index again, under the current key, everyone with keys under another version (rotate_index_key reindex)."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            ids = list(MatchKey.objects.filter(_under_another_version(version)).order_by("person_id")
+                       .values_list("person_id", flat=True).distinct()[:batch])
+            if not ids:
+                return done
+            reindex(list(Person.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+                         .prefetch_related(*with_details())))
+        done += len(ids)
+
+
+def _reindex_one(person: Person) -> None:
+    reindex([Person.objects.prefetch_related(*with_details()).get(pk=person.pk)])
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise RegistryError("reason", _("Say why: the reason is kept with the change."))
+    return reason
+
+
+def _changed(person: Person, change: IdentityChange.Change, *, system: str = "", by: Actor, reason: str) -> None:
+    row = IdentityChange(person=person, change=change, system=system, data_key=registry_key(),
+                         by=by if isinstance(by, User) else None)
+    row.reason = reason
+    row.save(force_insert=True)
+
+
+def forget_people(person_ids: Iterable[int]) -> int:
+    """Delete these people with their accounts (an erasure: nobody refers to them any more).
+    A person still referenced elsewhere (a case, a decision, a staff member's linked account) is
+    kept: the reference wins. Returns how many were deleted."""
+    deleted = 0
+    for person in Person.objects.filter(pk__in=list(person_ids)).order_by("pk"):
+        try:
+            with transaction.atomic():
+                person.delete()
+        except (ProtectedError, IntegrityError):
+            continue
+        deleted += 1
+    return deleted
+
+
+def normalise_handle(system: str, handle: str) -> str:
+    handle = handle.strip()
+    if system in {System.GITHUB, System.GITLAB, System.DISCOURSE, System.SLACK}:
+        handle = handle.removeprefix("@")
+    return handle
+
+
+def handle_index(system: str, handle: str) -> str:
+    """The index to store for an account, under the current index key."""
+    return crypto.blind_index(normalise_handle(system, handle), purpose=f"identity:{system}")
+
+
+def handle_indexes(system: str, handle: str) -> list[str]:
+    """Every index the account may be stored under while an index-key rotation runs: for look-ups."""
+    return crypto.blind_indexes(normalise_handle(system, handle), purpose=f"identity:{system}")
+
+
+@transaction.atomic
+def identify(system: str, handle: str) -> Person:
+    """The person behind an account, creating both the first time the account is seen."""
+    if system not in System.values:
+        raise ValueError(f"unknown system {system!r}")
+    existing = identity_of(system, handle)
+    if existing:
+        return existing.person
+    person = Person.objects.create()
+    new_identity(person, system, handle)
+    return person
+
+
+def new_identity(person: Person, system: str, handle: str) -> Identity:
+    """An account the registry does not know yet, as this person's."""
+    handle = normalise_handle(system, handle)
+    identity = Identity(person=person, system=system, handle_index=handle_index(system, handle), data_key=registry_key())
+    identity.handle = handle
+    identity.save(force_insert=True)
+    return identity
+
+
+def identity_of(system: str, handle: str) -> Identity | None:
+    return (Identity.objects.filter(system=system, handle_index__in=handle_indexes(system, normalise_handle(system, handle)))
+            .select_related("person").first())
+
+
+def check_account(system: str, handle: str, *, field: str = "handle") -> str:
+    if system not in System.values:
+        raise RegistryError("system", _("Choose one of the systems in the list."))
+    handle = handle.strip()
+    if not handle:
+        raise RegistryError(field, _("Give the account name or address."))
+    if len(handle) > MAX_NAME:
+        raise RegistryError(field, _("An account name is at most %(limit)s characters.") % {"limit": MAX_NAME})
+    if system == System.MAILING_LIST and matching.email_form(handle) is None:
+        raise RegistryError(field, _("“%(value)s” is not an email address.") % {"value": handle[:80]})
+    return handle
+
+
+@transaction.atomic
+def link_identity(person: Person, *, system: str, handle: str, reason: str, by: Actor,
+                  ip: str | None = None) -> Identity:
+    """The account is this person's: an account the registry knows moves here from its person,
+    a new one is added. A staff member's own account is never moved (conflicts rest on it)."""
+    access.require(by, RegistryAction.PEOPLE)
+    handle, reason = check_account(system, handle), _reason(reason)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    identity = identity_of(system, handle)
+    if identity is not None and identity.person_id == person.pk:
+        raise RegistryError("handle", _("This account is already linked to this person."))
+    if identity is not None and hasattr(identity, "staff_account"):
+        raise RegistryError("handle", _("This account is a staff member's own: it cannot be moved."))
+    if identity is None:
+        identity, moved_from = new_identity(person, system, handle), None
+    else:
+        moved_from = identity.person
+        identity.person = person
+        identity.save(update_fields=["person"])
+    _changed(person, IdentityChange.Change.LINKED, system=system, by=by, reason=reason)
+    audit.record(by, "registry.identity_link", person, ip=ip, detail={
+        "system": system, "identity": identity.pk, "from_person": moved_from.pk if moved_from else None})
+    _reindex_one(person)
+    if moved_from is not None:
+        _changed(moved_from, IdentityChange.Change.UNLINKED, system=system, by=by, reason=reason)
+        _reindex_one(moved_from)
+    return identity
+
+
+@transaction.atomic
+def unlink_identity(identity: Identity, *, reason: str, by: Actor, ip: str | None = None) -> Person:
+    """The account is not this person's after all: it gets a person of its own."""
+    access.require(by, RegistryAction.PEOPLE)
+    reason = _reason(reason)
+    identity = Identity.objects.select_for_update().select_related("person").get(pk=identity.pk)
+    person = identity.person
+    if person.identities.count() + person.names.count() <= 1:
+        raise RegistryError("reason", _("This is all the registry knows of this person: nothing to unlink it from."))
+    alone = Person.objects.create()
+    identity.person = alone
+    identity.save(update_fields=["person"])
+    _changed(person, IdentityChange.Change.UNLINKED, system=identity.system, by=by, reason=reason)
+    _changed(alone, IdentityChange.Change.UNLINKED, system=identity.system, by=by, reason=reason)
+    audit.record(by, "registry.identity_unlink", person, ip=ip,
+                 detail={"system": identity.system, "identity": identity.pk, "to_person": alone.pk})
+    _reindex_one(person)
+    _reindex_one(alone)
+    return alone
+
+
+def check_name(name: str, *, field: str = "name") -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise RegistryError(field, _("Give the name."))
+    if len(name) > MAX_NAME:
+        raise RegistryError(field, _("A name is at most %(limit)s characters.") % {"limit": MAX_NAME})
+    return name
+
+
+def put_name(person: Person, name: str, kind: str) -> PersonName | None:
+    """Add a checked name unless the person already has it; for the services that call it."""
+    if any(existing.name.casefold() == name.casefold()
+           for existing in PersonName.objects.filter(person=person).select_related("data_key")):
+        return None
+    row = PersonName(person=person, kind=kind, data_key=registry_key())
+    row.name = name
+    row.save(force_insert=True)
+    return row
+
+
+@transaction.atomic
+def add_name(person: Person, *, name: str, kind: str, reason: str, by: Actor, ip: str | None = None) -> PersonName:
+    access.require(by, RegistryAction.PEOPLE)
+    name, reason = check_name(name), _reason(reason)
+    if kind not in PersonName.Kind.values:
+        raise RegistryError("kind", _("Choose whether this is a name or an alias."))
+    row = put_name(person, name, kind)
+    if row is None:
+        raise RegistryError("name", _("This person already has this name."))
+    _changed(person, IdentityChange.Change.NAME_ADDED, by=by, reason=reason)
+    audit.record(by, "registry.name_add", person, ip=ip, detail={"name": row.pk, "kind": kind})
+    _reindex_one(person)
+    return row
+
+
+@transaction.atomic
+def remove_name(row: PersonName, *, reason: str, by: Actor, ip: str | None = None) -> None:
+    access.require(by, RegistryAction.PEOPLE)
+    reason = _reason(reason)
+    person = row.person
+    _changed(person, IdentityChange.Change.NAME_REMOVED, by=by, reason=reason)
+    audit.record(by, "registry.name_remove", person, ip=ip, detail={"name": row.pk})
+    row.delete()
+    _reindex_one(person)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Another person the registry finds likely to be this one, for a human to confirm."""
+
+    person: Person
+    match: matching.Match
+
+
+def candidates(subjects: Sequence[matching.Subject], *, among: QuerySet[Any, Any] | None = None,
+               limit: int = 20) -> list[dict[int, int]]:
+    """For each subject, the people whose index keys its keys hit (person id → keys hit), best first,
+    at most `limit`. `among` restricts the people (e.g. those with records that count)."""
+    wanted = [lookup_keys(subject) for subject in subjects]
+    everything = set().union(*wanted) if wanted else set()
+    if not everything:
+        return [{} for _ in subjects]
+    hits = MatchKey.objects.filter(key__in=everything)
+    if among is not None:
+        hits = hits.filter(person_id__in=among)
+    by_key: dict[str, list[int]] = {}
+    for key, person in hits.values_list("key", "person_id"):
+        by_key.setdefault(key, []).append(person)
+    found: list[dict[int, int]] = []
+    for keys in wanted:
+        counts: dict[int, int] = {}
+        for key in keys:
+            for person in by_key.get(key, ()):
+                counts[person] = counts.get(person, 0) + 1
+        found.append(dict(sorted(counts.items(), key=lambda item: -item[1])[:limit]))
+    return found
+
+
+def suggestions(person: Person, *, by: Actor) -> list[Suggestion]:
+    """People likely to be this person (MATCH or REVIEW), for the person page."""
+    access.require(by, RegistryAction.PEOPLE)
+    person = Person.objects.prefetch_related(*with_details()).get(pk=person.pk)
+    subject = subject_of(person)
+    hit = [pk for pk in candidates([subject])[0] if pk != person.pk]
+    found = []
+    for other in Person.objects.filter(pk__in=hit).prefetch_related(*with_details()).order_by("pk"):
+        match = matching.score(subject, subject_of(other))
+        if match.verdict != matching.Verdict.NONE:
+            found.append(Suggestion(other, match))
+    return sorted(found, key=lambda suggestion: -suggestion.match.score)
+
+
+@transaction.atomic
+def merge_people(person: Person, other: Person, *, reason: str, by: Actor, ip: str | None = None) -> Person:
+    """Confirm a suggestion: every name and identity of `other` becomes `person`'s. Its records
+    and anything else that names `other` stay where they are (they name who they were made for)."""
+    access.require(by, RegistryAction.PEOPLE)
+    reason = _reason(reason)
+    if other.pk == person.pk:
+        raise RegistryError(None, _("This is the same person."))
+    locked = list(Person.objects.select_for_update().filter(pk__in=[person.pk, other.pk]).order_by("pk"))
+    if len(locked) != 2:
+        raise RegistryError(None, _("This person is no longer in the registry."))
+    moved = list(Identity.objects.filter(person=other).values_list("pk", "system"))
+    Identity.objects.filter(person=other).update(person=person)
+    names = list(PersonName.objects.filter(person=other).select_related("data_key"))
+    for row in names:
+        put_name(person, row.name, row.kind)
+    PersonName.objects.filter(pk__in=[row.pk for row in names]).delete()
+    for _pk, system in moved:
+        _changed(person, IdentityChange.Change.LINKED, system=system, by=by, reason=reason)
+    _changed(other, IdentityChange.Change.UNLINKED, by=by, reason=reason)
+    audit.record(by, "registry.people_merge", person, ip=ip,
+                 detail={"from_person": other.pk, "identities": [pk for pk, _system in moved], "names": len(names)})
+    _reindex_one(person)
+    _reindex_one(other)
+    return person
+
+
+def visible_records(records: Iterable[ViolationRecord], *, by: Actor) -> list[tuple[ViolationRecord, bool]]:
+    """Each record with whether `by` may read it in full (restricted ones: HR and Legal only)."""
+    full = access.can(by, RegistryAction.RESTRICTED_RECORDS)
+    return [(record, full or not record.restricted) for record in records]
+
+
+# --- The registry pages' read models ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonView:
+    person: Person
+    names: list[PersonName]
+    identities: list[Identity]
+    records: list[tuple[ViolationRecord, bool]]
+    changes: list[IdentityChange]
+    suggestions: list[Suggestion]
+
+
+def _with_records() -> QuerySet[Person]:
+    return Person.objects.filter(pk__in=ViolationRecord.objects.values("person_id"))
+
+
+def read_person(person_id: int, *, by: Actor, ip: str | None = None) -> PersonView:
+    """A person with violation records, for the working group (anyone else in the registry — a
+    reporter, a witness — has no page here). Audited."""
+    access.require(by, RegistryAction.PEOPLE)
+    person = _with_records().prefetch_related(*with_details()).filter(pk=person_id).first()
+    if person is None:
+        raise access.Hidden(RegistryAction.PEOPLE)
+    audit.record(by, "registry.person_view", person, ip=ip)
+    return PersonView(
+        person=person, names=list(person.names.all()), identities=list(person.identities.all()),
+        records=visible_records(person.violation_records.all(), by=by),
+        changes=list(person.identity_changes.select_related("by", "data_key").order_by("-at", "-pk")[:50]),
+        suggestions=suggestions(person, by=by))
+
+
+@dataclass(frozen=True)
+class Listed:
+    person: Person
+    name: str
+    records: int
+    counting: int
+
+
+def people_with_records(*, by: Actor, query: str = "", limit: int = 100) -> list[Listed]:
+    """People with records, newest first; a query finds them by exact email or account, or by name
+    through the screening index (no registry row is opened to search)."""
+    access.require(by, RegistryAction.PEOPLE)
+    people = _with_records()
+    query = " ".join(query.split())
+    if query:
+        exact = Identity.objects.filter(handle_index__in={index for system in System.values
+                                                          for index in handle_indexes(system, query)})
+        by_name = candidates([matching.Subject(names=(query,))], among=people.values("pk"), limit=limit)[0]
+        people = people.filter(Q(pk__in=exact.values("person_id")) | Q(pk__in=list(by_name)))
+    listed = list(people.annotate(total=Count("violation_records", distinct=True),
+                                  current=Count("violation_records", distinct=True,
+                                                filter=Q(violation_records__in=ViolationRecord.objects.counting())))
+                  .prefetch_related(Prefetch("names", PersonName.objects.select_related("data_key")))
+                  .order_by("-pk")[:limit])
+    return [Listed(person, next((name.name for name in person.names.all()), ""), person.total, person.current)
+            for person in listed]

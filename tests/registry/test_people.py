@@ -1,0 +1,102 @@
+"""People in the registry: linking and unlinking accounts and names with a reason, suggestions
+confirmed by a person, the screening index kept current — and through a blind-index key rotation."""
+
+from __future__ import annotations
+
+import pytest
+
+from steward.core import access
+from steward.core.models import AuditEntry
+from steward.registry import people, screening, services
+from steward.registry.models import Identity, IdentityChange, MatchKey, Person, PersonName, Screening, StaffAccount
+from steward.registry.people import RegistryError
+from tests.core.test_index_key_rotation import rotate
+
+
+def referred(screener, **applicant) -> bool:
+    done = screening.screen([screening.Row(1, screening.check_applicant(**applicant))], purpose="grant",
+                            channel=Screening.Channel.FORM, by=screener)
+    return screening.answers(done, by=screener)[0].result == "referred"
+
+
+def test_a_linked_account_moves_to_the_person_and_is_screened_at_once(member, screener, banned):
+    elsewhere = services.identify("discourse", "dima_i")
+    assert not referred(screener, name="Someone", accounts=[("discourse", "dima_i")])
+    people.link_identity(banned.person, system="discourse", handle="Dima_I", reason="Same avatar.", by=member)
+    assert Identity.objects.get(system="discourse").person_id == banned.person_id
+    assert referred(screener, name="Someone", accounts=[("discourse", "dima_i")])
+    assert IdentityChange.objects.filter(person=elsewhere, change="unlinked").exists()
+    change = IdentityChange.objects.get(person=banned.person, change="linked")
+    assert change.reason == "Same avatar." and b"Same avatar" not in bytes(change.reason_sealed)
+    assert AuditEntry.objects.filter(action="registry.identity_link").exists()
+
+
+def test_linking_needs_a_reason_and_a_real_account_and_changes_nothing_without(member, banned):
+    before = list(Identity.objects.values_list("pk", "person_id"))
+    for values, field in [({"handle": "x", "reason": " "}, "reason"), ({"handle": " ", "reason": "r"}, "handle"),
+                          ({"handle": "divanov", "reason": "r"}, "handle")]:
+        with pytest.raises(RegistryError) as refused:
+            people.link_identity(banned.person, system="github", by=member, **values)
+        assert refused.value.field == field
+    assert list(Identity.objects.values_list("pk", "person_id")) == before
+
+
+def test_a_staff_members_own_account_is_never_moved(member, banned, hr):
+    account = StaffAccount.objects.create(user=hr, identity=services.identify("gitlab", "harriet").identities.get())
+    with pytest.raises(RegistryError, match="staff member's own"):
+        people.link_identity(banned.person, system="gitlab", handle="harriet", reason="Looks alike.", by=member)
+    assert Identity.objects.get(pk=account.identity_id).person_id != banned.person_id
+
+
+def test_an_unlinked_account_gets_a_person_of_its_own_and_is_screened_no_more(member, screener, banned):
+    github = banned.person.identities.get(system="github")
+    alone = people.unlink_identity(github, reason="A namesake, not him.", by=member)
+    assert Identity.objects.get(pk=github.pk).person_id == alone.pk != banned.person_id
+    assert not referred(screener, name="Someone", accounts=[("github", "divanov")])
+
+
+def test_the_last_thing_known_of_a_person_cannot_be_unlinked(member, hr):
+    from tests.registry.conftest import enter
+
+    record = enter(hr, name="Solo", emails=(), accounts=(("github", "solo"),))
+    PersonName.objects.filter(person=record.person).delete()
+    with pytest.raises(RegistryError, match="nothing to unlink"):
+        people.unlink_identity(record.person.identities.get(), reason="x", by=member)
+
+
+def test_a_name_in_another_script_is_found_and_a_new_alias_is_screened_at_once(member, screener, banned):
+    assert referred(screener, name="Дмитрий Иванов")  # the registry holds "Dmitri Ivanov"
+    assert not referred(screener, name="Митя Волков")
+    people.add_name(banned.person, name="Митя Волков", kind="alias", reason="His forum pseudonym.", by=member)
+    assert referred(screener, name="Mitya Volkov")
+    with pytest.raises(RegistryError, match="already has this name"):
+        people.add_name(banned.person, name="митя волков", kind="alias", reason="Again.", by=member)
+
+
+def test_only_the_working_group_changes_people(screener, banned):
+    for change in (lambda: people.link_identity(banned.person, system="gitlab", handle="d", reason="r", by=screener),
+                   lambda: people.add_name(banned.person, name="D", kind="alias", reason="r", by=screener),
+                   lambda: people.suggestions(banned.person, by=screener)):
+        with pytest.raises(access.Denied):
+            change()
+    assert not Identity.objects.filter(system="gitlab").exists()
+
+
+def test_people_first_seen_at_intake_are_indexed_by_the_worker_job(db):
+    person = services.identify("github", "newcomer")
+    assert Person.objects.get(pk=person.pk).indexed_at is None and not MatchKey.objects.filter(person=person).exists()
+    assert people.index_pending() == 1
+    assert Person.objects.get(pk=person.pk).indexed_at and MatchKey.objects.filter(person=person).exists()
+    assert people.index_pending() == 0
+
+
+def test_screening_keeps_working_through_a_blind_index_key_rotation(settings, screener, banned):
+    assert referred(screener, name="Dmitri Ivanov", emails=["dmitri.ivanov@gmail.com"])
+    settings.STEWARD_BLIND_INDEX_KEYS = rotate("add-key")
+    assert referred(screener, name="X", accounts=[("github", "divanov")])  # old keys found while rotating
+    assert "Screening index (registry people): 1 stored indexes under an older key." in rotate("status")
+    assert "rebuilt 1 under index key version 2" in rotate("reindex")
+    assert all(key.startswith("v2:") for key in MatchKey.objects.values_list("key", flat=True))
+    settings.STEWARD_BLIND_INDEX_KEYS = rotate("drop-old")
+    assert referred(screener, name="X", accounts=[("github", "divanov")])
+    assert referred(screener, name="Dmitri Ivanov", emails=["dmitri.ivanov+x@gmail.com"])
