@@ -64,7 +64,8 @@ def test_the_schema_is_served_without_a_token(client: Any) -> None:
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    assert set(paths) == {"/api/reports/", "/api/follow-up/", "/api/cases/", "/api/cases/{case_id}/"}
+    assert set(paths) == {"/api/reports/", "/api/follow-up/", "/api/cases/", "/api/cases/{case_id}/", "/api/screenings/",
+                          "/api/screenings/{screening_id}/"}
     assert response.json()["components"]["securitySchemes"]["token"] == {
         "type": "http", "scheme": "bearer", "description": "A token an administrator created on /staff/api-tokens/ (shown once)."}
 
