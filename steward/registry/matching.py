@@ -377,7 +377,8 @@ def _ascii(token: str) -> str:
 # (Dmitriy/Dmitry/Dmitrii, Mohammed/Muhammad, Yusuf/Youssef, Tchaikovsky/Chaikovskiy): digraphs
 # become one sound, voiced and voiceless pairs merge, doubled letters count once, vowels (and y, w
 # between vowels, h after the first letter) go.
-_DIGRAPHS = [("tsch", "J"), ("shch", "S"), ("sch", "S"), ("tch", "J"), ("dzh", "J"), ("ch", "J"), ("sh", "S"),
+_DIGRAPHS = [("tsch", "J"), ("shch", "S"), ("sch", "S"), ("tch", "J"), ("dzh", "J"), ("tsh", "S"), ("tzh", "S"),
+             ("ch", "J"), ("sh", "S"),
              ("zh", "J"), ("dj", "J"), ("kh", "K"), ("gh", "K"), ("ph", "F"), ("th", "T"), ("dh", "T"),
              ("bh", "P"), ("ck", "K"), ("qu", "K"), ("cz", "J"), ("sz", "S"), ("tz", "S"), ("ts", "S"), ("x", "KS")]
 _CLASSES = str.maketrans({"b": "p", "d": "t", "g": "k", "q": "k", "v": "f", "w": "f", "z": "s"})
@@ -570,26 +571,40 @@ def _latin_tokens_from(words: list[str], alternatives: dict[str, list[str]]) -> 
 
 def _readings_of_hebrew(text: str) -> list[_Reading]:
     # צ is ts (not a z that would make "zh" with a following ח); an א that begins a word is a vowel, so a ב
-    # after it stands inside the word (Avraham)
-    latin = _translit("Hebrew-Latin", text).replace("ẕ", "ts")
+    # after it stands inside the word (Avraham); ח is marked to be read h or ch
+    latin = _translit("Hebrew-Latin", text).replace("ẕ", "ts").replace("ẖ", "\x02")
     words = _abjad_words(_translit("Latin-ASCII", re.sub(r"(?:(?<=\s)|^)ʼb", "ʼ\x01", latin)).replace("'", ""))
-    # ב כ פ are b k p or (soft) v kh f; ו is v or a vowel; ח is h or kh
-    alternatives = {w.replace("\x01", "b"): [
-        w[:1].replace("\x01", "b") + w[1:].replace("w", "v"),
-        w.replace("\x01", "v")[:1] + w[1:].replace("b", "v").replace("k", "kh").replace("p", "f").replace("w", "u"),
-        w.replace("\x01", "b").replace("p", "f").replace("w", "o").replace("y", "i")] for w in words}
-    words = [w.replace("\x01", "b") for w in words]
+    alternatives: dict[str, list[str]] = {}
+    for w in words:
+        hard = w.replace("\x01", "b")
+        # ב כ פ are b k p or (soft) v kh f; ו is v or a vowel
+        forms = [hard[:1] + hard[1:].replace("w", "v"),
+                 w.replace("\x01", "v")[:1] + hard[1:].replace("b", "v").replace("k", "kh").replace("p", "f").replace("w", "u"),
+                 vowels := hard.replace("p", "f").replace("w", "o").replace("y", "i")]
+        if "\x02" in w:  # ח also written ch (Mizrachi, Rachel, Chaim), not after ts (Yitzhak)
+            forms.append(re.sub("(?<!ts)\x02", "ch", hard))
+        if hard.startswith("y") and vowels[1:2] in ("a", "e", "o", "u"):  # an initial י also j (Josef, Jakob)
+            forms.append("j" + vowels[1:])
+        alternatives[hard.replace("\x02", "h")] = [f.replace("\x02", "h") for f in forms]
+    words = [w.replace("\x01", "b").replace("\x02", "h") for w in words]
     tokens = _with_alternatives(words, alternatives)
     return [_Reading(tuple(tokens), "hebrew", abjad=True)]
 
 
 def _readings_of_devanagari(text: str) -> list[_Reading]:
-    words = _words(_translit("Devanagari-Latin; Latin-ASCII", text))
+    # ISO 15919 ś and ṣ are "sh" in Hindi names (Joshi, Sharma, Vishnu), also written s (Srivastava)
+    latin = _translit("Devanagari-Latin", text)
+    plain = _words(_translit("Latin-ASCII", latin))
+    words = _words(_translit("Latin-ASCII", latin.replace("ś", "sh").replace("ṣ", "sh")))
+    if len(plain) != len(words):
+        plain = words
     # ISO 15919 c is "ch"; Hindi drops the inherent vowel at the end of a word (rahula → Rahul)
     words = [w.replace("c", "ch") for w in words]
+    plain = [w.replace("c", "ch") for w in plain]
     # and an anusvara before h is written "ng" (सिंह: sinha, Singh)
-    alternatives = {w: [re.sub(r"(?<=[^aeiou])a$", "", w), re.sub(r"(?<=[^aeiou])a$", "", w.replace("nh", "ngh"))]
-                    for w in words}
+    alternatives = {w: [re.sub(r"(?<=[^aeiou])a$", "", w), re.sub(r"(?<=[^aeiou])a$", "", w.replace("nh", "ngh")),
+                        *([s, re.sub(r"(?<=[^aeiou])a$", "", s)] if s != w else [])]
+                    for w, s in zip(words, plain, strict=True)}
     tokens = _with_alternatives(words, alternatives)
     return [_Reading(tuple(tokens), "devanagari")]
 
@@ -950,13 +965,14 @@ def _edits_allowed(shortest: int) -> int:
 
 
 def _edits_tried(shortest: int) -> int:
-    """Typos looked for in a token: those it may take on its own, and one in a token of three or four letters
-    (kept only when the rest of the name agrees, `_typos_kept`)."""
-    return max(_edits_allowed(shortest), 1 if shortest >= 3 else 0)
+    """Typos looked for in a token of three letters or more: one more than it may take on its own (kept only
+    when the name as a whole allows them, `_typos_kept`)."""
+    return _edits_allowed(shortest) + 1 if shortest >= 3 else 0
 
 
-# A typo beyond a token's own allowance scores below a spelling (an exact reading is preferred to it).
-NAME_TYPO_SCORE = 0.78
+# A typo beyond a token's own allowance scores below a spelling (an exact reading is preferred to it), and a
+# name whose typos are kept still reaches the review band (NAME_CAP * NAME_TYPO_SCORE >= REVIEW_THRESHOLD).
+NAME_TYPO_SCORE = 0.81
 
 
 def _abjad_code(form: str) -> str:
@@ -996,6 +1012,12 @@ def _syllables(form: str, system: frozenset[str]) -> int:
     return fewest.get(len(form), 0)
 
 
+@lru_cache(maxsize=65536)
+def _syllabic(form: str) -> int:
+    """The syllable systems (a bit each: Chinese, Korean, Japanese) ``form`` is made of."""
+    return sum(1 << k for k, system in enumerate(_syllable_systems()) if _syllables(form, system))
+
+
 def _other_syllables(x: str, y: str) -> bool:
     """Both the same number of syllables of one system: two names of that system. Korean syllables end in
     consonants, so almost any word cuts into them: there, only a token of one syllable counts."""
@@ -1011,12 +1033,16 @@ def _typo_score(distance: int, allowed: int) -> float:
 
 
 @lru_cache(maxsize=262144)
-def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowed: int,
-                     tried: int) -> tuple[float, How, int]:
+def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowed: int, tried: int,
+                     syllabic: bool, typed: bool) -> tuple[float, How, int]:
     """How alike two spellings of a name token are, and the typos that takes. ``spellings``: other spellings
     of one sound count (not between two readings made by the same transliteration, which spells a name one
     way). ``abjad`` None: two readings of a character script (a different character is a different name).
-    ``allowed``: the typos the token may take on its own (`_edits_allowed`); ``tried``: those looked for."""
+    ``allowed``: the typos the token may take on its own (`_edits_allowed`); ``tried``: those looked for; a typo
+    beyond ``allowed`` keeps the first letter (a typo seldom changes it: Hansen/Jansen, Karim/Maryam are other
+    names). ``syllabic``: both names are of a character script's syllables (`_syllabic_names`), where a short
+    token one letter from another of as many syllables is another name (Yuko/Yoko), not a typo. ``typed``: one
+    of the two is written in Latin letters (typos are made there, not between two readings of scripts)."""
     if x == y:
         return 1.0, How.EXACT, 0
     if _gendered(x, y):
@@ -1026,7 +1052,7 @@ def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowe
         return low
     if not spellings:  # two readings by one transliteration: no other spellings, typos by length
         distance = OSA.distance(x, y, score_cutoff=tried)
-        if distance > allowed and _other_syllables(x, y):
+        if distance > allowed and (x[0] != y[0] or (syllabic and _other_syllables(x, y))):
             return low
         return (_typo_score(distance, allowed), How.FUZZY, distance) if distance <= tried else low
     sx, sy = _spelling(x), _spelling(y)
@@ -1038,15 +1064,21 @@ def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowe
             return 0.92, How.SPELLING, 0
         if cx == cy and max(len(x), len(y)) >= 3:  # one consonant in common (Ali, Noa; not a syllable, "li"): weaker
             return 0.8, How.SPELLING, 0
-        # one consonant otherwise, from four consonants (with fewer, it is another name: Karim/Maryam, Kohen/Sahin)
-        if min(len(cx), len(cy)) >= 4 and OSA.distance(cx, cy, score_cutoff=1) <= 1:
-            return TOKEN_MATCH, How.FUZZY, 0
-    distance = min(OSA.distance(x, y, score_cutoff=tried + 1),
-                   *(OSA.distance(u, v, score_cutoff=tried + 1) for u in sx for v in sy))
+        # a typo in a Latin spelling: one consonant more or less (Sacid/syd), or from four consonants one
+        # otherwise; the first letter kept. Three consonants one otherwise, or another first letter, is another
+        # name (Yusuf/Yoshida ysf/yst, Karim/Maryam, Kohen/Sahin)
+        if typed and x[0] == y[0] and OSA.distance(cx, cy, score_cutoff=1) <= 1 and (
+                min(len(cx), len(cy)) >= 4 or (len(cx) != len(cy) and max(len(cx), len(cy)) >= 3)):
+            return _typo_score(1, allowed), How.FUZZY, 1
+    pairs = [(x, y), *((u, v) for u in sx for v in sy)]
+    distance = min(OSA.distance(u, v, score_cutoff=tried + 1) for u, v in pairs)
+    if distance > allowed:  # beyond the token's own allowance, a typo keeps the first letter
+        distance = min((OSA.distance(u, v, score_cutoff=tried + 1) for u, v in pairs if u[0] == v[0]),
+                       default=tried + 1)
     # the same consonants, the vowels written otherwise (Mohammed/Muhammad, Yusuf/Youssef)
     if allowed and _code(x) == _code(y) and (distance <= allowed or (distance == allowed + 1 and len(_code(x)) >= 3)):
         return 0.9, How.SPELLING, 0
-    if distance <= allowed or (distance <= tried and not abjad and not _other_syllables(x, y)):
+    if distance <= allowed or (distance <= tried and not abjad and not (syllabic and _other_syllables(x, y))):
         return _typo_score(distance, allowed), How.FUZZY, distance
     return low
 
@@ -1055,10 +1087,11 @@ def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowe
 _Pair = tuple[float, How, int, int, int]
 
 
-def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool) -> _Pair:
+def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool, syllabic: bool,
+                      typed: bool) -> _Pair:
     # the typos allowed go by the length of the shorter token as written (or as read from its script)
     return _forms_similarity(a.forms, a.length or len(a.forms[0]), b.forms, b.length or len(b.forms[0]), abjad,
-                             spellings)
+                             spellings, syllabic, typed)
 
 
 def _without_article(forms: tuple[str, ...]) -> tuple[str, ...]:
@@ -1067,7 +1100,7 @@ def _without_article(forms: tuple[str, ...]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=262144)
 def _forms_similarity(xs: tuple[str, ...], la: int, ys: tuple[str, ...], lb: int, abjad: bool | None,
-                      spellings: bool) -> _Pair:
+                      spellings: bool, syllabic: bool, typed: bool) -> _Pair:
     """The best `_form_similarity` between the spellings of two tokens of ``la`` and ``lb`` letters."""
     shortest, longest = (la, lb) if la <= lb else (lb, la)
     allowed, tried = _edits_allowed(shortest), _edits_tried(shortest)
@@ -1076,7 +1109,7 @@ def _forms_similarity(xs: tuple[str, ...], la: int, ys: tuple[str, ...], lb: int
         xs, ys = _without_article(xs), _without_article(ys)
     for x in xs:
         for y in ys:
-            found = _form_similarity(x, y, abjad, spellings, allowed, tried)
+            found = _form_similarity(x, y, abjad, spellings, allowed, tried, syllabic, typed)
             if found[0] > best[0]:
                 best = (found[0], found[1], found[2], shortest, longest)
                 if found[0] >= 1.0:
@@ -1086,10 +1119,10 @@ def _forms_similarity(xs: tuple[str, ...], la: int, ys: tuple[str, ...], lb: int
 
 # Token pairs already compared while two names are compared (their readings share most tokens), by the
 # tokens' identities: the readings are cached (`_compared`), so the tokens live as long as the comparison.
-_Memo = dict[tuple[int, int, bool | None, bool], _Pair]
+_Memo = dict[tuple[int, int, bool | None, bool, bool, bool], _Pair]
 
 
-def _typos_kept(strong: list[_Pair]) -> list[_Pair]:
+def _typos_kept(strong: list[_Pair], abjad: bool) -> list[_Pair]:
     """The matched tokens whose typos the name as a whole allows. A token within its own allowance is kept.
     Beyond it, the typos are judged on the whole name: one typo in a token of three or four letters when the
     other tokens agree without typos and are four letters or more together (Wed Zhang, Sarh Öztürk); two typos
@@ -1099,12 +1132,12 @@ def _typos_kept(strong: list[_Pair]) -> list[_Pair]:
     if not beyond:
         return strong
     others = [p for p in strong if p not in beyond]
-    if len(beyond) == 1 and beyond[0][2] == 1 and others and all(p[2] == 0 for p in others) and sum(
-            p[4] for p in others) >= 4:
-        return strong
-    if sum(p[2] for p in strong) <= 2 and sum(p[4] for p in strong) >= 10 and all(4 * p[2] <= p[3] for p in strong):
-        return strong
-    return others
+    if abjad:  # compared on consonants: one typo, beside tokens that agree without any
+        kept = len(beyond) == 1 and beyond[0][2] == 1 and others and all(p[2] == 0 for p in others)
+    else:
+        kept = len(strong) >= 2 and 4 * sum(p[2] for p in strong) <= sum(p[4] for p in strong) and all(
+            3 * p[2] <= p[3] for p in strong)
+    return strong if kept else others
 
 
 @dataclass(frozen=True)
@@ -1114,6 +1147,19 @@ class _NameResult:
 
 
 _CHARACTER_SCRIPTS = frozenset({"han", "kana", "hangul"})
+
+
+def _syllabic_names(a: _Reading, b: _Reading) -> bool:
+    """Both names are of a character script's syllables: one is read from han, kana or hangul, or every token of
+    both is made of the syllables of one system (Yuko Sato, Eunji Kang; not Yuri Sokolov)."""
+    if a.script in _CHARACTER_SCRIPTS or b.script in _CHARACTER_SCRIPTS:
+        return True
+    systems = 0b111
+    for token in (*a.tokens, *b.tokens):
+        systems &= _syllabic(token.forms[0])
+        if not systems:
+            return False
+    return True
 
 
 def _compare_readings(a: _Reading, b: _Reading, memo: _Memo, floor: float = 0.0) -> _NameResult:
@@ -1127,6 +1173,8 @@ def _compare_readings(a: _Reading, b: _Reading, memo: _Memo, floor: float = 0.0)
     spellings = a.script == "latin" or a.script != b.script
     # Han, kana and hangul compared with themselves: a different character is a different name
     kind: bool | None = None if not spellings and a.script in _CHARACTER_SCRIPTS else abjad
+    syllabic = _syllabic_names(a, b)
+    typed = "latin" in (a.script, b.script)
     sims: list[list[_Pair]] = []
     row_top: list[float] = []
     column_top = [0.0] * len(tb)
@@ -1135,10 +1183,10 @@ def _compare_readings(a: _Reading, b: _Reading, memo: _Memo, floor: float = 0.0)
         row = []
         high = 0.0
         for k, y in enumerate(tb):
-            key = (id(x), id(y), kind, spellings)
+            key = (id(x), id(y), kind, spellings, syllabic, typed)
             pair = get(key)
             if pair is None:
-                pair = memo[key] = _token_similarity(x, y, kind, spellings)
+                pair = memo[key] = _token_similarity(x, y, kind, spellings, syllabic, typed)
             row.append(pair)
             value = pair[0]
             if value > high:
@@ -1162,7 +1210,7 @@ def _compare_readings(a: _Reading, b: _Reading, memo: _Memo, floor: float = 0.0)
     best = _NameResult(0.0, How.PARTIAL)
     for chosen in itertools.permutations(range(long_), short):
         pairs = [sims[chosen[k]][k] if swap else sims[k][chosen[k]] for k in range(short)]
-        strong = _typos_kept([p for p in pairs if p[0] >= TOKEN_MATCH])
+        strong = _typos_kept([p for p in pairs if p[0] >= TOKEN_MATCH], abjad)
         if short >= 2 and not _groups_kept(ta, tb, [(chosen[k], k) if swap else (k, chosen[k])
                                                      for k in range(short) if pairs[k] in strong]):
             continue
