@@ -325,12 +325,13 @@ def _variant(rng: random.Random, person: Person, kind: str) -> Applicant | None:
             return None
         own = {n.casefold() for n in (gw, fw, *gl, *fl)}
         i = rng.choice(typable)
+        length = len(words[i])
         words[i] = _name_typo(rng, words[i], own)
-        if kind == "typo2":
-            long_ = [j for j in typable if len(words[j]) >= 6]
+        if kind == "typo2":  # (a word's length before its first typo)
+            long_ = [j for j in typable if (length if j == i else len(words[j])) >= 6]
             others = [j for j in typable if j != i]
             j = i if long_ and i in long_ and (not others or rng.random() < 0.5) else rng.choice(others or typable)
-            if j == i and len(words[i]) < 6:
+            if j == i and length < 6:
                 return None
             words[j] = _name_typo(rng, words[j], own)
         name = " ".join(words)

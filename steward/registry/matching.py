@@ -513,8 +513,12 @@ def _readings_of_cyrillic(text: str) -> list[_Reading]:
     ukrainian = bool(set(text.casefold()) & set("іїєґ"))
     transform = "Ukrainian-Latin/BGN; Latin-ASCII" if ukrainian else "Russian-Latin/BGN; Latin-ASCII"
     words = _words(_translit(transform, text))
+    # ё is written e by BGN and passports, and yo by most (Semyonov, Fyodorov, Solovyov)
+    yo = _words(_translit(transform, text.replace("ё", "йо").replace("Ё", "Йо")))
     # BGN writes й as y and ий as iy; passports (ICAO) write i and ii: "Yuriy", "Iurii", "Yuri".
-    alternatives = {w: [re.sub(r"(?<=[aeiou])y$", "i", re.sub(r"iy$", "i", w)), re.sub(r"iy$", "y", w)] for w in words}
+    alternatives = {w: [re.sub(r"(?<=[aeiou])y$", "i", re.sub(r"iy$", "i", w)), re.sub(r"iy$", "y", w),
+                        *([o] if o != w else [])] for w, o in zip(words, yo if len(yo) == len(words) else words,
+                                                                  strict=True)}
     tokens = _with_alternatives(words, alternatives)
     return [_Reading(tuple(_drop_particles(tokens)), "cyrillic")]
 
@@ -1018,12 +1022,14 @@ def _syllabic(form: str) -> int:
     return sum(1 << k for k, system in enumerate(_syllable_systems()) if _syllables(form, system))
 
 
-def _other_syllables(x: str, y: str) -> bool:
-    """Both the same number of syllables of one system: two names of that system. Korean syllables end in
-    consonants, so almost any word cuts into them: there, only a token of one syllable counts."""
+def _other_syllables(x: str, y: str, systems: int = 0b111) -> bool:
+    """Both the same number of syllables of one of ``systems`` (a bit each, `_syllabic`): two names of that
+    system. Korean syllables end in consonants, so almost any word cuts into them: there, only a token of one
+    syllable counts."""
     chinese, korean, japanese = _syllable_systems()
-    return (x in korean and y in korean) or any(0 < _syllables(x, system) == _syllables(y, system)
-                                                for system in (chinese, japanese))
+    return (systems & 2 != 0 and x in korean and y in korean) or any(
+        systems & bit != 0 and 0 < _syllables(x, system) == _syllables(y, system)
+        for bit, system in ((1, chinese), (4, japanese)))
 
 
 def _typo_score(distance: int, allowed: int) -> float:
@@ -1034,13 +1040,13 @@ def _typo_score(distance: int, allowed: int) -> float:
 
 @lru_cache(maxsize=262144)
 def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowed: int, tried: int,
-                     syllabic: bool, typed: bool) -> tuple[float, How, int]:
+                     syllabic: int, typed: bool) -> tuple[float, How, int]:
     """How alike two spellings of a name token are, and the typos that takes. ``spellings``: other spellings
     of one sound count (not between two readings made by the same transliteration, which spells a name one
     way). ``abjad`` None: two readings of a character script (a different character is a different name).
     ``allowed``: the typos the token may take on its own (`_edits_allowed`); ``tried``: those looked for; a typo
     beyond ``allowed`` keeps the first letter (a typo seldom changes it: Hansen/Jansen, Karim/Maryam are other
-    names). ``syllabic``: both names are of a character script's syllables (`_syllabic_names`), where a short
+    names). ``syllabic``: the syllable systems both names are made of (`_syllabic_names`), where a short
     token one letter from another of as many syllables is another name (Yuko/Yoko), not a typo. ``typed``: one
     of the two is written in Latin letters (typos are made there, not between two readings of scripts)."""
     if x == y:
@@ -1052,7 +1058,7 @@ def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowe
         return low
     if not spellings:  # two readings by one transliteration: no other spellings, typos by length
         distance = OSA.distance(x, y, score_cutoff=tried)
-        if distance > allowed and (x[0] != y[0] or (syllabic and _other_syllables(x, y))):
+        if distance > allowed and (x[0] != y[0] or _other_syllables(x, y, syllabic)):
             return low
         return (_typo_score(distance, allowed), How.FUZZY, distance) if distance <= tried else low
     sx, sy = _spelling(x), _spelling(y)
@@ -1065,9 +1071,9 @@ def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowe
         if cx == cy and max(len(x), len(y)) >= 3:  # one consonant in common (Ali, Noa; not a syllable, "li"): weaker
             return 0.8, How.SPELLING, 0
         # a typo in a Latin spelling: one consonant more or less (Sacid/syd), or from four consonants one
-        # otherwise; the first letter kept. Three consonants one otherwise, or another first letter, is another
+        # otherwise; the first letter kept (or a vowel for a vowel: Ibrahim/ʾbrahym). Three consonants one otherwise, or another first letter, is another
         # name (Yusuf/Yoshida ysf/yst, Karim/Maryam, Kohen/Sahin)
-        if typed and x[0] == y[0] and OSA.distance(cx, cy, score_cutoff=1) <= 1 and (
+        if typed and (x[0] == y[0] or {x[0], y[0]} <= _VOWELS) and OSA.distance(cx, cy, score_cutoff=1) <= 1 and (
                 min(len(cx), len(cy)) >= 4 or (len(cx) != len(cy) and max(len(cx), len(cy)) >= 3)):
             return _typo_score(1, allowed), How.FUZZY, 1
     pairs = [(x, y), *((u, v) for u in sx for v in sy)]
@@ -1078,7 +1084,7 @@ def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowe
     # the same consonants, the vowels written otherwise (Mohammed/Muhammad, Yusuf/Youssef)
     if allowed and _code(x) == _code(y) and (distance <= allowed or (distance == allowed + 1 and len(_code(x)) >= 3)):
         return 0.9, How.SPELLING, 0
-    if distance <= allowed or (distance <= tried and not abjad and not (syllabic and _other_syllables(x, y))):
+    if distance <= allowed or (distance <= tried and not abjad and not _other_syllables(x, y, syllabic)):
         return _typo_score(distance, allowed), How.FUZZY, distance
     return low
 
@@ -1087,7 +1093,7 @@ def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowe
 _Pair = tuple[float, How, int, int, int]
 
 
-def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool, syllabic: bool,
+def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool, syllabic: int,
                       typed: bool) -> _Pair:
     # the typos allowed go by the length of the shorter token as written (or as read from its script)
     return _forms_similarity(a.forms, a.length or len(a.forms[0]), b.forms, b.length or len(b.forms[0]), abjad,
@@ -1100,7 +1106,7 @@ def _without_article(forms: tuple[str, ...]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=262144)
 def _forms_similarity(xs: tuple[str, ...], la: int, ys: tuple[str, ...], lb: int, abjad: bool | None,
-                      spellings: bool, syllabic: bool, typed: bool) -> _Pair:
+                      spellings: bool, syllabic: int, typed: bool) -> _Pair:
     """The best `_form_similarity` between the spellings of two tokens of ``la`` and ``lb`` letters."""
     shortest, longest = (la, lb) if la <= lb else (lb, la)
     allowed, tried = _edits_allowed(shortest), _edits_tried(shortest)
@@ -1119,7 +1125,7 @@ def _forms_similarity(xs: tuple[str, ...], la: int, ys: tuple[str, ...], lb: int
 
 # Token pairs already compared while two names are compared (their readings share most tokens), by the
 # tokens' identities: the readings are cached (`_compared`), so the tokens live as long as the comparison.
-_Memo = dict[tuple[int, int, bool | None, bool, bool, bool], _Pair]
+_Memo = dict[tuple[int, int, bool | None, bool, int, bool], _Pair]
 
 
 def _typos_kept(strong: list[_Pair], abjad: bool) -> list[_Pair]:
@@ -1132,11 +1138,8 @@ def _typos_kept(strong: list[_Pair], abjad: bool) -> list[_Pair]:
     if not beyond:
         return strong
     others = [p for p in strong if p not in beyond]
-    if abjad:  # compared on consonants: one typo, beside tokens that agree without any
-        kept = len(beyond) == 1 and beyond[0][2] == 1 and others and all(p[2] == 0 for p in others)
-    else:
-        kept = len(strong) >= 2 and 4 * sum(p[2] for p in strong) <= sum(p[4] for p in strong) and all(
-            3 * p[2] <= p[3] for p in strong)
+    kept = len(strong) >= 2 and 4 * sum(p[2] for p in strong) <= sum(p[4] for p in strong) and all(
+        3 * p[2] <= p[3] for p in strong)
     return strong if kept else others
 
 
@@ -1149,17 +1152,21 @@ class _NameResult:
 _CHARACTER_SCRIPTS = frozenset({"han", "kana", "hangul"})
 
 
-def _syllabic_names(a: _Reading, b: _Reading) -> bool:
-    """Both names are of a character script's syllables: one is read from han, kana or hangul, or every token of
-    both is made of the syllables of one system (Yuko Sato, Eunji Kang; not Yuri Sokolov)."""
-    if a.script in _CHARACTER_SCRIPTS or b.script in _CHARACTER_SCRIPTS:
-        return True
+_SCRIPT_SYSTEMS = {"han": 0b101, "kana": 0b100, "hangul": 0b010}  # han is also read as Japanese
+
+
+def _syllabic_names(a: _Reading, b: _Reading) -> int:
+    """The syllable systems both names are of (a bit each, `_syllabic`): those of a name read from han, kana or
+    hangul, else those every token of both is made of (Yuko Sato, Eunji Kang; none for Yuri Sokolov)."""
+    scripted = _SCRIPT_SYSTEMS.get(a.script, 0) | _SCRIPT_SYSTEMS.get(b.script, 0)
+    if scripted:
+        return scripted
     systems = 0b111
     for token in (*a.tokens, *b.tokens):
         systems &= _syllabic(token.forms[0])
         if not systems:
-            return False
-    return True
+            break
+    return systems
 
 
 def _compare_readings(a: _Reading, b: _Reading, memo: _Memo, floor: float = 0.0) -> _NameResult:
