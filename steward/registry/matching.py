@@ -19,8 +19,8 @@ Pure functions, no database. Two stages, as sanctions-screening engines have the
    (a deletion neighbourhood, as SymSpell does), and the applicant side asks for the same, so a
    name with one edit in one token still meets its original.
    ``q:<ab>|<cd>`` the first two letters of both codes, for a typo in each of two tokens.
-   ``w:<code>|<letter>`` one token's code and the first letter of another, for any typos in that other token
-   (a typo seldom changes a name's first letter).
+   ``w:<code>|<letter>`` one token's code (each of its first two spellings' codes) and the first letter of
+   another, for any typos in that other token (a typo seldom changes a name's first letter).
    ``n1:<code>`` a name of a single token (only when the subject has no longer name).
 
 2. Scoring. `score` compares an applicant with one candidate and explains itself: each
@@ -30,14 +30,18 @@ Pure functions, no database. Two stages, as sanctions-screening engines have the
    its family and its given name agree. A token agrees when its spelling is the same after the
    usual romanisations are evened out (`_spelling`, vowels kept), or with typos. A token may take
    typos on its own by its length (`_edits_allowed`): four letters or fewer none (Li/Lin, Kim/Kin,
-   Wang/Yang are other names), five to seven letters one, eight or more two. Beyond that the whole
-   name decides (`_typos_kept`): one typo in a token of three or four letters when the other tokens
-   agree without typos and have four letters or more together (Wed Zhang); two typos in a name of ten
-   letters or more when no token changes more than one letter in four (Okga Kouznetsv); for a name
-   read without short vowels, one consonant otherwise from four consonants (and the article written
-   joined to the name, Alshami, left out). A one-letter change
-   between two syllables of one romanisation (Zhou/Zhao, Jang/Kang) is another name, not a typo.
-   A name alone never reaches `MATCH_THRESHOLD` (`NAME_CAP`): two people may
+   Wang/Yang are other names), five to seven letters one, eight or more two. One more typo, keeping the
+   token's first letter (Hansen/Jansen is another name), is judged on the whole name (`_typos_kept`):
+   kept when the name has at most one typo in four letters and no token more than one in three (Wed Zhang,
+   Laua Thompso, Dmkniel Walker, Okga Kouznetsv; not Xud Che). Against a name read without short vowels
+   (Arabic, Hebrew), a Latin spelling's typo is one consonant more or less (Kareem Sacid) or, from four
+   consonants, one otherwise, the first letter kept; three consonants one otherwise is another name
+   (Yusuf/Yoshida), and two readings of scripts take no typos (nobody typed them). The article written
+   joined to the name (Alshami) is also left out. When both names are made of the syllables of one
+   romanisation (pinyin, the Revised Romanization, Hepburn; or one is read from han, hangul or kana), a
+   one-letter change between two of its syllables is another name (Zhou/Zhao, Jang/Kang, Yuko/Yoko), not a
+   typo; Yuri Sokolov is no such name. A name whose typos are kept still reaches the review band
+   (`NAME_TYPO_SCORE`). A name alone never reaches `MATCH_THRESHOLD` (`NAME_CAP`): two people may
    share a full name, so a name match goes to human review; an email, an account or a name
    backed by another identifier makes a match. Below `REVIEW_THRESHOLD` is "none".
    Speed: a name's readings are computed once (cached by the string), each pair of tokens is compared
@@ -50,7 +54,9 @@ Libraries, and why:
   install): ICU's SpoofChecker is the reference implementation of the UTS #39 confusable
   skeleton, on the Unicode data of its ICU release, and ICU's transforms give the standard
   romanisations (BGN/PCGN for Russian and Ukrainian, UNGEGN for Greek, ISO 15919 for Devanagari,
-  and the consonantal readings of Arabic and Hebrew). The pure-Python confusables packages carry
+  and the consonantal readings of Arabic and Hebrew), read also as people write them: Russian ё as
+  yo (Semyonov), Hindi ś and ṣ as sh (Joshi), Hebrew ח as h or ch (Mizrachi) and an initial י as y or
+  j (Josef). The pure-Python confusables packages carry
   old data (Unicode 8 for ``confusables``) or detect confusable characters without giving a
   skeleton (``confusable-homoglyphs``).
 - ``pypinyin``: Mandarin readings of Chinese names (pinyin and Wade–Giles) with its phrase data.
@@ -64,6 +70,7 @@ usual spellings of the common family names (Kim, Lee, Park, …) beside them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import re
 import threading
@@ -366,6 +373,14 @@ class _Reading:
     script: str  # the script the name is written in ("latin", "cyrillic", "han", …)
     abjad: bool = False  # written without short vowels (Arabic, Hebrew): compared on consonants
     query_only: bool = False  # another cut of the same tokens (given name in syllables): looked up, not stored
+
+    @functools.cached_property
+    def systems(self) -> int:
+        """The syllable systems every token is made of (`_syllabic`), computed once for the cached reading."""
+        found = 0b111
+        for token in self.tokens:
+            found &= _syllabic(token.forms[0])
+        return found
 
 
 def _ascii(token: str) -> str:
@@ -844,7 +859,7 @@ def _name_keys(names: Iterable[str], *, query: bool) -> set[str]:
                 initials = [list(dict.fromkeys(f[0] for f in t.forms))[:None if query else 1] for t in reading.tokens[:6]]
                 for i, j in itertools.permutations(range(len(codes)), 2):
                     # any typos in one token: the other token's code with the first letter of this one
-                    keys.update(f"w:{a}|{initial}" for a in codes[i][:None if query else 1] for initial in initials[j])
+                    keys.update(f"w:{a}|{initial}" for a in codes[i][:None if query else 2] for initial in initials[j])
                 for i, j in itertools.combinations(range(len(codes)), 2):
                     for a, b in itertools.product(codes[i], codes[j]):
                         keys.add(_pair(a, b))
@@ -1071,16 +1086,23 @@ def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowe
         if cx == cy and max(len(x), len(y)) >= 3:  # one consonant in common (Ali, Noa; not a syllable, "li"): weaker
             return 0.8, How.SPELLING, 0
         # a typo in a Latin spelling: one consonant more or less (Sacid/syd), or from four consonants one
-        # otherwise; the first letter kept (or a vowel for a vowel: Ibrahim/ʾbrahym). Three consonants one otherwise, or another first letter, is another
-        # name (Yusuf/Yoshida ysf/yst, Karim/Maryam, Kohen/Sahin)
+        # otherwise; the first letter kept (or a vowel for a vowel: Ibrahim/ʾbrahym). Three consonants one
+        # otherwise, or another first letter, is another name (Yusuf/Yoshida ysf/yst, Karim/Maryam, Kohen/Sahin)
         if typed and (x[0] == y[0] or {x[0], y[0]} <= _VOWELS) and OSA.distance(cx, cy, score_cutoff=1) <= 1 and (
                 min(len(cx), len(cy)) >= 4 or (len(cx) != len(cy) and max(len(cx), len(cy)) >= 3)):
             return _typo_score(1, allowed), How.FUZZY, 1
-    pairs = [(x, y), *((u, v) for u in sx for v in sy)]
-    distance = min(OSA.distance(u, v, score_cutoff=tried + 1) for u, v in pairs)
-    if distance > allowed:  # beyond the token's own allowance, a typo keeps the first letter
-        distance = min((OSA.distance(u, v, score_cutoff=tried + 1) for u, v in pairs if u[0] == v[0]),
-                       default=tried + 1)
+    # beyond the token's own allowance, a typo keeps the first letter: the fewest typos, and those keeping it
+    distance = kept = OSA.distance(x, y, score_cutoff=tried + 1)
+    if x[0] != y[0]:
+        kept = tried + 1
+    for u in sx:
+        for v in sy:
+            found = OSA.distance(u, v, score_cutoff=tried + 1)
+            distance = min(distance, found)
+            if u[0] == v[0]:
+                kept = min(kept, found)
+    if distance > allowed:
+        distance = kept
     # the same consonants, the vowels written otherwise (Mohammed/Muhammad, Yusuf/Youssef)
     if allowed and _code(x) == _code(y) and (distance <= allowed or (distance == allowed + 1 and len(_code(x)) >= 3)):
         return 0.9, How.SPELLING, 0
@@ -1159,14 +1181,7 @@ def _syllabic_names(a: _Reading, b: _Reading) -> int:
     """The syllable systems both names are of (a bit each, `_syllabic`): those of a name read from han, kana or
     hangul, else those every token of both is made of (Yuko Sato, Eunji Kang; none for Yuri Sokolov)."""
     scripted = _SCRIPT_SYSTEMS.get(a.script, 0) | _SCRIPT_SYSTEMS.get(b.script, 0)
-    if scripted:
-        return scripted
-    systems = 0b111
-    for token in (*a.tokens, *b.tokens):
-        systems &= _syllabic(token.forms[0])
-        if not systems:
-            break
-    return systems
+    return scripted or a.systems & b.systems
 
 
 def _compare_readings(a: _Reading, b: _Reading, memo: _Memo, floor: float = 0.0) -> _NameResult:
