@@ -246,15 +246,19 @@ def generate(people: int = 800, seed: int = 11) -> tuple[list[Person], list[Appl
     used: set[tuple[str, int, int]] = set()
     registry: list[Person] = []
     emails: set[str] = set()
+    room = {script: len(POOLS[script]["given"]) * len(POOLS[script]["family"]) for script in scripts}
     while len(registry) < people:
-        script = scripts[len(registry) % len(scripts)]
+        # the scripts in turn, passing over those whose every name is taken (else a full pool draws forever)
+        open_scripts = [script for script in scripts if room[script]]
+        if not open_scripts:
+            break
+        script = open_scripts[len(registry) % len(open_scripts)]
         pool = POOLS[script]
         g, f = rng.randrange(len(pool["given"])), rng.randrange(len(pool["family"]))
         if (script, g, f) in used:
-            if len(used) >= sum(len(p["given"]) * len(p["family"]) for p in POOLS.values()):
-                break
             continue
         used.add((script, g, f))
+        room[script] -= 1
         (gw, gl), (fw, fl) = pool["given"][g], pool["family"][f]
         latin = (rng.choice(gl), rng.choice(fl))
         # the registry holds the name as written in its script, or (half the time) a Latin spelling of it
