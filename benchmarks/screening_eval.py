@@ -23,6 +23,7 @@ measured in the same run.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import hmac
 import random
@@ -221,6 +222,23 @@ def _typo(rng: random.Random, word: str) -> str:
     return word[:i] + other + word[i + 1:]
 
 
+@functools.cache
+def _real_names() -> frozenset[str]:
+    """Every name of the pools, their Latin spellings and the neighbours and other-gender forms, case-folded."""
+    names = {n for pool in POOLS.values() for part in pool.values() for written, latin in part for n in (written, *latin)}
+    return frozenset(n.casefold() for n in names | set(NEIGHBOURS.values()) | set(GENDERED.values()))
+
+
+def _name_typo(rng: random.Random, word: str, own: set[str]) -> str:
+    """A typo that is not another real name (Karin to Karen is another person, not a typo of Karin)."""
+    typo = _typo(rng, word)
+    for _attempt in range(20):
+        if typo.casefold() not in _real_names() or typo.casefold() in own:
+            break
+        typo = _typo(rng, word)
+    return typo
+
+
 def generate(people: int = 800, seed: int = 11) -> tuple[list[Person], list[Applicant]]:
     """The registry and the applicants (deterministic for a seed)."""
     rng = random.Random(seed)
@@ -228,15 +246,19 @@ def generate(people: int = 800, seed: int = 11) -> tuple[list[Person], list[Appl
     used: set[tuple[str, int, int]] = set()
     registry: list[Person] = []
     emails: set[str] = set()
+    room = {script: len(POOLS[script]["given"]) * len(POOLS[script]["family"]) for script in scripts}
     while len(registry) < people:
-        script = scripts[len(registry) % len(scripts)]
+        # the scripts in turn, passing over those whose every name is taken (else a full pool draws forever)
+        open_scripts = [script for script in scripts if room[script]]
+        if not open_scripts:
+            break
+        script = open_scripts[len(registry) % len(open_scripts)]
         pool = POOLS[script]
         g, f = rng.randrange(len(pool["given"])), rng.randrange(len(pool["family"]))
         if (script, g, f) in used:
-            if len(used) >= sum(len(p["given"]) * len(p["family"]) for p in POOLS.values()):
-                break
             continue
         used.add((script, g, f))
+        room[script] -= 1
         (gw, gl), (fw, fl) = pool["given"][g], pool["family"][f]
         latin = (rng.choice(gl), rng.choice(fl))
         # the registry holds the name as written in its script, or (half the time) a Latin spelling of it
@@ -299,20 +321,23 @@ def _variant(rng: random.Random, person: Person, kind: str) -> Applicant | None:
         if script == "latin":
             name = f"{fw} {gw}"
     elif kind in ("typo", "typo2"):
-        # the edits a token may take grow with its length (one for 3 to 5 letters, two from 6)
+        # a typo in a word of two or three letters (Kim, Ali, Xue, Liu) makes another short name no one could
+        # tell from it (Kem, Als, Xeu, Lix), so words of four letters or more take typos; two in one word from six
         words = (written if script == "latin" or not in_script else f"{given} {family}").split()
-        typable = [i for i, w in enumerate(words) if len(w) >= 3]
+        typable = [i for i, w in enumerate(words) if len(w.replace("-", "")) >= 4]
         if not typable:
             return None
+        own = {n.casefold() for n in (gw, fw, *gl, *fl)}
         i = rng.choice(typable)
-        words[i] = _typo(rng, words[i])
-        if kind == "typo2":
-            long_ = [j for j in typable if len(words[j]) >= 6]
+        length = len(words[i])
+        words[i] = _name_typo(rng, words[i], own)
+        if kind == "typo2":  # (a word's length before its first typo)
+            long_ = [j for j in typable if (length if j == i else len(words[j])) >= 6]
             others = [j for j in typable if j != i]
             j = i if long_ and i in long_ and (not others or rng.random() < 0.5) else rng.choice(others or typable)
-            if j == i and len(words[i]) < 6:
+            if j == i and length < 6:
                 return None
-            words[j] = _typo(rng, words[j])
+            words[j] = _name_typo(rng, words[j], own)
         name = " ".join(words)
     if name is not None:
         return Applicant(kind, Subject((name,), (_fresh_email(rng, given, family),)), person.id)

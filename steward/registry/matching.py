@@ -19,8 +19,8 @@ Pure functions, no database. Two stages, as sanctions-screening engines have the
    (a deletion neighbourhood, as SymSpell does), and the applicant side asks for the same, so a
    name with one edit in one token still meets its original.
    ``q:<ab>|<cd>`` the first two letters of both codes, for a typo in each of two tokens.
-   ``w:<code>|<letter>`` one token's code and the first letter of another, for any typos in that other token
-   (a typo seldom changes a name's first letter).
+   ``w:<code>|<letter>`` one token's code (each of its first two spellings' codes) and the first letter of
+   another, for any typos in that other token (a typo seldom changes a name's first letter).
    ``n1:<code>`` a name of a single token (only when the subject has no longer name).
 
 2. Scoring. `score` compares an applicant with one candidate and explains itself: each
@@ -30,14 +30,18 @@ Pure functions, no database. Two stages, as sanctions-screening engines have the
    its family and its given name agree. A token agrees when its spelling is the same after the
    usual romanisations are evened out (`_spelling`, vowels kept), or with typos. A token may take
    typos on its own by its length (`_edits_allowed`): four letters or fewer none (Li/Lin, Kim/Kin,
-   Wang/Yang are other names), five to seven letters one, eight or more two. Beyond that the whole
-   name decides (`_typos_kept`): one typo in a token of three or four letters when the other tokens
-   agree without typos and have four letters or more together (Wed Zhang); two typos in a name of ten
-   letters or more when no token changes more than one letter in four (Okga Kouznetsv); for a name
-   read without short vowels, one consonant otherwise from four consonants (and the article written
-   joined to the name, Alshami, left out). A one-letter change
-   between two syllables of one romanisation (Zhou/Zhao, Jang/Kang) is another name, not a typo.
-   A name alone never reaches `MATCH_THRESHOLD` (`NAME_CAP`): two people may
+   Wang/Yang are other names), five to seven letters one, eight or more two. One more typo, keeping the
+   token's first letter (Hansen/Jansen is another name), is judged on the whole name (`_typos_kept`):
+   kept when the name has at most one typo in four letters and no token more than one in three (Wed Zhang,
+   Laua Thompso, Dmkniel Walker, Okga Kouznetsv; not Xud Che). Against a name read without short vowels
+   (Arabic, Hebrew), a Latin spelling's typo is one consonant more or less (Kareem Sacid) or, from four
+   consonants, one otherwise, the first letter kept; three consonants one otherwise is another name
+   (Yusuf/Yoshida), and two readings of scripts take no typos (nobody typed them). The article written
+   joined to the name (Alshami) is also left out. When both names are made of the syllables of one
+   romanisation (pinyin, the Revised Romanization, Hepburn; or one is read from han, hangul or kana), a
+   one-letter change between two of its syllables is another name (Zhou/Zhao, Jang/Kang, Yuko/Yoko), not a
+   typo; Yuri Sokolov is no such name. A name whose typos are kept still reaches the review band
+   (`NAME_TYPO_SCORE`). A name alone never reaches `MATCH_THRESHOLD` (`NAME_CAP`): two people may
    share a full name, so a name match goes to human review; an email, an account or a name
    backed by another identifier makes a match. Below `REVIEW_THRESHOLD` is "none".
    Speed: a name's readings are computed once (cached by the string), each pair of tokens is compared
@@ -50,7 +54,9 @@ Libraries, and why:
   install): ICU's SpoofChecker is the reference implementation of the UTS #39 confusable
   skeleton, on the Unicode data of its ICU release, and ICU's transforms give the standard
   romanisations (BGN/PCGN for Russian and Ukrainian, UNGEGN for Greek, ISO 15919 for Devanagari,
-  and the consonantal readings of Arabic and Hebrew). The pure-Python confusables packages carry
+  and the consonantal readings of Arabic and Hebrew), read also as people write them: Russian ё as
+  yo (Semyonov), Hindi ś and ṣ as sh (Joshi), Hebrew ח as h or ch (Mizrachi) and an initial י as y or
+  j (Josef). The pure-Python confusables packages carry
   old data (Unicode 8 for ``confusables``) or detect confusable characters without giving a
   skeleton (``confusable-homoglyphs``).
 - ``pypinyin``: Mandarin readings of Chinese names (pinyin and Wade–Giles) with its phrase data.
@@ -64,6 +70,7 @@ usual spellings of the common family names (Kim, Lee, Park, …) beside them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import re
 import threading
@@ -367,6 +374,14 @@ class _Reading:
     abjad: bool = False  # written without short vowels (Arabic, Hebrew): compared on consonants
     query_only: bool = False  # another cut of the same tokens (given name in syllables): looked up, not stored
 
+    @functools.cached_property
+    def systems(self) -> int:
+        """The syllable systems every token is made of (`_syllabic`), computed once for the cached reading."""
+        found = 0b111
+        for token in self.tokens:
+            found &= _syllabic(token.forms[0])
+        return found
+
 
 def _ascii(token: str) -> str:
     text = unicodedata.normalize("NFKD", token.casefold().translate(_LATIN_SPECIAL))
@@ -377,7 +392,8 @@ def _ascii(token: str) -> str:
 # (Dmitriy/Dmitry/Dmitrii, Mohammed/Muhammad, Yusuf/Youssef, Tchaikovsky/Chaikovskiy): digraphs
 # become one sound, voiced and voiceless pairs merge, doubled letters count once, vowels (and y, w
 # between vowels, h after the first letter) go.
-_DIGRAPHS = [("tsch", "J"), ("shch", "S"), ("sch", "S"), ("tch", "J"), ("dzh", "J"), ("ch", "J"), ("sh", "S"),
+_DIGRAPHS = [("tsch", "J"), ("shch", "S"), ("sch", "S"), ("tch", "J"), ("dzh", "J"), ("tsh", "S"), ("tzh", "S"),
+             ("ch", "J"), ("sh", "S"),
              ("zh", "J"), ("dj", "J"), ("kh", "K"), ("gh", "K"), ("ph", "F"), ("th", "T"), ("dh", "T"),
              ("bh", "P"), ("ck", "K"), ("qu", "K"), ("cz", "J"), ("sz", "S"), ("tz", "S"), ("ts", "S"), ("x", "KS")]
 _CLASSES = str.maketrans({"b": "p", "d": "t", "g": "k", "q": "k", "v": "f", "w": "f", "z": "s"})
@@ -512,8 +528,12 @@ def _readings_of_cyrillic(text: str) -> list[_Reading]:
     ukrainian = bool(set(text.casefold()) & set("іїєґ"))
     transform = "Ukrainian-Latin/BGN; Latin-ASCII" if ukrainian else "Russian-Latin/BGN; Latin-ASCII"
     words = _words(_translit(transform, text))
+    # ё is written e by BGN and passports, and yo by most (Semyonov, Fyodorov, Solovyov)
+    yo = _words(_translit(transform, text.replace("ё", "йо").replace("Ё", "Йо")))
     # BGN writes й as y and ий as iy; passports (ICAO) write i and ii: "Yuriy", "Iurii", "Yuri".
-    alternatives = {w: [re.sub(r"(?<=[aeiou])y$", "i", re.sub(r"iy$", "i", w)), re.sub(r"iy$", "y", w)] for w in words}
+    alternatives = {w: [re.sub(r"(?<=[aeiou])y$", "i", re.sub(r"iy$", "i", w)), re.sub(r"iy$", "y", w),
+                        *([o] if o != w else [])] for w, o in zip(words, yo if len(yo) == len(words) else words,
+                                                                  strict=True)}
     tokens = _with_alternatives(words, alternatives)
     return [_Reading(tuple(_drop_particles(tokens)), "cyrillic")]
 
@@ -570,26 +590,40 @@ def _latin_tokens_from(words: list[str], alternatives: dict[str, list[str]]) -> 
 
 def _readings_of_hebrew(text: str) -> list[_Reading]:
     # צ is ts (not a z that would make "zh" with a following ח); an א that begins a word is a vowel, so a ב
-    # after it stands inside the word (Avraham)
-    latin = _translit("Hebrew-Latin", text).replace("ẕ", "ts")
+    # after it stands inside the word (Avraham); ח is marked to be read h or ch
+    latin = _translit("Hebrew-Latin", text).replace("ẕ", "ts").replace("ẖ", "\x02")
     words = _abjad_words(_translit("Latin-ASCII", re.sub(r"(?:(?<=\s)|^)ʼb", "ʼ\x01", latin)).replace("'", ""))
-    # ב כ פ are b k p or (soft) v kh f; ו is v or a vowel; ח is h or kh
-    alternatives = {w.replace("\x01", "b"): [
-        w[:1].replace("\x01", "b") + w[1:].replace("w", "v"),
-        w.replace("\x01", "v")[:1] + w[1:].replace("b", "v").replace("k", "kh").replace("p", "f").replace("w", "u"),
-        w.replace("\x01", "b").replace("p", "f").replace("w", "o").replace("y", "i")] for w in words}
-    words = [w.replace("\x01", "b") for w in words]
+    alternatives: dict[str, list[str]] = {}
+    for w in words:
+        hard = w.replace("\x01", "b")
+        # ב כ פ are b k p or (soft) v kh f; ו is v or a vowel
+        forms = [hard[:1] + hard[1:].replace("w", "v"),
+                 w.replace("\x01", "v")[:1] + hard[1:].replace("b", "v").replace("k", "kh").replace("p", "f").replace("w", "u"),
+                 vowels := hard.replace("p", "f").replace("w", "o").replace("y", "i")]
+        if "\x02" in w:  # ח also written ch (Mizrachi, Rachel, Chaim), not after ts (Yitzhak)
+            forms.append(re.sub("(?<!ts)\x02", "ch", hard))
+        if hard.startswith("y") and vowels[1:2] in ("a", "e", "o", "u"):  # an initial י also j (Josef, Jakob)
+            forms.append("j" + vowels[1:])
+        alternatives[hard.replace("\x02", "h")] = [f.replace("\x02", "h") for f in forms]
+    words = [w.replace("\x01", "b").replace("\x02", "h") for w in words]
     tokens = _with_alternatives(words, alternatives)
     return [_Reading(tuple(tokens), "hebrew", abjad=True)]
 
 
 def _readings_of_devanagari(text: str) -> list[_Reading]:
-    words = _words(_translit("Devanagari-Latin; Latin-ASCII", text))
+    # ISO 15919 ś and ṣ are "sh" in Hindi names (Joshi, Sharma, Vishnu), also written s (Srivastava)
+    latin = _translit("Devanagari-Latin", text)
+    plain = _words(_translit("Latin-ASCII", latin))
+    words = _words(_translit("Latin-ASCII", latin.replace("ś", "sh").replace("ṣ", "sh")))
+    if len(plain) != len(words):
+        plain = words
     # ISO 15919 c is "ch"; Hindi drops the inherent vowel at the end of a word (rahula → Rahul)
     words = [w.replace("c", "ch") for w in words]
+    plain = [w.replace("c", "ch") for w in plain]
     # and an anusvara before h is written "ng" (सिंह: sinha, Singh)
-    alternatives = {w: [re.sub(r"(?<=[^aeiou])a$", "", w), re.sub(r"(?<=[^aeiou])a$", "", w.replace("nh", "ngh"))]
-                    for w in words}
+    alternatives = {w: [re.sub(r"(?<=[^aeiou])a$", "", w), re.sub(r"(?<=[^aeiou])a$", "", w.replace("nh", "ngh")),
+                        *([s, re.sub(r"(?<=[^aeiou])a$", "", s)] if s != w else [])]
+                    for w, s in zip(words, plain, strict=True)}
     tokens = _with_alternatives(words, alternatives)
     return [_Reading(tuple(tokens), "devanagari")]
 
@@ -825,7 +859,7 @@ def _name_keys(names: Iterable[str], *, query: bool) -> set[str]:
                 initials = [list(dict.fromkeys(f[0] for f in t.forms))[:None if query else 1] for t in reading.tokens[:6]]
                 for i, j in itertools.permutations(range(len(codes)), 2):
                     # any typos in one token: the other token's code with the first letter of this one
-                    keys.update(f"w:{a}|{initial}" for a in codes[i][:None if query else 1] for initial in initials[j])
+                    keys.update(f"w:{a}|{initial}" for a in codes[i][:None if query else 2] for initial in initials[j])
                 for i, j in itertools.combinations(range(len(codes)), 2):
                     for a, b in itertools.product(codes[i], codes[j]):
                         keys.add(_pair(a, b))
@@ -950,13 +984,14 @@ def _edits_allowed(shortest: int) -> int:
 
 
 def _edits_tried(shortest: int) -> int:
-    """Typos looked for in a token: those it may take on its own, and one in a token of three or four letters
-    (kept only when the rest of the name agrees, `_typos_kept`)."""
-    return max(_edits_allowed(shortest), 1 if shortest >= 3 else 0)
+    """Typos looked for in a token of three letters or more: one more than it may take on its own (kept only
+    when the name as a whole allows them, `_typos_kept`)."""
+    return _edits_allowed(shortest) + 1 if shortest >= 3 else 0
 
 
-# A typo beyond a token's own allowance scores below a spelling (an exact reading is preferred to it).
-NAME_TYPO_SCORE = 0.78
+# A typo beyond a token's own allowance scores below a spelling (an exact reading is preferred to it), and a
+# name whose typos are kept still reaches the review band (NAME_CAP * NAME_TYPO_SCORE >= REVIEW_THRESHOLD).
+NAME_TYPO_SCORE = 0.81
 
 
 def _abjad_code(form: str) -> str:
@@ -996,12 +1031,20 @@ def _syllables(form: str, system: frozenset[str]) -> int:
     return fewest.get(len(form), 0)
 
 
-def _other_syllables(x: str, y: str) -> bool:
-    """Both the same number of syllables of one system: two names of that system. Korean syllables end in
-    consonants, so almost any word cuts into them: there, only a token of one syllable counts."""
+@lru_cache(maxsize=65536)
+def _syllabic(form: str) -> int:
+    """The syllable systems (a bit each: Chinese, Korean, Japanese) ``form`` is made of."""
+    return sum(1 << k for k, system in enumerate(_syllable_systems()) if _syllables(form, system))
+
+
+def _other_syllables(x: str, y: str, systems: int = 0b111) -> bool:
+    """Both the same number of syllables of one of ``systems`` (a bit each, `_syllabic`): two names of that
+    system. Korean syllables end in consonants, so almost any word cuts into them: there, only a token of one
+    syllable counts."""
     chinese, korean, japanese = _syllable_systems()
-    return (x in korean and y in korean) or any(0 < _syllables(x, system) == _syllables(y, system)
-                                                for system in (chinese, japanese))
+    return (systems & 2 != 0 and x in korean and y in korean) or any(
+        systems & bit != 0 and 0 < _syllables(x, system) == _syllables(y, system)
+        for bit, system in ((1, chinese), (4, japanese)))
 
 
 def _typo_score(distance: int, allowed: int) -> float:
@@ -1011,12 +1054,16 @@ def _typo_score(distance: int, allowed: int) -> float:
 
 
 @lru_cache(maxsize=262144)
-def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowed: int,
-                     tried: int) -> tuple[float, How, int]:
+def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowed: int, tried: int,
+                     syllabic: int, typed: bool) -> tuple[float, How, int]:
     """How alike two spellings of a name token are, and the typos that takes. ``spellings``: other spellings
     of one sound count (not between two readings made by the same transliteration, which spells a name one
     way). ``abjad`` None: two readings of a character script (a different character is a different name).
-    ``allowed``: the typos the token may take on its own (`_edits_allowed`); ``tried``: those looked for."""
+    ``allowed``: the typos the token may take on its own (`_edits_allowed`); ``tried``: those looked for; a typo
+    beyond ``allowed`` keeps the first letter (a typo seldom changes it: Hansen/Jansen, Karim/Maryam are other
+    names). ``syllabic``: the syllable systems both names are made of (`_syllabic_names`), where a short
+    token one letter from another of as many syllables is another name (Yuko/Yoko), not a typo. ``typed``: one
+    of the two is written in Latin letters (typos are made there, not between two readings of scripts)."""
     if x == y:
         return 1.0, How.EXACT, 0
     if _gendered(x, y):
@@ -1026,7 +1073,7 @@ def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowe
         return low
     if not spellings:  # two readings by one transliteration: no other spellings, typos by length
         distance = OSA.distance(x, y, score_cutoff=tried)
-        if distance > allowed and _other_syllables(x, y):
+        if distance > allowed and (x[0] != y[0] or _other_syllables(x, y, syllabic)):
             return low
         return (_typo_score(distance, allowed), How.FUZZY, distance) if distance <= tried else low
     sx, sy = _spelling(x), _spelling(y)
@@ -1038,15 +1085,28 @@ def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowe
             return 0.92, How.SPELLING, 0
         if cx == cy and max(len(x), len(y)) >= 3:  # one consonant in common (Ali, Noa; not a syllable, "li"): weaker
             return 0.8, How.SPELLING, 0
-        # one consonant otherwise, from four consonants (with fewer, it is another name: Karim/Maryam, Kohen/Sahin)
-        if min(len(cx), len(cy)) >= 4 and OSA.distance(cx, cy, score_cutoff=1) <= 1:
-            return TOKEN_MATCH, How.FUZZY, 0
-    distance = min(OSA.distance(x, y, score_cutoff=tried + 1),
-                   *(OSA.distance(u, v, score_cutoff=tried + 1) for u in sx for v in sy))
+        # a typo in a Latin spelling: one consonant more or less (Sacid/syd), or from four consonants one
+        # otherwise; the first letter kept (or a vowel for a vowel: Ibrahim/ʾbrahym). Three consonants one
+        # otherwise, or another first letter, is another name (Yusuf/Yoshida ysf/yst, Karim/Maryam, Kohen/Sahin)
+        if typed and (x[0] == y[0] or {x[0], y[0]} <= _VOWELS) and OSA.distance(cx, cy, score_cutoff=1) <= 1 and (
+                min(len(cx), len(cy)) >= 4 or (len(cx) != len(cy) and max(len(cx), len(cy)) >= 3)):
+            return _typo_score(1, allowed), How.FUZZY, 1
+    # beyond the token's own allowance, a typo keeps the first letter: the fewest typos, and those keeping it
+    distance = kept = OSA.distance(x, y, score_cutoff=tried + 1)
+    if x[0] != y[0]:
+        kept = tried + 1
+    for u in sx:
+        for v in sy:
+            found = OSA.distance(u, v, score_cutoff=tried + 1)
+            distance = min(distance, found)
+            if u[0] == v[0]:
+                kept = min(kept, found)
+    if distance > allowed:
+        distance = kept
     # the same consonants, the vowels written otherwise (Mohammed/Muhammad, Yusuf/Youssef)
     if allowed and _code(x) == _code(y) and (distance <= allowed or (distance == allowed + 1 and len(_code(x)) >= 3)):
         return 0.9, How.SPELLING, 0
-    if distance <= allowed or (distance <= tried and not abjad and not _other_syllables(x, y)):
+    if distance <= allowed or (distance <= tried and not abjad and not _other_syllables(x, y, syllabic)):
         return _typo_score(distance, allowed), How.FUZZY, distance
     return low
 
@@ -1055,10 +1115,11 @@ def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowe
 _Pair = tuple[float, How, int, int, int]
 
 
-def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool) -> _Pair:
+def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool, syllabic: int,
+                      typed: bool) -> _Pair:
     # the typos allowed go by the length of the shorter token as written (or as read from its script)
     return _forms_similarity(a.forms, a.length or len(a.forms[0]), b.forms, b.length or len(b.forms[0]), abjad,
-                             spellings)
+                             spellings, syllabic, typed)
 
 
 def _without_article(forms: tuple[str, ...]) -> tuple[str, ...]:
@@ -1067,7 +1128,7 @@ def _without_article(forms: tuple[str, ...]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=262144)
 def _forms_similarity(xs: tuple[str, ...], la: int, ys: tuple[str, ...], lb: int, abjad: bool | None,
-                      spellings: bool) -> _Pair:
+                      spellings: bool, syllabic: int, typed: bool) -> _Pair:
     """The best `_form_similarity` between the spellings of two tokens of ``la`` and ``lb`` letters."""
     shortest, longest = (la, lb) if la <= lb else (lb, la)
     allowed, tried = _edits_allowed(shortest), _edits_tried(shortest)
@@ -1076,7 +1137,7 @@ def _forms_similarity(xs: tuple[str, ...], la: int, ys: tuple[str, ...], lb: int
         xs, ys = _without_article(xs), _without_article(ys)
     for x in xs:
         for y in ys:
-            found = _form_similarity(x, y, abjad, spellings, allowed, tried)
+            found = _form_similarity(x, y, abjad, spellings, allowed, tried, syllabic, typed)
             if found[0] > best[0]:
                 best = (found[0], found[1], found[2], shortest, longest)
                 if found[0] >= 1.0:
@@ -1086,10 +1147,10 @@ def _forms_similarity(xs: tuple[str, ...], la: int, ys: tuple[str, ...], lb: int
 
 # Token pairs already compared while two names are compared (their readings share most tokens), by the
 # tokens' identities: the readings are cached (`_compared`), so the tokens live as long as the comparison.
-_Memo = dict[tuple[int, int, bool | None, bool], _Pair]
+_Memo = dict[tuple[int, int, bool | None, bool, int, bool], _Pair]
 
 
-def _typos_kept(strong: list[_Pair]) -> list[_Pair]:
+def _typos_kept(strong: list[_Pair], abjad: bool) -> list[_Pair]:
     """The matched tokens whose typos the name as a whole allows. A token within its own allowance is kept.
     Beyond it, the typos are judged on the whole name: one typo in a token of three or four letters when the
     other tokens agree without typos and are four letters or more together (Wed Zhang, Sarh Öztürk); two typos
@@ -1099,12 +1160,9 @@ def _typos_kept(strong: list[_Pair]) -> list[_Pair]:
     if not beyond:
         return strong
     others = [p for p in strong if p not in beyond]
-    if len(beyond) == 1 and beyond[0][2] == 1 and others and all(p[2] == 0 for p in others) and sum(
-            p[4] for p in others) >= 4:
-        return strong
-    if sum(p[2] for p in strong) <= 2 and sum(p[4] for p in strong) >= 10 and all(4 * p[2] <= p[3] for p in strong):
-        return strong
-    return others
+    kept = len(strong) >= 2 and 4 * sum(p[2] for p in strong) <= sum(p[4] for p in strong) and all(
+        3 * p[2] <= p[3] for p in strong)
+    return strong if kept else others
 
 
 @dataclass(frozen=True)
@@ -1114,6 +1172,16 @@ class _NameResult:
 
 
 _CHARACTER_SCRIPTS = frozenset({"han", "kana", "hangul"})
+
+
+_SCRIPT_SYSTEMS = {"han": 0b101, "kana": 0b100, "hangul": 0b010}  # han is also read as Japanese
+
+
+def _syllabic_names(a: _Reading, b: _Reading) -> int:
+    """The syllable systems both names are of (a bit each, `_syllabic`): those of a name read from han, kana or
+    hangul, else those every token of both is made of (Yuko Sato, Eunji Kang; none for Yuri Sokolov)."""
+    scripted = _SCRIPT_SYSTEMS.get(a.script, 0) | _SCRIPT_SYSTEMS.get(b.script, 0)
+    return scripted or a.systems & b.systems
 
 
 def _compare_readings(a: _Reading, b: _Reading, memo: _Memo, floor: float = 0.0) -> _NameResult:
@@ -1127,6 +1195,8 @@ def _compare_readings(a: _Reading, b: _Reading, memo: _Memo, floor: float = 0.0)
     spellings = a.script == "latin" or a.script != b.script
     # Han, kana and hangul compared with themselves: a different character is a different name
     kind: bool | None = None if not spellings and a.script in _CHARACTER_SCRIPTS else abjad
+    syllabic = _syllabic_names(a, b)
+    typed = "latin" in (a.script, b.script)
     sims: list[list[_Pair]] = []
     row_top: list[float] = []
     column_top = [0.0] * len(tb)
@@ -1135,10 +1205,10 @@ def _compare_readings(a: _Reading, b: _Reading, memo: _Memo, floor: float = 0.0)
         row = []
         high = 0.0
         for k, y in enumerate(tb):
-            key = (id(x), id(y), kind, spellings)
+            key = (id(x), id(y), kind, spellings, syllabic, typed)
             pair = get(key)
             if pair is None:
-                pair = memo[key] = _token_similarity(x, y, kind, spellings)
+                pair = memo[key] = _token_similarity(x, y, kind, spellings, syllabic, typed)
             row.append(pair)
             value = pair[0]
             if value > high:
@@ -1162,7 +1232,7 @@ def _compare_readings(a: _Reading, b: _Reading, memo: _Memo, floor: float = 0.0)
     best = _NameResult(0.0, How.PARTIAL)
     for chosen in itertools.permutations(range(long_), short):
         pairs = [sims[chosen[k]][k] if swap else sims[k][chosen[k]] for k in range(short)]
-        strong = _typos_kept([p for p in pairs if p[0] >= TOKEN_MATCH])
+        strong = _typos_kept([p for p in pairs if p[0] >= TOKEN_MATCH], abjad)
         if short >= 2 and not _groups_kept(ta, tb, [(chosen[k], k) if swap else (k, chosen[k])
                                                      for k in range(short) if pairs[k] in strong]):
             continue

@@ -152,6 +152,11 @@ def test_a_shared_email_counts_whatever_the_system():
     ("David Levi", "דוד לוי"),
     ("Rahul Sharma", "राहुल शर्मा"),
     ("Giorgos Papadopoulos", "Γιώργος Παπαδόπουλος"),
+    ("Itzhak Peretz", "יצחק פרץ"),  # ts before ח is one sound, not t + sh
+    ("Josef Levi", "יוסף לוי"),  # an initial י also written j
+    ("Sara Mizrachi", "שרה מזרחי"),  # ח also written ch
+    ("Joshi Anil", "अनिल जोशी"),  # ś is sh, the family name first
+    ("Natalia Semyonov", "Наталья Семёнов"),  # ё also written yo
 ])
 def test_a_name_in_another_script_is_referred_as_transliterated(given, registered):
     match = score(person(given), person(registered))
@@ -283,15 +288,23 @@ def test_the_candidate_stage_finds_the_true_person(kind):
     ("Wed Zhang", "张伟"),  # one typo in a short token, the other agrees
     ("Sarh Öztürk", "Sarah Öztürk"),
     ("Okga Kouznetsv", "Olga Kouznetsov"),  # two typos in a long name, none more than one letter in four
+    ("Laua Thompso", "Laura Thompson"),  # a typo in each token, one in four letters of the name
+    ("Dmkniel Walker", "Daniel Walker"),  # two typos in a token of six letters, beside one that agrees
+    ("Yuru Sokolov", "Yuri Sokolov"),  # not a name of Japanese syllables: a typo, not another name
+    ("Kareem Sacid", "كريم سعيد"),  # against a consonantal reading: one consonant more
+    ("Ibcrahim Hussain", "إبراهيم حسين"),  # an initial vowel for a vowel
 ])
 def test_a_typo_beside_an_agreeing_token_goes_to_review(applicant, record):
-    assert score(person(applicant), person(record)).verdict is Verdict.REVIEW
+    match = score(person(applicant), person(record))
+    assert match.verdict is Verdict.REVIEW
+    assert only(match, "name").how is How.FUZZY
 
 
 @pytest.mark.parametrize(("applicant", "record"), [
     ("Jianguo Zhou", "Jianguo Zhao"),  # two syllables of one romanisation: two names
     ("Eunji Kang", "Eunji Jang"),
     ("Xud Che", "Xue Chen"),  # a typo in each short token
+    ("Yoko Sato", "Yuko Sato"),  # two names of Japanese syllables
 ])
 def test_short_tokens_one_letter_apart_are_other_names(applicant, record):
     assert score(person(applicant), person(record)).verdict is Verdict.NONE
@@ -306,3 +319,14 @@ def test_an_arabic_article_written_joined_to_the_name_is_left_out(latin, written
 
 def test_a_latin_name_beginning_with_al_keeps_its_first_letters():
     assert score(person("Alfred Walker"), person("Fred Walker")).verdict is Verdict.NONE
+
+
+@pytest.mark.parametrize(("applicant", "record"), [
+    ("Tamar Klein", "خالد عثمان"),  # three consonants, one otherwise in each token (tmr/tmn, kln/klt)
+    ("Yitzhak Ashkenazi", "יוסף אשכנזי"),  # three consonants, one otherwise (ysk/ysf), beside a family name
+    ("Yoshida Shota", "يوسف سعيد"),
+    ("طارق عبد الله", "दीपक पटेल"),  # between two readings of scripts nobody typed: no typos
+    ("Laura Jansen", "Laura Hansn"),  # a typo beyond a token's own allowance keeps the first letter
+])
+def test_other_names_close_in_consonants_or_first_letter_stay_apart(applicant, record):
+    assert score(person(applicant), person(record)).verdict is Verdict.NONE
