@@ -52,7 +52,7 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from . import audit
+from . import audit, rows
 from .models import OutboxMessage
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def send(message: Message, *, key: str | None = None, delay: datetime.timedelta 
     row = OutboxMessage(kind=message.kind, priority=message.priority, payload=message.payload(),
                         idempotency_key=key or uuid.uuid4().hex, next_attempt_at=now + (delay or datetime.timedelta()))
     if key is None:  # a fresh key never collides: one plain INSERT
-        row.save(force_insert=True)
+        rows.insert(row)
         return row
     # ignore_conflicts: a repeated key must not abort the caller's transaction on PostgreSQL.
     OutboxMessage.objects.bulk_create([row], ignore_conflicts=True)

@@ -143,11 +143,20 @@ class ReportForm(forms.Form):
         self.held = kept or []
         self.accepted_files: list[uploads.CleanFile] = []
         self.fields["evidence"].help_text = evidence_help()
-        cast(ChoiceField, self.fields["space"]).choices = [("", _("Choose a space (or leave empty)")),
-                                                           *cases.space_choices()]
-        cast(MultipleChoiceField, self.fields["categories"]).choices = policy.current_categories(policy.locale_for(get_language()))
+        self.space_choices = [("", _("Choose a space (or leave empty)")), *cases.space_choices()]
+        self.category_choices = policy.current_categories(policy.locale_for(get_language()))
+        cast(ChoiceField, self.fields["space"]).choices = self.space_choices
+        cast(MultipleChoiceField, self.fields["categories"]).choices = self.category_choices
         self.fields["preferred_language"].initial = get_language()
         self.fields["submission"].initial = new_token()
+
+    @property
+    def blank_variant(self) -> str:
+        """What a blank form's questions vary with besides the language: the choices offered
+        (spaces and categories, from their caches) and the evidence limits. The form's token is not
+        among its questions (`report_form.html` renders it apart)."""
+        offered = [*self.space_choices, *self.category_choices]
+        return "\x1f".join([f"{value}\x1e{label}" for value, label in offered] + [str(self.fields["evidence"].help_text)])
 
     def account_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"account_system_{i}"], self[f"account_handle_{i}"]) for i in range(1, ACCOUNT_ROWS + 1)]
