@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "steward.staff",
     "steward.cases",
     "steward.reports",
+    "steward.training",
     "steward.decisions",
     "steward.retention",
     "steward.enforcement",
