@@ -14,6 +14,8 @@ urlpatterns = [
     path("staff/", include("steward.retention.urls")),
     path("", include("steward.enforcement.urls")),
     path("staff/", include("steward.registry.urls")),
+    path("staff/training/", include("steward.training.urls")),
+    path("learn/", include("steward.training.learner_urls")),
     path("api/", include("steward.api_urls")),
 ]
 

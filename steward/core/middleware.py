@@ -30,6 +30,27 @@ class NoStoreMiddleware:
         return response
 
 
+class StaffOnlyMiddleware:
+    """Accounts without staff access (learners who are contributors) reach no staff page: for them
+    every URL under /staff/ answers 404, as if it did not exist, except signing out."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self._open: tuple[str, ...] | None = None
+
+    def open_paths(self) -> tuple[str, ...]:
+        if self._open is None:
+            self._open = (reverse("account_logout"), reverse("staff:logout"))
+        return self._open
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (user.is_authenticated and not user.is_staff and request.path.startswith("/staff/")
+                and request.path not in self.open_paths()):
+            raise Http404
+        return self.get_response(request)
+
+
 # Session keys Steward keeps for signed-in staff.
 SESSION_LOGIN_AT = "steward_login_at"
 SESSION_LAST_SEEN = "steward_last_seen"

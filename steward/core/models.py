@@ -20,6 +20,7 @@ class DataKey(models.Model):
         SCREENING = "screening", _("screening")
         SUBSCRIBERS = "subscribers", _("guideline subscribers")
         STAFF_SECRETS = "staff_secrets", _("staff second-factor secrets")
+        TRAINING = "training", _("training survey comments")
 
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
     wrapped = models.BinaryField(null=True)

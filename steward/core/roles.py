@@ -14,5 +14,6 @@ class Role(models.TextChoices):
     ENFORCER = "enforcer", _("Enforcer")
     SCREENER = "screener", _("Screener")
     WORKING_GROUP = "working_group", _("Working-group member")
+    TRAINER = "trainer", _("Training coordinator")
     AUDITOR = "auditor", _("Auditor")
     ADMINISTRATOR = "administrator", _("Administrator")

@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import locales, markup, services
+from steward.core import markup
+
+from . import locales, services
 from .models import GuidelineTranslation, GuidelineVersion, SectionKind, VersionNumber
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from django.utils.safestring import SafeString
 
-from . import locales, markup, services
+from steward.core import markup
+
+from . import locales, services
 from .models import SOURCE_LANGUAGE, GuidelineTranslation, GuidelineVersion, SectionKind, TranslationStatus
 
 

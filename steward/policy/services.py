@@ -21,11 +21,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from steward.core import access, audit, crypto, outbox
+from steward.core import access, audit, crypto, markup, outbox
 from steward.core.errors import DomainError
 from steward.core.models import DataKey
 
-from . import locales, markup
+from . import locales
 from .messages import ConfirmSubscription, VersionPublished
 from .models import (
     SOURCE_LANGUAGE,

@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from steward.core import access, ratelimit
+from steward.core import access, markup, ratelimit
 from steward.core.errors import DomainError
 from steward.core.http import client_ip, staff_user
 
-from . import locales, markup, reading, services
+from . import locales, reading, services
 from .forms import DraftForm, NewVersionForm, PublishForm, SubscribeForm, TranslationForm
 from .models import SOURCE_LANGUAGE, GuidelineTranslation, GuidelineVersion, VersionNumber
 from .permissions import PolicyAction

@@ -172,4 +172,4 @@ def test_accounts_that_are_not_staff_are_not_sent_to_setup(db):
     from django.contrib.auth.models import User
 
     member = User.objects.create_user("member", "member@example.org", PASSWORD)
-    assert login(member).get(QUEUE).status_code == 403
+    assert login(member).get(QUEUE).status_code == 404  # no staff page exists for an account without staff access

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from steward.policy import markup
+from steward.core import markup
 
 
 @pytest.mark.parametrize("text", [

@@ -14,8 +14,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
+from steward.core import markup
 from steward.core.roles import Role
-from steward.policy import locales, markup, services, starter
+from steward.policy import locales, services, starter
 from steward.policy.models import (
     GuidelineSection,
     GuidelineTranslation,

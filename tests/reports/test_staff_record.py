@@ -158,7 +158,7 @@ def test_staff_without_an_intake_role_are_refused(roles, triager):
 
 def test_an_account_that_is_not_staff_is_refused(db):
     member = User.objects.create_user("member", "member@example.org", "correct horse battery staple 42")
-    assert login(member).get(URL).status_code == 403
+    assert login(member).get(URL).status_code == 404  # no staff page exists for an account without staff access
 
 
 def test_a_recorded_report_of_danger_is_p1_and_alerts_security(triager):

@@ -1,4 +1,4 @@
-"""Markdown for guideline text: checked on the way in, sanitised on the way out.
+"""Markdown for guideline and course text: checked on the way in, sanitised on the way out.
 
 Input that tries to run code (a script element, an event-handler attribute, a
 javascript: link) is refused with a clear message rather than quietly cleaned, so

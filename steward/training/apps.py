@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class TrainingConfig(AppConfig):
+    name = "steward.training"
+    label = "training"
+    verbose_name = "Steward training"
+
+    def ready(self) -> None:
+        from . import permissions
+
+        permissions.register()
