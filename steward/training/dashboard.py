@@ -1,8 +1,9 @@
 """Who stands where with which course, counted by team and role; the CSV of the same; the survey's results.
 
-A learner's standing with a course is one of five (`Standing`), decided in SQL so that the page
-costs the same few queries for 50 learners or 50,000 (one per course, grouped by team, role and
-standing; `benchmarks/training_dashboard.py` checks it):
+A learner's standing with a course is one of five (`Standing`), decided in SQL from the read
+model `Progress` (see `progress`), so that the page costs the same few queries for 50 learners or
+50,000 (one per course, grouped by team, role and standing; `benchmarks/training_dashboard.py`
+checks it):
 
 - passed: a completion that still counts (no expiry, or not yet expired);
 - overdue: no such completion, an open assignment past its due date;
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from steward.core import access, audit
 from steward.core.access import Actor
 
-from .models import Assignment, Attempt, Completion, Course, CourseVersion, Learner, Lesson, LessonRead, Quiz, SurveyResponse
+from .models import Completion, Course, CourseVersion, Learner, Progress, SurveyResponse
 from .permissions import TrainingAction
 
 
@@ -97,31 +98,23 @@ def _title(course: Course) -> str:
     return version.title if version else course.slug
 
 
-def standings(course: Course, today: datetime.date | None = None) -> QuerySet[Learner]:
-    """Every learner with a standing in `course`, annotated `standing`, `team_key` and `role_key`."""
+def standings(course: Course, today: datetime.date | None = None) -> QuerySet[Progress]:
+    """Every learner with a standing in `course` (their `Progress` rows), annotated `standing`,
+    `team_key`, `role_key` and `kind`: one scan of the read model, however many attempts there are."""
     today = today or timezone.localdate()
-    lessons = Lesson.objects.filter(version__course=course).values("pk")
-    quizzes = Quiz.objects.filter(lesson__version__course=course).values("pk")
-    completions = Completion.objects.filter(learner=OuterRef("pk"), course=course)
-    open_assignment = Assignment.objects.filter(learner=OuterRef("pk"), course=course, completed_at__isnull=True,
-                                                cancelled_at__isnull=True)
-    annotated = Learner.objects.annotate(
-        valid=Exists(completions.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))),
-        completed=Exists(completions),
-        due_on=Subquery(open_assignment.values("due_on")[:1]),
-        begun=Exists(LessonRead.objects.filter(learner=OuterRef("pk"), lesson__in=lessons))
-        | Exists(Attempt.objects.filter(learner=OuterRef("pk"), quiz__in=quizzes)),
-        team_key=Coalesce(NullIf(F("user__staff_profile__team"), Value("")), NullIf(F("team"), Value("")), Value("")),
-        role_key=Coalesce(NullIf(F("user__staff_profile__job_title"), Value("")), NullIf(F("leadership_role"), Value("")),
+    counts = Q(completed=True) & (Q(counts_until__isnull=True) | Q(counts_until__gte=today))
+    return Progress.objects.filter(course=course).annotate(
+        kind=F("learner__kind"),
+        team_key=Coalesce(NullIf(F("learner__user__staff_profile__team"), Value("")), NullIf(F("learner__team"), Value("")),
                           Value("")),
-    ).annotate(standing=Case(
-        When(valid=True, then=Value(Standing.PASSED)),
-        When(due_on__lt=today, then=Value(Standing.OVERDUE)),
-        When(begun=True, then=Value(Standing.IN_PROGRESS)),
-        When(due_on__isnull=False, then=Value(Standing.ASSIGNED)),
-        When(completed=True, then=Value(Standing.EXPIRED)),
-        default=Value(""), output_field=models.CharField()))
-    return annotated.exclude(standing="")
+        role_key=Coalesce(NullIf(F("learner__user__staff_profile__job_title"), Value("")),
+                          NullIf(F("learner__leadership_role"), Value("")), Value("")),
+        standing=Case(
+            When(counts, then=Value(Standing.PASSED)),
+            When(due_on__lt=today, then=Value(Standing.OVERDUE)),
+            When(begun=True, then=Value(Standing.IN_PROGRESS)),
+            When(due_on__isnull=False, then=Value(Standing.ASSIGNED)),
+            default=Value(Standing.EXPIRED), output_field=models.CharField()))
 
 
 def _role_label(role: str, kind: str) -> str:
@@ -181,11 +174,12 @@ def _export(filters: Filters, today: datetime.date) -> Iterator[list[str]]:
     if filters.course:
         courses = courses.filter(pk=filters.course)
     for course in courses:
-        latest = Completion.objects.filter(learner=OuterRef("pk"), course=course).order_by("-passed_at")
+        latest = Completion.objects.filter(learner=OuterRef("learner_id"), course=course).order_by("-passed_at")
         rows = standings(course, today).annotate(passed_on=Subquery(latest.values("passed_at")[:1]),
                                                  expires=Subquery(latest.values("expires_on")[:1]))
-        values = rows.values_list("user__first_name", "user__last_name", "user__username", "user__email", "kind",
-                                  "team_key", "role_key", "standing", "due_on", "passed_on", "expires").order_by("pk")
+        values = rows.values_list("learner__user__first_name", "learner__user__last_name", "learner__user__username",
+                                  "learner__user__email", "kind", "team_key", "role_key", "standing", "due_on",
+                                  "passed_on", "expires").order_by("learner_id")
         for first, last, username, email, kind, team, role, standing, due_on, passed_on, expires in values.iterator(2000):
             team_label, role_label = _team_label(team), _role_label(role, kind)
             if (filters.team and team_label != filters.team) or (filters.role and role_label != filters.role):

@@ -55,7 +55,7 @@ def _world(version: CourseVersion) -> dict[str, Learner]:
 @pytest.mark.django_db
 def test_each_learner_has_one_standing(course_version: CourseVersion) -> None:
     people = _world(course_version)
-    found = dict(dashboard.standings(course_version.course, TODAY).values_list("user__username", "standing"))
+    found = dict(dashboard.standings(course_version.course, TODAY).values_list("learner__user__username", "standing"))
     assert found == {"alma": "assigned", "ivan": "in_progress", "paula": "passed", "otto": "overdue", "erin": "expired"}
     assert "nobody" not in found and people["nobody"].pk
 
@@ -171,3 +171,21 @@ def test_only_owners_read_the_survey_comments(course_version: CourseVersion) -> 
     assert page.status_code == 200 and "The triage lesson helped me a lot." in page.content.decode()
     assert AuditEntry.objects.filter(action="training.survey_comments_read", actor=owner).count() == 1
     assert "triage lesson" not in login(coordinator).get("/staff/training/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_read_model_follows_the_facts_and_a_rebuild_agrees(course_version: CourseVersion) -> None:
+    from steward.training import progress
+    from steward.training.models import Progress
+
+    people = _world(course_version)
+    kept = {(row.learner_id, row.due_on, row.begun, row.completed, row.counts_until) for row in Progress.objects.all()}
+    assert progress.rebuild() == 5
+    assert {(row.learner_id, row.due_on, row.begun, row.completed, row.counts_until)
+            for row in Progress.objects.all()} == kept
+    Assignment.objects.get(learner=people["alma"]).delete()
+    assert not Progress.objects.filter(learner=people["alma"]).exists()
+    assignment = Assignment.objects.get(learner=people["otto"])
+    assignment.completed_at = timezone.now()
+    assignment.save()
+    assert Progress.objects.get(learner=people["otto"]).due_on is None  # still begun: in progress
