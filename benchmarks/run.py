@@ -1,7 +1,7 @@
 """`make bench`: every Steward benchmark, each against a baseline measured in the same run.
 
 Creates its own PostgreSQL databases (and server processes) and removes them afterwards.
-Options: --only intake|queue|guidelines|rollout|audit|evidence|screening-quality, --sqlite (also run the intake benchmark
+Options: --only intake|queue|guidelines|rollout|audit|evidence|screening-quality|training, --sqlite (also run the intake benchmark
 on SQLite). screening-quality needs no database and runs first.
 """
 
@@ -31,7 +31,8 @@ AUDIT_VERIFY_DB = f"{TEMPLATE_DB}_audit_verify"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["intake", "queue", "guidelines", "rollout", "audit", "evidence", "screening-quality"])
+    parser.add_argument("--only", choices=["intake", "queue", "guidelines", "rollout", "audit", "evidence", "screening-quality",
+                                           "training"])
     parser.add_argument("--sqlite", action="store_true", help="also measure intake on SQLite")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -65,7 +66,7 @@ def main() -> int:
             url = common.create_database(AUDIT_VERIFY_DB, template=TEMPLATE_DB)
             audit_log.run_verify(url, work / "audit-verify", kek)
             common.drop_database(AUDIT_VERIFY_DB)
-        if args.only in (None, "queue", "guidelines", "rollout"):
+        if args.only in (None, "queue", "guidelines", "rollout", "training"):
             url = common.create_database(QUEUE_DB, template=TEMPLATE_DB)
             os.environ.update(common.bench_env(url, work / "queue", kek))
             # Static files are served from the finders here; there is no collectstatic folder.
@@ -87,6 +88,10 @@ def main() -> int:
                 from benchmarks import rollout
 
                 rollout.run()
+            if args.only in (None, "training"):
+                from benchmarks import training_dashboard
+
+                training_dashboard.run()
             connections.close_all()
         if args.only in (None, "evidence"):
             from benchmarks import evidence

@@ -490,6 +490,15 @@ STEWARD_RETURNS_HOUR = env_int("STEWARD_RETURNS_HOUR", 4)
 # Appeals: a decision may be appealed for this many days after the day it was taken (shown to both sides).
 STEWARD_APPEAL_DAYS = env_int("STEWARD_APPEAL_DAYS", 20)
 STEWARD_APPEAL_RATE = (env_int("STEWARD_APPEAL_RATE_COUNT", 10), env_int("STEWARD_APPEAL_RATE_SECONDS", 3600))
+# Training certificates (steward/training/certificates.py): Unicode TTF/OTF/TTC fonts, the first the main
+# one and the others fallbacks for the scripts it lacks; those not found on the machine are skipped.
+STEWARD_CERTIFICATE_FONTS = env_list("STEWARD_CERTIFICATE_FONTS", [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSansHebrew-Regular.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+])
 # Reverse proxies in front of Steward that append the client address to X-Forwarded-For.
 # 0: the header is ignored and REMOTE_ADDR is the client (steward.core.http.client_address).
 STEWARD_TRUSTED_PROXIES = env_int("STEWARD_TRUSTED_PROXIES", 0)
@@ -508,6 +517,8 @@ LOGGING = {
         "django.security.DisallowedHost": {"handlers": [], "propagate": False},
         # At DEBUG this logger would print whole template contexts (receipt codes, report text).
         "django.template": {"filters": ["no_template_context"]},
+        # fontTools (certificates) logs every font subset it makes at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }
 # Error reports (admin emails, error trackers) show no posted value, file name or local variable.

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from steward.core import access, audit, crypto, outbox
 from steward.core.access import Actor
 from steward.core.models import DataKey
+from steward.core.spreadsheet import safe_cell
 
 from . import matching
 from .messages import ReferralDecided, ReferralsWaiting
@@ -251,14 +252,6 @@ def answers(screening: Screening, *, by: Actor, ip: str | None = None) -> list[A
             outcome_label=str(referral.get_outcome_display()) if referral is not None and decided else "",
             conditions=referral.conditions if referral is not None and referral.outcome == Referral.Outcome.CONDITIONS else ""))
     return found
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP: prefix such cells with a quote)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def export_rows(found: Sequence[Answer]) -> list[list[str]]:

@@ -7,6 +7,12 @@ class TrainingConfig(AppConfig):
     verbose_name = "Steward training"
 
     def ready(self) -> None:
-        from . import permissions
+        import datetime
+
+        from steward.core import scheduler
+
+        from . import permissions, progress
 
         permissions.register()
+        progress.connect()  # the dashboard's read model follows every assignment, completion, read and attempt
+        scheduler.daily("training.progress_rebuild", function=progress.rebuild, at=datetime.time(3, 30))

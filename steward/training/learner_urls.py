@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import dashboard_views
 from . import learner_views as views
 
 app_name = "learn"
@@ -19,3 +20,4 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/questions/<int:question_id>/", views.answered, name="answered"),
     path("attempts/<int:attempt_id>/result/", views.result, name="result"),
 ]
+urlpatterns += dashboard_views.certificate_urlpatterns

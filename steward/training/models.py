@@ -371,3 +371,23 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"Survey response {self.pk}"
+
+
+class Progress(models.Model):
+    """The dashboard's read model: one row per learner and course they are assigned, began or passed,
+    kept by `progress.refresh` whenever an assignment, completion, lesson read or attempt is saved
+    (and rebuilt nightly from those facts). The standing itself depends on today's date, so the row
+    keeps dates and the dashboard decides (see `dashboard.standings`)."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    due_on = models.DateField(null=True, blank=True)  # the open assignment's due date; none: none open
+    begun = models.BooleanField(default=False)  # a lesson read or a quiz attempted
+    completed = models.BooleanField(default=False)  # passed at least once
+    counts_until = models.DateField(null=True, blank=True)  # the latest completion's expiry; none: never expires
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course", "learner"], name="training_progress_unique")]
+
+    def __str__(self) -> str:
+        return f"Progress of learner {self.learner_id} in course {self.course_id}"

@@ -1,0 +1,111 @@
+"""The dashboard's read model (`Progress`): per learner and course, the facts a standing is decided from.
+
+Counting standings from the facts themselves means reading every attempt and lesson read of a
+course on each visit (200,000 attempts: seconds); one small row per learner and course keeps the
+dashboard a single grouped scan. `refresh` derives a row from the facts and is called whenever an
+assignment, completion, lesson read or attempt is saved or deleted (signals, registered in
+apps.py: every writer is covered, whichever service saves). Queryset `update()` and `bulk_create`
+bypass signals: code that uses them calls `refresh` (or `rebuild`) itself. `rebuild` derives every
+row again from the facts; the worker runs it nightly so a row can never stay wrong for long.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from .models import Assignment, Attempt, Completion, Course, LessonRead, Progress
+
+
+def _facts(learner_id: int, course_id: int) -> dict[str, Any] | None:
+    completions = list(Completion.objects.filter(learner_id=learner_id, course_id=course_id)
+                       .values_list("expires_on", flat=True))
+    due = (Assignment.objects.filter(learner_id=learner_id, course_id=course_id, completed_at__isnull=True,
+                                     cancelled_at__isnull=True).order_by("due_on").values_list("due_on", flat=True).first())
+    begun = (LessonRead.objects.filter(learner_id=learner_id, lesson__version__course_id=course_id).exists()
+             or Attempt.objects.filter(learner_id=learner_id, quiz__lesson__version__course_id=course_id).exists())
+    if not completions and due is None and not begun:
+        return None
+    return {"due_on": due, "begun": begun, "completed": bool(completions),
+            "counts_until": None if not completions or None in completions else max(d for d in completions if d)}
+
+
+def refresh(learner_id: int, course_id: int, *, create: bool = True) -> None:
+    """Derive one learner's row for one course from the facts (idempotent). With `create` false
+    only an existing row changes (after a deletion, which may be part of deleting the course)."""
+    facts = _facts(learner_id, course_id)
+    existing = Progress.objects.filter(learner_id=learner_id, course_id=course_id)
+    if facts is None:
+        existing.delete()
+    elif create:
+        Progress.objects.update_or_create(learner_id=learner_id, course_id=course_id, defaults=facts)
+    else:
+        existing.update(**facts)
+
+
+@transaction.atomic
+def rebuild(course: Course | None = None) -> int:
+    """Derive every row again from the facts, in bulk (a few queries per course). Returns the rows kept."""
+    courses = [course] if course is not None else list(Course.objects.all())
+    kept = 0
+    for each in courses:
+        rows: dict[int, dict[str, Any]] = {}
+
+        def row(learner_id: int, rows: dict[int, dict[str, Any]] = rows) -> dict[str, Any]:
+            return rows.setdefault(learner_id, {"due_on": None, "begun": False, "completed": False, "counts_until": None,
+                                                "forever": False})
+
+        for learner_id, expires_on in Completion.objects.filter(course=each).values_list("learner_id", "expires_on"):
+            found = row(learner_id)
+            found["completed"] = True
+            found["forever"] |= expires_on is None
+            if expires_on is not None and (found["counts_until"] is None or expires_on > found["counts_until"]):
+                found["counts_until"] = expires_on
+        for learner_id, due_on in Assignment.objects.filter(course=each, completed_at__isnull=True,
+                                                            cancelled_at__isnull=True).values_list("learner_id", "due_on"):
+            found = row(learner_id)
+            found["due_on"] = due_on if found["due_on"] is None else min(due_on, found["due_on"])
+        begun = set(LessonRead.objects.filter(lesson__version__course=each).values_list("learner_id", flat=True).distinct())
+        begun |= set(Attempt.objects.filter(quiz__lesson__version__course=each).values_list("learner_id", flat=True).distinct())
+        for learner_id in begun:
+            row(learner_id)["begun"] = True
+        Progress.objects.filter(course=each).delete()
+        Progress.objects.bulk_create(
+            (Progress(learner_id=learner_id, course=each, due_on=facts["due_on"], begun=facts["begun"],
+                      completed=facts["completed"], counts_until=None if facts["forever"] else facts["counts_until"])
+             for learner_id, facts in rows.items()), batch_size=5000)
+        kept += len(rows)
+    return kept
+
+
+def _course_of(instance: Any) -> int | None:
+    if isinstance(instance, (Assignment, Completion)):
+        return int(instance.course_id)
+    if isinstance(instance, LessonRead):
+        return int(instance.lesson.version.course_id)
+    if isinstance(instance, Attempt):
+        return int(instance.quiz.lesson.version.course_id)
+    return None
+
+
+def _saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # In the writer's transaction: a rollback takes the row's change back with the fact's.
+    course_id = _course_of(instance)
+    if course_id is not None:
+        refresh(instance.learner_id, course_id)
+
+
+def _deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if isinstance(instance, (Assignment, Completion)):
+        refresh(instance.learner_id, instance.course_id, create=False)
+    else:  # a lesson read or attempt goes only with its lesson or learner: the course's rows go with them
+        for row in Progress.objects.filter(learner_id=instance.learner_id).values_list("course_id", flat=True):
+            refresh(instance.learner_id, row, create=False)
+
+
+def connect() -> None:
+    for model in (Assignment, Completion, LessonRead, Attempt):
+        post_save.connect(_saved, sender=model, dispatch_uid=f"training-progress-saved-{model.__name__}")
+        post_delete.connect(_deleted, sender=model, dispatch_uid=f"training-progress-deleted-{model.__name__}")
