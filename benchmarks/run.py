@@ -1,7 +1,8 @@
 """`make bench`: every Steward benchmark, each against a baseline measured in the same run.
 
 Creates its own PostgreSQL databases (and server processes) and removes them afterwards.
-Options: --only intake|queue|guidelines|rollout|audit|evidence|screening-quality|training, --sqlite (also run the intake benchmark
+Options: --only intake|queue|guidelines|rollout|audit|evidence|screening-quality|screening|training, --sqlite (also run
+the intake benchmark
 on SQLite). screening-quality needs no database and runs first.
 """
 
@@ -27,12 +28,13 @@ INTAKE_DB = f"{TEMPLATE_DB}_intake"
 QUEUE_DB = f"{TEMPLATE_DB}_queue"  # the queue, guidelines and rollout benchmarks share it (their tables do not meet)
 AUDIT_DB = f"{TEMPLATE_DB}_audit"
 AUDIT_VERIFY_DB = f"{TEMPLATE_DB}_audit_verify"
+SCREENING_DB = f"{TEMPLATE_DB}_screening"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=["intake", "queue", "guidelines", "rollout", "audit", "evidence", "screening-quality",
-                                           "training"])
+                                           "screening", "training"])
     parser.add_argument("--sqlite", action="store_true", help="also measure intake on SQLite")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -93,12 +95,18 @@ def main() -> int:
 
                 training_dashboard.run()
             connections.close_all()
+        if args.only in (None, "screening"):
+            from benchmarks import screening
+
+            url = common.create_database(SCREENING_DB, template=TEMPLATE_DB)
+            screening.run(url, work, kek)
+            common.drop_database(SCREENING_DB)
         if args.only in (None, "evidence"):
             from benchmarks import evidence
 
             evidence.run(work)
     finally:
-        for name in (QUEUE_DB, AUDIT_DB, AUDIT_VERIFY_DB, INTAKE_DB, TEMPLATE_DB):
+        for name in (QUEUE_DB, AUDIT_DB, AUDIT_VERIFY_DB, SCREENING_DB, INTAKE_DB, TEMPLATE_DB):
             common.drop_database(name)
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nDone in {time.perf_counter() - started:.0f} s.")

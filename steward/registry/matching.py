@@ -256,6 +256,7 @@ class EmailForm:
     base: str | None  # without a +tag the provider's rules do not cover (unknown providers)
 
 
+@lru_cache(maxsize=65536)  # a few domains serve most addresses
 def _domain(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold().rstrip(".")
     try:
@@ -1284,6 +1285,7 @@ def _compared(name: str) -> tuple[tuple[_Reading, bool], ...]:
     return tuple(found.items())
 
 
+@lru_cache(maxsize=65536)  # common names meet many people of the same name: each pair is compared once
 def _name_evidence(applicant: str, record: str) -> Evidence | None:
     best = _NameResult(0.0, How.PARTIAL)
     memo: _Memo = {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Prefetch, ProtectedError, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -307,28 +307,89 @@ class Suggestion:
     match: matching.Match
 
 
+# People taken from one index key, those with the lowest ids first. A key very many people share (a frequent
+# first and family name) says little on its own: without a cap, one such key would bring thousands of people
+# to rank for every applicant who has it. The people an applicant really is share rarer keys as well.
+PER_KEY = 200
+
+
 def candidates(subjects: Sequence[matching.Subject], *, among: QuerySet[Any, Any] | None = None,
-               limit: int = 20) -> list[dict[int, int]]:
-    """For each subject, the people whose index keys its keys hit (person id → keys hit), best first,
-    at most `limit`. `among` restricts the people (e.g. those with records that count)."""
+               limit: int = 20, per_key: int = PER_KEY) -> list[dict[int, int]]:
+    """For each subject, the people whose index keys its keys hit (person id → keys hit), best first, at most
+    `limit`. Best: each key hit weighs one over the people found under it (an email only one person has
+    outweighs a name two hundred share), then the most keys, then the lowest id. At most `per_key` people are
+    taken from each key. `among` restricts the people (e.g. those with records that count) before the cap."""
     wanted = [lookup_keys(subject) for subject in subjects]
-    everything = set().union(*wanted) if wanted else set()
-    if not everything:
+    if not any(wanted):
         return [{} for _ in subjects]
-    hits = MatchKey.objects.filter(key__in=everything)
+    if connection.vendor == "postgresql":
+        return _candidates_in_postgresql(wanted, among, limit, per_key)
+    hits = MatchKey.objects.filter(key__in=set().union(*wanted))
     if among is not None:
         hits = hits.filter(person_id__in=among)
     by_key: dict[str, list[int]] = {}
-    for key, person in hits.values_list("key", "person_id"):
-        by_key.setdefault(key, []).append(person)
+    for key, person in hits.order_by("key", "person_id").values_list("key", "person_id"):
+        people = by_key.setdefault(key, [])
+        if len(people) < per_key:
+            people.append(person)
     found: list[dict[int, int]] = []
     for keys in wanted:
-        counts: dict[int, int] = {}
+        counts: dict[int, list[float]] = {}
         for key in keys:
-            for person in by_key.get(key, ()):
-                counts[person] = counts.get(person, 0) + 1
-        found.append(dict(sorted(counts.items(), key=lambda item: -item[1])[:limit]))
+            people = by_key.get(key, [])
+            for person in people:
+                tally = counts.setdefault(person, [0, 0.0])
+                tally[0] += 1
+                tally[1] += 1 / len(people)
+        ranked = sorted(counts.items(), key=lambda item: (-round(item[1][1], 9), -item[1][0], item[0]))
+        found.append({person: int(tally[0]) for person, tally in ranked[:limit]})
     return found
+
+
+def _candidates_in_postgresql(wanted: list[set[str]], among: QuerySet[Any, Any] | None, limit: int,
+                              per_key: int) -> list[dict[int, int]]:
+    """`candidates` in one query: each distinct key read from the (key, person) index up to the cap, the hits
+    weighed and ranked per subject in the database, so only the chosen people come back."""
+    subjects = [number for number, keys in enumerate(wanted) for _key in keys]
+    keys = [key for found in wanted for key in found]
+    restrict, params = "", []
+    if among is not None:
+        among_sql, among_params = among.order_by().query.sql_with_params()  # a subquery needs no order
+        restrict, params = f"AND m.person_id IN ({among_sql})", list(among_params)
+    sql = f"""
+        WITH asked(subject, key) AS (SELECT * FROM unnest(%s::int[], %s::text[])),
+        hit AS (
+            SELECT d.key, p.person_id, count(*) OVER (PARTITION BY d.key) AS sharing
+            FROM (SELECT DISTINCT key FROM asked) d CROSS JOIN LATERAL (
+                SELECT m.person_id FROM {MatchKey._meta.db_table} m WHERE m.key = d.key {restrict}
+                ORDER BY m.person_id LIMIT %s) p),
+        counted AS (
+            SELECT a.subject, h.person_id, count(*) AS keys, round(sum(1.0 / h.sharing), 9) AS weight
+            FROM asked a JOIN hit h ON h.key = a.key GROUP BY a.subject, h.person_id),
+        ranked AS (
+            SELECT subject, person_id, keys,
+                   row_number() OVER (PARTITION BY subject ORDER BY weight DESC, keys DESC, person_id) AS place
+            FROM counted)
+        SELECT subject, person_id, keys FROM ranked WHERE place <= %s ORDER BY subject, place"""  # noqa: S608
+    found: list[dict[int, int]] = [{} for _ in wanted]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [subjects, keys, *params, per_key, limit])
+        for subject, person, hits in cursor.fetchall():
+            found[subject][person] = hits
+    return found
+
+
+def open_people(person_ids: Iterable[int]) -> dict[int, matching.Subject]:
+    """People as the matcher sees them (their sealed names and handles opened), in two queries whatever
+    their number, for scoring: the same as `subject_of` without loading the people themselves."""
+    ids = list(person_ids)
+    names: dict[int, list[str]] = {pk: [] for pk in ids}
+    accounts: dict[int, list[matching.Identifier]] = {pk: [] for pk in ids}
+    for name in PersonName.objects.filter(person_id__in=ids).select_related("data_key").order_by("kind", "pk"):
+        names[name.person_id].append(name.name)
+    for identity in Identity.objects.filter(person_id__in=ids).select_related("data_key").order_by("pk"):
+        accounts[identity.person_id].append(matching.Identifier(identity.system, identity.handle))
+    return {pk: matching.Subject(names=tuple(names[pk]), identifiers=tuple(accounts[pk])) for pk in ids}
 
 
 def suggestions(person: Person, *, by: Actor) -> list[Suggestion]:

@@ -34,7 +34,7 @@ from steward.core.spreadsheet import safe_cell
 from . import matching
 from .messages import ReferralDecided, ReferralsWaiting
 from .models import Person, Purpose, Referral, Result, Screening, ScreeningRow, StaffAccount, ViolationRecord
-from .people import RegistryError, candidates, check_account, check_name, subject_of, visible_records, with_details
+from .people import RegistryError, candidates, check_account, check_name, open_people, visible_records, with_details
 from .permissions import RegistryAction
 from .records import read_csv, split_accounts, split_list
 
@@ -132,8 +132,8 @@ def find(applicants: Sequence[Applicant]) -> list[Finding]:
         subjects = [applicant.subject() for applicant in chunk]
         hits = candidates(subjects, among=counting, limit=CANDIDATES)
         wanted = {pk for found in hits for pk in found}
-        people = {person.pk: person for person in Person.objects.filter(pk__in=wanted).prefetch_related(*with_details())}
-        opened = {pk: subject_of(person) for pk, person in people.items()}
+        people = Person.objects.in_bulk(wanted)
+        opened = open_people(wanted)
         for subject, found in zip(subjects, hits, strict=True):
             matches = []
             for pk in found:

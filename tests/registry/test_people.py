@@ -7,10 +7,11 @@ import pytest
 
 from steward.core import access
 from steward.core.models import AuditEntry
-from steward.registry import people, screening, services
-from steward.registry.models import Identity, IdentityChange, MatchKey, Person, PersonName, Screening, StaffAccount
+from steward.registry import matching, people, screening, services
+from steward.registry.models import Identity, IdentityChange, MatchKey, Person, PersonName, Screening, StaffAccount, ViolationRecord
 from steward.registry.people import RegistryError
 from tests.core.test_index_key_rotation import rotate
+from tests.registry.conftest import enter
 
 
 def referred(screener, **applicant) -> bool:
@@ -100,3 +101,54 @@ def test_screening_keeps_working_through_a_blind_index_key_rotation(settings, sc
     settings.STEWARD_BLIND_INDEX_KEYS = rotate("drop-old")
     assert referred(screener, name="X", accounts=[("github", "divanov")])
     assert referred(screener, name="Dmitri Ivanov", emails=["dmitri.ivanov+x@gmail.com"])
+
+
+# --- The candidate stage of screening (the same on SQLite and PostgreSQL) ----------------------
+
+
+def _recorded(hr, count, name="Olga Smirnova", start=0):
+    return [enter(hr, name=name, emails=(f"olga{start + n}@example.org",), accounts=()).person_id for n in range(count)]
+
+
+def test_a_key_many_people_share_brings_only_its_first_people_and_those_found_by_other_keys(hr):
+    olgas = _recorded(hr, 5)
+    applicant = matching.Subject(names=("Olga Smirnova",), identifiers=(matching.Identifier("email", "olga4@example.org"),))
+    found = people.candidates([applicant], per_key=2)[0]
+    # of the name's keys, the two first people; the one whose email is the applicant's, by that key alone
+    assert set(found) == {olgas[0], olgas[1], olgas[4]}
+    assert found[olgas[0]] == found[olgas[1]] > found[olgas[4]] == 1
+    assert set(people.candidates([applicant])[0]) == set(olgas)
+    # a key hit weighs one over the people found under it: the email only she has outweighs one name key of five
+    weighed = people.candidates([applicant], limit=1)[0]
+    assert list(weighed) == [olgas[4]] and weighed[olgas[4]] == found[olgas[0]] + 1
+
+
+def test_candidates_are_restricted_before_the_cap(hr):
+    others = [services.identify("github", f"olga{n}") for n in range(3)]
+    for person in others:
+        people.put_name(person, "Olga Smirnova", PersonName.Kind.NAME)
+    people.reindex(list(Person.objects.filter(pk__in=[p.pk for p in others]).prefetch_related(*people.with_details())))
+    recorded = _recorded(hr, 1)
+    applicant = matching.Subject(names=("Olga Smirnova",))
+    assert set(people.candidates([applicant], per_key=2)[0]) == {others[0].pk, others[1].pk}
+    counting = ViolationRecord.objects.counting().values("person_id")
+    assert list(people.candidates([applicant], among=counting, per_key=2)[0]) == recorded
+
+
+def test_several_applicants_are_looked_up_together_each_with_their_own_people(hr):
+    olga, = _recorded(hr, 1)
+    ivan, = _recorded(hr, 1, name="Ivan Petrov", start=1)
+    subjects = [matching.Subject(names=("Ivan Petrov",)), matching.Subject(names=("Nobody Atall",)),
+                matching.Subject(names=("Olga Smirnova",)), matching.Subject()]
+    found = people.candidates(subjects)
+    assert [list(f) for f in found] == [[ivan], [], [olga], []]
+
+
+def test_people_are_opened_for_scoring_as_the_matcher_sees_them(hr):
+    record = enter(hr, name="Dmitri Ivanov", aliases=("Дмитрий Иванов",), emails=("d@example.org",),
+                   accounts=(("github", "divanov"), ("matrix", "@dima:matrix.org")))
+    person = Person.objects.prefetch_related(*people.with_details()).get(pk=record.person_id)
+    opened = people.open_people([person.pk])[person.pk]
+    expected = people.subject_of(person)
+    assert opened.names == expected.names and set(opened.names) == {"Dmitri Ivanov", "Дмитрий Иванов"}
+    assert sorted(opened.identifiers, key=str) == sorted(expected.identifiers, key=str)
