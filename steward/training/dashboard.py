@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -104,11 +103,7 @@ def standings(course: Course, today: datetime.date | None = None) -> QuerySet[Pr
     today = today or timezone.localdate()
     counts = Q(completed=True) & (Q(counts_until__isnull=True) | Q(counts_until__gte=today))
     return Progress.objects.filter(course=course).annotate(
-        kind=F("learner__kind"),
-        team_key=Coalesce(NullIf(F("learner__user__staff_profile__team"), Value("")), NullIf(F("learner__team"), Value("")),
-                          Value("")),
-        role_key=Coalesce(NullIf(F("learner__user__staff_profile__job_title"), Value("")),
-                          NullIf(F("learner__leadership_role"), Value("")), Value("")),
+        team_key=F("team"), role_key=F("role"),
         standing=Case(
             When(counts, then=Value(Standing.PASSED)),
             When(due_on__lt=today, then=Value(Standing.OVERDUE)),

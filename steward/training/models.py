@@ -385,6 +385,10 @@ class Progress(models.Model):
     begun = models.BooleanField(default=False)  # a lesson read or a quiz attempted
     completed = models.BooleanField(default=False)  # passed at least once
     counts_until = models.DateField(null=True, blank=True)  # the latest completion's expiry; none: never expires
+    # What the dashboard groups by, copied from the learner and their staff profile (kept by the same signals).
+    kind = models.CharField(max_length=16, choices=Learner.Kind.choices)
+    team = models.CharField(max_length=100, blank=True)
+    role = models.CharField(max_length=150, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["course", "learner"], name="training_progress_unique")]

@@ -16,7 +16,22 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from .models import Assignment, Attempt, Completion, Course, LessonRead, Progress
+from steward.staff.models import Profile
+
+from .models import Assignment, Attempt, Completion, Course, Learner, LessonRead, Progress
+
+
+def _description(kind: str, team: str, leadership_role: str, profile_team: str | None, job_title: str | None) -> dict[str, str]:
+    """A staff member's team and role are their profile's; a contributor's their own."""
+    return {"kind": kind, "team": profile_team or team, "role": job_title or leadership_role}
+
+
+DESCRIBED_BY = ("kind", "team", "leadership_role", "user__staff_profile__team", "user__staff_profile__job_title")
+
+
+def describe(learner_id: int) -> dict[str, str]:
+    found = Learner.objects.filter(pk=learner_id).values_list(*DESCRIBED_BY).first()
+    return _description(*found) if found else {}
 
 
 def _facts(learner_id: int, course_id: int) -> dict[str, Any] | None:
@@ -29,7 +44,8 @@ def _facts(learner_id: int, course_id: int) -> dict[str, Any] | None:
     if not completions and due is None and not begun:
         return None
     return {"due_on": due, "begun": begun, "completed": bool(completions),
-            "counts_until": None if not completions or None in completions else max(d for d in completions if d)}
+            "counts_until": None if not completions or None in completions else max(d for d in completions if d),
+            **describe(learner_id)}
 
 
 def refresh(learner_id: int, course_id: int, *, create: bool = True) -> None:
@@ -49,6 +65,7 @@ def refresh(learner_id: int, course_id: int, *, create: bool = True) -> None:
 def rebuild(course: Course | None = None) -> int:
     """Derive every row again from the facts, in bulk (a few queries per course). Returns the rows kept."""
     courses = [course] if course is not None else list(Course.objects.all())
+    described = {pk: _description(*rest) for pk, *rest in Learner.objects.values_list("pk", *DESCRIBED_BY).iterator(5000)}
     kept = 0
     for each in courses:
         rows: dict[int, dict[str, Any]] = {}
@@ -74,7 +91,8 @@ def rebuild(course: Course | None = None) -> int:
         Progress.objects.filter(course=each).delete()
         Progress.objects.bulk_create(
             (Progress(learner_id=learner_id, course=each, due_on=facts["due_on"], begun=facts["begun"],
-                      completed=facts["completed"], counts_until=None if facts["forever"] else facts["counts_until"])
+                      completed=facts["completed"], counts_until=None if facts["forever"] else facts["counts_until"],
+                      **described[learner_id])
              for learner_id, facts in rows.items()), batch_size=5000)
         kept += len(rows)
     return kept
@@ -105,7 +123,18 @@ def _deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
             refresh(instance.learner_id, row, create=False)
 
 
+def _described(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A learner or staff profile changed: their rows' team, role and kind follow."""
+    learners = ([instance.pk] if isinstance(instance, Learner)
+                else list(Learner.objects.filter(user_id=instance.user_id).values_list("pk", flat=True)))
+    for learner_id in learners:
+        Progress.objects.filter(learner_id=learner_id).update(**describe(learner_id))
+
+
 def connect() -> None:
+    for described in (Learner, Profile):
+        post_save.connect(_described, sender=described, dispatch_uid=f"training-progress-described-{described.__name__}")
+    post_delete.connect(_described, sender=Profile, dispatch_uid="training-progress-profile-deleted")
     for model in (Assignment, Completion, LessonRead, Attempt):
         post_save.connect(_saved, sender=model, dispatch_uid=f"training-progress-saved-{model.__name__}")
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"training-progress-deleted-{model.__name__}")

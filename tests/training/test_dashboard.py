@@ -189,3 +189,19 @@ def test_the_read_model_follows_the_facts_and_a_rebuild_agrees(course_version: C
     assignment.completed_at = timezone.now()
     assignment.save()
     assert Progress.objects.get(learner=people["otto"]).due_on is None  # still begun: in progress
+
+
+@pytest.mark.django_db
+def test_a_changed_profile_or_team_moves_the_learner_on_the_dashboard(course_version: CourseVersion) -> None:
+    from steward.training.models import Progress
+
+    coordinator = make_staff("tess", Role.TRAINER)
+    staff_learner = Learner.objects.create(user=coordinator, kind=Learner.Kind.STAFF)
+    _assign(staff_learner, course_version, due=TODAY + datetime.timedelta(days=3))
+    assert (Progress.objects.get().team, Progress.objects.get().role) == ("", "")
+    profile = Profile.objects.create(user=coordinator, team="Community", job_title="Community Manager")
+    assert (Progress.objects.get().team, Progress.objects.get().role) == ("Community", "Community Manager")
+    profile.delete()
+    staff_learner.team = "Docs"
+    staff_learner.save()
+    assert (Progress.objects.get().team, Progress.objects.get().role, Progress.objects.get().kind) == ("Docs", "", "staff")
