@@ -127,7 +127,7 @@ class QuestionForm(forms.Form):
 
     def question_input(self) -> authoring.QuestionInput:
         data = self.cleaned_data
-        choices = []
+        choices: list[authoring.ChoiceInput] = []
         for number in range(len(self.rows)):
             text = data.get(f"choice_{number}_text", "").strip()
             if not text:
