@@ -1,9 +1,8 @@
 """`make bench`: every Steward benchmark, each against a baseline measured in the same run.
 
 Creates its own PostgreSQL databases (and server processes) and removes them afterwards.
-Options: --only intake|queue|guidelines|rollout|audit|evidence|screening-quality|screening|training, --sqlite (also run
-the intake benchmark
-on SQLite). screening-quality needs no database and runs first.
+Options: --only intake|queue|guidelines|rollout|audit|evidence|screening-quality|screening|training, --sqlite
+(also run the intake benchmark on SQLite). screening-quality needs no database and runs first.
 """
 
 from __future__ import annotations

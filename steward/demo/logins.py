@@ -20,6 +20,7 @@ ROLE_PAGES: dict[str, tuple[str, str]] = {
     Role.ADMINISTRATOR: ("/staff/people/", "invite staff and set their roles; the code of conduct under /staff/guidelines/"),
     Role.SCREENER: ("/staff/screening/", "screen grant or event applicants: clear or referred"),
     Role.WORKING_GROUP: ("/staff/referrals/", "referred applicants with the match evidence; the registry of records"),
+    Role.TRAINER: ("/staff/training/courses/", "write the training courses and their translations; the starter courses"),
 }
 NOT_ON_FILE = "(not-on-file)"  # a demo user whose password was lost gets a new one on the next start
 _LOGIN = re.compile(r"^  (?P<username>\S+) +password (?P<password>\S+) ")

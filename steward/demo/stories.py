@@ -38,7 +38,40 @@ STAFF: dict[str, tuple[str, str, str]] = {
     "sam": ("Sam", "Whitfield", Role.ADMINISTRATOR),
     "mei": ("Mei", "Tanaka", Role.SCREENER),
     "tomas": ("Tomás", "Novák", Role.WORKING_GROUP),
+    "tess": ("Tess", "Lindqvist", Role.TRAINER),
 }
+TRAINING_COORDINATOR = "tess"
+
+
+@dataclass(frozen=True)
+class DemoLearner:
+    """Someone who takes the training courses. Staff learners have a staff profile (what makes them
+    community-facing); contributors have no staff access and sign in by an emailed code."""
+
+    username: str
+    first: str
+    last: str
+    kind: str  # "staff" or "contributor"
+    language: str = "en"
+    job_title: str = ""
+    team: str = ""
+    manager: str = ""  # a STAFF or staff learner's username
+    ways: tuple[str, ...] = ()  # staff: code_and_chat, events, social_media
+    leadership_role: str = ""  # contributors: the leadership role they hold in their project
+
+
+LEARNERS: list[DemoLearner] = [
+    DemoLearner("noor", "Noor", "Haddad", "staff", job_title="Senior Community Manager", team="Community",
+                manager="sam", ways=("events",)),
+    DemoLearner("felix", "Felix", "Wagner", "staff", language="de", job_title="Developer Advocate", team="Developer Relations",
+                manager="noor", ways=("social_media", "events")),
+    DemoLearner("ravi", "Ravi", "Kumar", "staff", job_title="Software Engineer", team="Platform", manager="noor",
+                ways=("code_and_chat",)),
+    DemoLearner("kofi", "Kofi", "Mensah", "contributor", team="example/core", leadership_role="Release manager"),
+    DemoLearner("ines", "Inés", "Navarro", "contributor", language="es", team="#l10n translators",
+                leadership_role="Spanish localisation lead"),
+    DemoLearner("yara", "Yara", "Saleh", "contributor", language="ar", team="example/website"),
+]
 TRIAGER = "amara"
 HANDLERS = ("jonas", "lucia")
 DECISION_MAKER = "priya"

@@ -323,3 +323,117 @@ def status(source: dict[str, str], translation: VersionTranslation | None) -> st
     if any(texts[place].get("source") != text_hash(source[place]) for place in wanted):
         return TranslationStatus.OUTDATED
     return TranslationStatus.COMPLETE
+
+
+def version_document(version: CourseVersion) -> dict[str, Any]:
+    """A stored version as a course document (the shape `parse` reads), whatever state a draft is in:
+    publishing parses it, so a draft is checked exactly as an imported file would be."""
+    lessons: list[dict[str, Any]] = []
+    for lesson in version.lessons.prefetch_related("quiz__questions__choices"):
+        item: dict[str, Any] = {"key": lesson.key, "title": lesson.title, "body": lesson.body_markdown}
+        quiz = lesson.quiz if hasattr(lesson, "quiz") else None  # hasattr: a lesson without a quiz raises on access
+        if quiz is not None:
+            item["quiz"] = {
+                "explanations": quiz.explanations, "max_attempts": quiz.max_attempts, "shuffle": quiz.shuffle,
+                "grading": quiz.grading,
+                "questions": [{"key": question.key, "kind": question.kind, "text": question.text,
+                               "explanation": question.explanation,
+                               "choices": [{"key": choice.key, "text": choice.text, "correct": choice.correct,
+                                            "explanation": choice.explanation} for choice in choices]}
+                              for question, choices in _questions(lesson)]}
+        lessons.append(item)
+    data: dict[str, Any] = {"slug": version.course.slug, "title": version.title, "summary": version.summary,
+                            "valid_for_days": version.course.valid_for_days, "pass_mark": version.pass_mark,
+                            "lessons": lessons}
+    return data
+
+
+def as_document(course: CourseText) -> dict[str, Any]:
+    """A parsed document back in the shape `parse` reads."""
+    return {
+        "slug": course.slug, "title": course.title, "summary": course.summary, "valid_for_days": course.valid_for_days,
+        "pass_mark": course.pass_mark,
+        "lessons": [{"key": lesson.key, "title": lesson.title, "body": lesson.body,
+                     **({"quiz": {"explanations": lesson.quiz.explanations, "max_attempts": lesson.quiz.max_attempts,
+                                  "shuffle": lesson.quiz.shuffle, "grading": lesson.quiz.grading,
+                                  "questions": [{"key": q.key, "kind": q.kind, "text": q.text, "explanation": q.explanation,
+                                                 "choices": [vars(c).copy() for c in q.choices]}
+                                                for q in lesson.quiz.questions]}} if lesson.quiz else {})}
+                    for lesson in course.lessons]}
+
+
+def translated_document(source: dict[str, Any], texts: dict[str, str]) -> dict[str, Any]:
+    """A translation document: the source's shape and keys with each place's translated text
+    (empty where there is none yet), for translators who work offline."""
+    lessons = []
+    for lesson in source["lessons"]:
+        item: dict[str, Any] = {"key": lesson["key"], "title": texts.get(f"lesson:{lesson['key']}:title", ""),
+                                "body": texts.get(f"lesson:{lesson['key']}:body", "")}
+        if "quiz" in lesson:
+            questions = []
+            for question in lesson["quiz"]["questions"]:
+                at = f"{lesson['key']}/{question['key']}"
+                questions.append({"key": question["key"], "text": texts.get(f"question:{at}:text", ""),
+                                  "explanation": texts.get(f"question:{at}:explanation", ""),
+                                  "choices": [{"key": choice["key"], "text": texts.get(f"choice:{at}/{choice['key']}:text", ""),
+                                               "explanation": texts.get(f"choice:{at}/{choice['key']}:explanation", "")}
+                                              for choice in question["choices"]]})
+            item["quiz"] = {"questions": questions}
+        lessons.append(item)
+    return {"title": texts.get("title", ""), "summary": texts.get("summary", ""), "lessons": lessons}
+
+
+# --- writing TOML (tomllib only reads) --------------------------------------------------------
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _escaped(char: str, *, multiline: bool) -> str:
+    if multiline and char in "\n\t":
+        return char
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    if ord(char) < 0x20 or ord(char) == 0x7F:
+        return f"\\u{ord(char):04x}"
+    return char
+
+
+def _string(value: str) -> str:
+    if "\n" not in value:
+        return '"' + "".join(_escaped(char, multiline=False) for char in value) + '"'
+    # A multi-line basic string: readable in an editor; a quote is escaped only where it could
+    # end the string (three in a row, or the last character).
+    body = "".join(char if char == '"' else _escaped(char, multiline=True) for char in value)
+    body = body.replace('"""', '""\\"')
+    if body.endswith('"'):
+        body = body[:-1] + '\\"'
+    return '"""\n' + body + '"""'
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return _string(str(value))
+
+
+def _table(lines: list[str], data: dict[str, Any], path: str) -> None:
+    scalars = {name: value for name, value in data.items() if not isinstance(value, dict | list) and value is not None}
+    for name, value in scalars.items():
+        lines.append(f"{name} = {_value(value)}")
+    for name, value in data.items():
+        if isinstance(value, dict):
+            lines.extend(["", f"[{path}{name}]"])
+            _table(lines, value, f"{path}{name}.")
+        elif isinstance(value, list):
+            for item in value:
+                lines.extend(["", f"[[{path}{name}]]"])
+                _table(lines, item, f"{path}{name}.")
+
+
+def dump(data: dict[str, Any]) -> str:
+    """A course (or translation) document as TOML that `load` reads back to the same document."""
+    lines: list[str] = []
+    _table(lines, data, "")
+    return "\n".join(lines).lstrip("\n") + "\n"

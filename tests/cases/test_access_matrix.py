@@ -112,6 +112,9 @@ class World:
     name_id: int = 0  # their name
     identity_id: int = 0  # one of their accounts
     other_person_id: int = 0  # a person Steward suggests is the same (same name), with no record
+    # Training authoring: a course with a published 1.0 and a draft 1.1 (its lesson with a quiz and a
+    # question), a second course with only a published version, and an owner to remove.
+    authoring: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,18 @@ def own_consultation(action: str) -> Callable[[World, str], str]:
 
 
 WORKERS = {T, H}  # may be assigned, and then work the case
+AUTHORS = {Role.TRAINER, ADMIN}  # training coordinators (a course's owners too, and none of the actors owns one)
+
+
+def training(suffix: str) -> Callable[[World, str], str]:
+    """A training authoring page, its ids from World.authoring ("courses/{course}/" …)."""
+    return lambda w, who: "/staff/training/" + suffix.format(**w.authoring)
+
+
+def translation_file(w: World, who: str) -> dict[str, Any]:
+    return {"file": SimpleUploadedFile("de.toml", b'title = "Matrix-Kurs"\n')}
+
+
 WORKING_GROUP = {Role.WORKING_GROUP, HR, LEGAL}
 READERS = {T, H}
 # What a consultation grants: the consultant roles read the case page (and answer); the
@@ -384,6 +399,40 @@ TABLE: dict[str, Row] = {
                                        conflicted=None),
     "staff/registry/records/import/": Row("get", lambda w, who: "/staff/registry/records/import/", each({HR, LEGAL}),
                                           conflicted=None),
+    **{route: Row(method, path, each(AUTHORS), conflicted=None, ok=DONE if method == "post" else OK, data=data)
+       for route, (method, path, data) in {
+           "staff/training/courses/": ("get", training("courses/"), None),
+           "staff/training/courses/import/": ("get", training("courses/import/"), None),
+           "staff/training/courses/<int:course_id>/": ("get", training("courses/{course}/"), None),
+           "staff/training/courses/<int:course_id>/versions/": (
+               "post", training("courses/{other_course}/versions/"), lambda w, who: {"kind": "minor"}),
+           "staff/training/courses/<int:course_id>/owners/": (
+               "post", training("courses/{course}/owners/"), lambda w, who: {"user": w.users[f"{T}:{UNRELATED}"].pk}),
+           "staff/training/courses/<int:course_id>/owners/<int:user_id>/remove/": (
+               "post", training("courses/{course}/owners/{owner}/remove/"), None),
+           "staff/training/versions/<int:version_id>/": ("get", training("versions/{draft}/"), None),
+           "staff/training/versions/<int:version_id>/publish/": ("get", training("versions/{draft}/publish/"), None),
+           "staff/training/versions/<int:version_id>/delete/": ("post", training("versions/{draft}/delete/"), None),
+           "staff/training/versions/<int:version_id>/export/": ("get", training("versions/{draft}/export/"), None),
+           "staff/training/versions/<int:version_id>/import/": ("get", training("versions/{draft}/import/"), None),
+           "staff/training/versions/<int:version_id>/lessons/new/": ("get", training("versions/{draft}/lessons/new/"), None),
+           "staff/training/versions/<int:version_id>/translations/": ("get", training("versions/{draft}/translations/"), None),
+           "staff/training/versions/<int:version_id>/translations/<str:language>/": (
+               "get", training("versions/{draft}/translations/de/"), None),
+           "staff/training/versions/<int:version_id>/translations/<str:language>/import/": (
+               "post", training("versions/{draft}/translations/de/import/"), translation_file),
+           "staff/training/versions/<int:version_id>/translations/<str:language>/export/": (
+               "get", training("versions/{draft}/translations/de/export/"), None),
+           "staff/training/lessons/<int:lesson_id>/": ("get", training("lessons/{lesson}/"), None),
+           "staff/training/lessons/<int:lesson_id>/move/": ("post", training("lessons/{lesson}/move/"),
+                                                           lambda w, who: {"direction": "up"}),
+           "staff/training/lessons/<int:lesson_id>/delete/": ("post", training("lessons/{lesson}/delete/"), None),
+           "staff/training/lessons/<int:lesson_id>/quiz/": ("get", training("lessons/{lesson}/quiz/"), None),
+           "staff/training/lessons/<int:lesson_id>/quiz/delete/": ("post", training("lessons/{lesson}/quiz/delete/"), None),
+           "staff/training/lessons/<int:lesson_id>/questions/new/": ("get", training("lessons/{lesson}/questions/new/"), None),
+           "staff/training/questions/<int:question_id>/": ("get", training("questions/{question}/"), None),
+           "staff/training/questions/<int:question_id>/delete/": ("post", training("questions/{question}/delete/"), None),
+       }.items() for data in [data or (lambda w, who: {})]},
 }
 
 
@@ -427,6 +476,15 @@ POSTS: dict[str, Row] = {route: same_as_get(route) for route in (
     "staff/referrals/<int:referral_id>/",
     "staff/registry/records/new/",
     "staff/registry/records/import/",
+    "staff/training/courses/",
+    "staff/training/courses/import/",
+    "staff/training/versions/<int:version_id>/",
+    "staff/training/versions/<int:version_id>/import/",
+    "staff/training/versions/<int:version_id>/lessons/new/",
+    "staff/training/lessons/<int:lesson_id>/",
+    "staff/training/lessons/<int:lesson_id>/quiz/",
+    "staff/training/lessons/<int:lesson_id>/questions/new/",
+    "staff/training/questions/<int:question_id>/",
 )} | {
     # The ladder's forms: only administrators reach them; the input is refused.
     "staff/ladder/": Row("post", lambda w, who: "/staff/ladder/", each({ADMIN}), ok=INVALID, conflicted=None,
@@ -442,6 +500,12 @@ POSTS: dict[str, Row] = {route: same_as_get(route) for route in (
     "staff/guidelines/<int:version_id>/translations/<str:locale>/": Row(
         "post", lambda w, who: f"/staff/guidelines/{w.version_id}/translations/de/", each({ADMIN}), ok=DONE, conflicted=None,
         data=lambda w, who: {"title": "Verhaltenskodex"}),
+    # Publishing takes no input (the draft is valid); a translation's fields are all optional.
+    "staff/training/versions/<int:version_id>/publish/": Row(
+        "post", training("versions/{draft}/publish/"), each(AUTHORS), ok=DONE, conflicted=None),
+    "staff/training/versions/<int:version_id>/translations/<str:language>/": Row(
+        "post", training("versions/{draft}/translations/de/"), each(AUTHORS), ok=DONE, conflicted=None,
+        data=lambda w, who: {"t0": "Erste Hilfe"}),
 }
 ROWS: dict[tuple[str, str], Row] = {**{(route, row.method): row for route, row in TABLE.items()},
                                     **{(route, row.method): row for route, row in POSTS.items()}}
@@ -624,7 +688,23 @@ def _build(media: Any) -> World:
     world.manual_action = RolloutAction.objects.create(
         rollout=rollout, kind=Kind.MANUAL, step="events", idempotency_key="manual-table-1").pk
     _registry_world(world)
+    _authoring_world(world)
     return world
+
+
+def _authoring_world(world: World) -> None:
+    from steward.training import authoring
+    from tests.training.conftest import document, publish_course
+
+    coordinator = world.users[f"{ADMIN}:{UNRELATED}"]
+    published = publish_course()
+    draft = authoring.start_version(published.course, by=coordinator, major=False)
+    authoring.add_owner(published.course, world.handler, by=coordinator)
+    lesson = draft.lessons.get(key="next-steps")
+    other = publish_course(document(slug="matrix-other"))
+    world.authoring = {"course": published.course_id, "draft": draft.pk, "lesson": lesson.pk,
+                       "question": lesson.quiz.questions.first().pk, "other_course": other.course_id,
+                       "owner": world.handler.pk}
 
 
 def _registry_world(world: World) -> None:

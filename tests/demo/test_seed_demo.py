@@ -22,7 +22,7 @@ from steward.decisions import appeals
 from steward.decisions.models import Appeal, Ban, Decision
 from steward.decisions.services import active_bans
 from steward.demo import logins as demo_logins
-from steward.demo.stories import DECISIONS, MESSAGES, STORIES
+from steward.demo.stories import DECISIONS, LEARNERS, MESSAGES, STORIES
 from steward.reports.models import Message, Report
 from steward.retention.purge import keep_until
 
@@ -152,15 +152,15 @@ def test_passwords_are_random_private_and_printed_again(var_dir: Any) -> None:
     logins = var_dir / "demo-logins.txt"
     assert stat.S_IMODE(logins.stat().st_mode) == 0o600
     stored = demo_logins.read(logins).passwords
-    assert set(stored) == {"amara", "jonas", "lucia", "priya", "sam", "mei", "tomas"}
-    assert len(set(stored.values())) == 7
+    assert set(stored) == {"amara", "jonas", "lucia", "priya", "sam", "mei", "tomas", "tess"}
+    assert len(set(stored.values())) == 8
     for username, password in stored.items():
         assert User.objects.get(username=username).check_password(password)
         assert password in first
 
     second = seed()
 
-    assert Case.objects.count() == 60 and Space.objects.count() == 10 and User.objects.count() == 7
+    assert Case.objects.count() == 60 and Space.objects.count() == 10 and User.objects.count() == 8 + len(LEARNERS)
     assert "Loaded demo data" not in second
     for password in stored.values():
         assert password in second
@@ -224,7 +224,7 @@ def test_the_logins_file_has_the_console_lines_with_the_real_address(var_dir: An
     first = seed()
     kept = (var_dir / "demo-logins.txt").read_text().splitlines()
     assert kept[0] == "Demo staff logins (development only), sign in at http://127.0.0.1:9123/staff/login/"
-    assert len(kept) == 1 + 7 + 2  # the heading, one line per staff member, the two reporter receipts
+    assert len(kept) == 1 + 8 + 2  # the heading, one line per staff member, the two reporter receipts
     console = first.splitlines()
     start = console.index(kept[0])
     assert console[start:start + len(kept)] == kept

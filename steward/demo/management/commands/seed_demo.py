@@ -32,6 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
@@ -47,6 +48,8 @@ from steward.decisions.models import Appeal, Decision
 from steward.reports import services as reports
 from steward.reports.models import Evidence, Message, Report
 from steward.reports.services import CleanFile
+from steward.staff.models import Profile
+from steward.training.models import Learner
 
 from ... import logins as demo_logins
 from ...stories import (
@@ -55,10 +58,12 @@ from ...stories import (
     DECISIONS,
     GENERIC_NOTES,
     HANDLERS,
+    LEARNERS,
     MESSAGES,
     SPACES,
     STAFF,
     STORIES,
+    TRAINING_COORDINATOR,
     TRIAGE_REASONS,
     TRIAGER,
     Story,
@@ -87,7 +92,10 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("seed_demo loads invented cases and staff; it refuses to run when STEWARD_ENV=production.")
         path = Path(settings.VAR_DIR) / LOGINS_FILE
+        # Both idempotent, so a demo seeded before training existed gets its courses and people too.
+        call_command("install_starter_courses", stdout=self.stdout)
         if User.objects.filter(username__in=STAFF).exists():
+            seed_training_people()
             self._show(self._refresh_logins(path), path)
             return
         if Case.objects.exists():
@@ -97,6 +105,7 @@ class Command(BaseCommand):
         with override_settings(TASKS=NO_TASKS), transaction.atomic():
             queued_before = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             seeded = Seeder(timezone.now()).run(passwords)
+            seed_training_people()
             OutboxMessage.objects.filter(pk__gt=queued_before).delete()  # the emails the stories queued
         self._summary()
         self._show(demo_logins.Logins(passwords=passwords, receipts=seeded.receipts), path)
@@ -135,6 +144,36 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path(settings.BASE_DIR).resolve()))
     except ValueError:
         return str(path)
+
+
+def seed_training_people() -> None:
+    """The training coordinator (a demo staff login; see STAFF) and the learners: community-facing
+    staff with their profiles, and contributors, some in project leadership roles. Only what is
+    missing is created; learners get no password (contributors sign in by an emailed code)."""
+    first, last, role = STAFF[TRAINING_COORDINATOR]
+    coordinator, created = User.objects.get_or_create(username=TRAINING_COORDINATOR, defaults={
+        "email": f"{TRAINING_COORDINATOR}@example.org", "first_name": first, "last_name": last, "is_staff": True})
+    if created:
+        coordinator.set_unusable_password()  # the logins step gives it a password
+        coordinator.save(update_fields=["password"])
+        coordinator.groups.add(Group.objects.get_or_create(name=role)[0])
+    for person in LEARNERS:
+        user, created = User.objects.get_or_create(username=person.username, defaults={
+            "email": f"{person.username}@example.org", "first_name": person.first, "last_name": person.last,
+            "is_staff": person.kind == Learner.Kind.STAFF})
+        if not created:
+            continue
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        if person.kind == Learner.Kind.STAFF:
+            Profile.objects.create(user=user, job_title=person.job_title, team=person.team,
+                                   manager=User.objects.filter(username=person.manager).first(),
+                                   works_on_code_and_chat="code_and_chat" in person.ways,
+                                   works_at_events="events" in person.ways,
+                                   writes_for_social_media="social_media" in person.ways)
+        Learner.objects.create(user=user, kind=person.kind, language=person.language,
+                               team="" if person.kind == Learner.Kind.STAFF else person.team,
+                               leadership_role=person.leadership_role)
 
 
 class Seeder:
