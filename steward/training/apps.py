@@ -10,3 +10,4 @@ class TrainingConfig(AppConfig):
         from . import permissions
 
         permissions.register()
+        from . import assign_notifications  # noqa: F401  (outbox handlers, the hourly job, the profile subscriber)
