@@ -384,6 +384,26 @@ TABLE: dict[str, Row] = {
                                        conflicted=None),
     "staff/registry/records/import/": Row("get", lambda w, who: "/staff/registry/records/import/", each({HR, LEGAL}),
                                           conflicted=None),
+    # Staff profiles (what training's role rules read): administrators.
+    "staff/people/<int:user_id>/profile/": Row(
+        "get", lambda w, who: f"/staff/people/{w.handler.pk}/profile/", each({ADMIN}), conflicted=None),
+    # Who must take what (training/assign_views.py): training coordinators and administrators.
+    "staff/training/rules/": Row("get", lambda w, who: "/staff/training/rules/", each({Role.TRAINER, ADMIN}),
+                                 conflicted=None),
+    "staff/training/rules/new/": Row("get", lambda w, who: "/staff/training/rules/new/", each({Role.TRAINER, ADMIN}),
+                                     conflicted=None),
+    "staff/training/rules/<int:rule_id>/": Row(
+        "get", lambda w, who: f"/staff/training/rules/{training_rule()}/", each({Role.TRAINER, ADMIN}), conflicted=None),
+    "staff/training/rules/<int:rule_id>/deactivate/": Row(
+        "post", lambda w, who: f"/staff/training/rules/{training_rule()}/deactivate/", each({Role.TRAINER, ADMIN}),
+        ok=DONE, conflicted=None),
+    "staff/training/learners/": Row("get", lambda w, who: "/staff/training/learners/", each({Role.TRAINER, ADMIN}),
+                                    conflicted=None),
+    "staff/training/learners/new/": Row(
+        "get", lambda w, who: "/staff/training/learners/new/", each({Role.TRAINER, ADMIN}), conflicted=None),
+    "staff/training/learners/<int:learner_id>/assign/": Row(
+        "get", lambda w, who: f"/staff/training/learners/{training_learner()}/assign/", each({Role.TRAINER, ADMIN}),
+        conflicted=None),
 }
 
 
@@ -427,6 +447,10 @@ POSTS: dict[str, Row] = {route: same_as_get(route) for route in (
     "staff/referrals/<int:referral_id>/",
     "staff/registry/records/new/",
     "staff/registry/records/import/",
+    "staff/training/rules/new/",
+    "staff/training/rules/<int:rule_id>/",
+    "staff/training/learners/new/",
+    "staff/training/learners/<int:learner_id>/assign/",
 )} | {
     # The ladder's forms: only administrators reach them; the input is refused.
     "staff/ladder/": Row("post", lambda w, who: "/staff/ladder/", each({ADMIN}), ok=INVALID, conflicted=None,
@@ -442,6 +466,10 @@ POSTS: dict[str, Row] = {route: same_as_get(route) for route in (
     "staff/guidelines/<int:version_id>/translations/<str:locale>/": Row(
         "post", lambda w, who: f"/staff/guidelines/{w.version_id}/translations/de/", each({ADMIN}), ok=DONE, conflicted=None,
         data=lambda w, who: {"title": "Verhaltenskodex"}),
+    # The profile form has no required field: a POST saves it.
+    "staff/people/<int:user_id>/profile/": Row(
+        "post", lambda w, who: f"/staff/people/{w.handler.pk}/profile/", each({ADMIN}), ok=DONE, conflicted=None,
+        data=lambda w, who: {"job_title": "Case handler"}),
 }
 ROWS: dict[tuple[str, str], Row] = {**{(route, row.method): row for route, row in TABLE.items()},
                                     **{(route, row.method): row for route, row in POSTS.items()}}
@@ -624,6 +652,7 @@ def _build(media: Any) -> World:
     world.manual_action = RolloutAction.objects.create(
         rollout=rollout, kind=Kind.MANUAL, step="events", idempotency_key="manual-table-1").pk
     _registry_world(world)
+    _training_world()
     return world
 
 
@@ -648,6 +677,31 @@ def _registry_world(world: World) -> None:
             [screening.Row(1, screening.check_applicant(name="Dmitri Ivanov", emails=["dmitri@example.net"]))],
             purpose="grant", channel=Screening.Channel.FORM, by=world.users[who]).pk
     world.referral_id = Referral.objects.filter(applicant__screening_id=world.screenings[f"{SCREENER}:{UNRELATED}"]).get().pk
+
+
+MATRIX_COURSE = "matrix-course"
+
+
+def _training_world() -> None:
+    """A published course with a role rule, and a contributor learner (training/assign_views.py)."""
+    from steward.training.models import AssignmentRule
+    from tests.training.conftest import document, make_learner, publish_course
+
+    course = publish_course(document(slug=MATRIX_COURSE)).course
+    AssignmentRule.objects.create(course=course, who=AssignmentRule.Who.CONTRIBUTOR_LEADERS)
+    make_learner("matrix-learner", email="matrix-learner@example.org")
+
+
+def training_rule() -> int:
+    from steward.training.models import AssignmentRule
+
+    return AssignmentRule.objects.get(course__slug=MATRIX_COURSE).pk
+
+
+def training_learner() -> int:
+    from steward.training.models import Learner
+
+    return Learner.objects.get(user__username="matrix-learner").pk
 
 
 QUICK = {"PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
