@@ -527,3 +527,17 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "steward.core.reporting.ContentFreeException
 
 # Appears in page titles; translated.
 STEWARD_PRODUCT_NAME = _("Steward")
+
+# Training (steward/training/assignments.py, sign_in.py): learners are reminded REMIND_DAYS before an
+# assignment is due (overdue ones are escalated to the manager once), and EXPIRY_REMINDER_DAYS before a
+# completion expires; an expired or outdated completion is assigned again, due RENEWAL_DUE_DAYS later.
+# The rules are evaluated every EVALUATE_SECONDS. A learner's emailed sign-in code and link work for
+# SIGN_IN_MINUTES and the code for SIGN_IN_TRIES tries; SIGN_IN_RATE limits the requests per address.
+STEWARD_TRAINING_REMIND_DAYS = env_int("STEWARD_TRAINING_REMIND_DAYS", 7)
+STEWARD_TRAINING_EXPIRY_REMINDER_DAYS = env_int("STEWARD_TRAINING_EXPIRY_REMINDER_DAYS", 30)
+STEWARD_TRAINING_RENEWAL_DUE_DAYS = env_int("STEWARD_TRAINING_RENEWAL_DUE_DAYS", 30)
+STEWARD_TRAINING_EVALUATE_SECONDS = env_int("STEWARD_TRAINING_EVALUATE_SECONDS", 3600)
+STEWARD_TRAINING_SIGN_IN_MINUTES = env_int("STEWARD_TRAINING_SIGN_IN_MINUTES", 15)
+STEWARD_TRAINING_SIGN_IN_TRIES = env_int("STEWARD_TRAINING_SIGN_IN_TRIES", 5)
+STEWARD_TRAINING_SIGN_IN_RATE = (env_int("STEWARD_TRAINING_SIGN_IN_RATE_COUNT", 10),
+                                 env_int("STEWARD_TRAINING_SIGN_IN_RATE_SECONDS", 900))

@@ -16,6 +16,7 @@ urlpatterns = [
     path("staff/", include("steward.registry.urls")),
     path("staff/training/", include("steward.training.urls")),
     path("learn/", include("steward.training.learner_urls")),
+    path("", include("steward.training.link_urls")),  # /l/learn/<token>/, the learner's emailed sign-in link
     path("api/", include("steward.api_urls")),
 ]
 

@@ -38,6 +38,9 @@ class DecisionsConfig(AppConfig):
         events.subscribe(DecisionRecorded, keep_violation_record)
         events.subscribe(AppealDecided, set_aside_violation_record)
         events.subscribe(DecisionRecorded, returns.close_breaches)
+        from steward.training.events import CoursePassed
+
+        events.subscribe(CoursePassed, returns.course_passed)  # the onboarding course completes its step
         scheduler.daily("decisions.returns", function=returns.run_daily, at=datetime.time(settings.STEWARD_RETURNS_HOUR))
         cases.register_timeline_labels("restriction", InterimRestriction.choices)
         cases.register_timeline_labels("interim_ended", InterimMeasure.Ended.choices)

@@ -403,10 +403,13 @@ class Return(models.Model):
     decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="+")
     onboarding_required = models.BooleanField()
     invited_at = models.DateTimeField(null=True, blank=True)
-    # Onboarding: the guidelines version acknowledged (a course step can be added beside it).
+    # Onboarding: the guidelines version acknowledged, and the onboarding course (below).
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_version = models.CharField(max_length=20, blank=True)
     acknowledged_language = models.CharField(max_length=16, blank=True)
+    # The second onboarding step, when there is an onboarding course: it was assigned, then passed.
+    course_assigned_at = models.DateTimeField(null=True, blank=True)
+    course_done_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)  # the ban's end was recorded
     reinstated_at = models.DateTimeField(null=True, blank=True)
 
@@ -418,7 +421,10 @@ class Return(models.Model):
 
     @property
     def onboarding_done(self) -> bool:
-        return not self.onboarding_required or self.acknowledged_at is not None
+        """The guidelines acknowledged and, when the onboarding course was assigned, the course passed."""
+        if not self.onboarding_required:
+            return True
+        return self.acknowledged_at is not None and (self.course_assigned_at is None or self.course_done_at is not None)
 
 
 class CheckIn(models.Model):

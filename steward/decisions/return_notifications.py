@@ -42,6 +42,9 @@ def invite_to_return(message: ReturnInvitation, delivery: outbox.Delivery) -> bo
         body = _("The temporary ban decided about you ends on %(date)s. Before you take part again, please read the current code of "
                  "conduct and confirm that you have read it:\n%(url)s\n\nThe link works once, without an account.") % {
             "date": ends_on.isoformat() if ends_on else "", "url": url}
+        if invitation.course_assigned_at is not None:
+            body += "\n\n" + _("You are also asked to take a short onboarding course before the ban ends: a separate "
+                                 "email tells you how to sign in to it with this address.")
     delivery.email(subject, body, [address])
     return True
 

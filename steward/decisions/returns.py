@@ -13,8 +13,11 @@ A breach recorded while the ban runs (`record_breach`) escalates along the ladde
 awaits a new decision, for which the banned level's `breach_leads_to` is the recommendation
 (`escalation`). A ban that was breached gets no invitation: the new decision governs.
 
-Onboarding is one step now (the guidelines acknowledged); a course would be a second step on
-`Return`, and `onboarding_done` would require both.
+Onboarding has two steps when an onboarding course exists (`Course.is_onboarding`): the
+guidelines acknowledged, and the course passed. Opening the return asks training to assign the
+course to the person (a contributor learner at their email address, due by the ban's end);
+training's `CoursePassed` with the return's id records the second step (`course_passed`).
+`Return.onboarding_done` requires both.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ from steward.core import access, audit, events, links, outbox
 from steward.core.actors import SystemActor
 from steward.core.errors import DomainError
 from steward.policy import services as policy
+from steward.training import services as training
+from steward.training.events import CoursePassed
+from steward.training.permissions import TrainingAction
 
 from . import interim, recommendation
 from .events import (
@@ -54,7 +60,7 @@ from .return_notifications import RETURN_PURPOSE, person_email
 
 # The daily job acts in Steward's own name; the person acknowledging through their link too
 # (they have no account).
-RETURNS_JOB = SystemActor("returns")
+RETURNS_JOB = SystemActor("returns", may=frozenset({TrainingAction.RULES}))  # assigns the onboarding course
 RETURN_LINK = SystemActor("return link", kind="reporter")
 
 
@@ -103,6 +109,10 @@ def open_returns(today: datetime.date) -> int:
         reachable = required and bool(person_email(decision.subject_id))
         invitation = Return.objects.create(decision=decision, onboarding_required=required,
                                            invited_at=timezone.now() if reachable else None)
+        if reachable and training.assign_onboarding(by=RETURNS_JOB, email=person_email(decision.subject_id),
+                                                    return_id=invitation.pk, due_on=decision.ends_on) is not None:
+            invitation.course_assigned_at = timezone.now()
+            invitation.save(update_fields=["course_assigned_at"])
         if reachable:
             outbox.send(ReturnInvitation(invitation=invitation.pk), key=f"decisions.return.{invitation.pk}")
             cases.record_event(decision.case, "return_invited")
@@ -193,9 +203,30 @@ def acknowledge(token: str, *, version: str, language: str, ip: str | None = Non
         "case": decision.case_id, "guidelines": version, "language": language})
     events.publish(OnboardingCompleted(decision=decision.pk, case=decision.case_id, subject=decision.subject_id,
                                        guidelines_version=version))
-    if invitation.ended_at is not None and invitation.reinstated_at is None:
+    if invitation.ended_at is not None and invitation.reinstated_at is None and invitation.onboarding_done:
         _reinstate(invitation, timezone.localdate())
     return invitation
+
+
+COURSE_STEP = SystemActor("onboarding course")
+
+
+def course_passed(event: CoursePassed) -> None:
+    """Training says the onboarding course of a return was passed (same transaction): that step is
+    done; the person is reinstated now when the ban has ended and the guidelines were acknowledged."""
+    if event.return_id is None:
+        return
+    invitation = Return.objects.select_for_update().select_related("decision__case").filter(pk=event.return_id).first()
+    if invitation is None or invitation.course_done_at is not None:
+        return
+    invitation.course_done_at = timezone.now()
+    invitation.save(update_fields=["course_done_at"])
+    decision = invitation.decision
+    cases.record_event(decision.case, "onboarding_course_passed")
+    audit.record(COURSE_STEP, "decision.return_course_passed", decision, detail={
+        "case": decision.case_id, "completion": event.completion})
+    if invitation.ended_at is not None and invitation.reinstated_at is None and invitation.onboarding_done:
+        _reinstate(invitation, timezone.localdate())
 
 
 # --- Check-ins -----------------------------------------------------------------------------------

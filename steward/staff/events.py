@@ -38,3 +38,12 @@ class StaffRolesChanged(Event[HandedOn]):
     before: tuple[str, ...]
     after: tuple[str, ...]
     ip: str | None = None
+
+
+@dataclass(frozen=True)
+class StaffProfileChanged(Event[None]):
+    """`member`'s profile (job title, team, manager, the ways they work with contributors) changed:
+    training's role rules look at them again at once."""
+
+    member: int
+    by: int | None

@@ -69,3 +69,23 @@ class ApiTokenForm(forms.Form):
     def expires_at(self) -> datetime | None:
         day = self.cleaned_data.get("expires_on")
         return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC) if day else None
+
+
+class ProfileForm(forms.Form):
+    """What training's role rules read of a staff member (steward.staff.models.Profile)."""
+
+    job_title = forms.CharField(label=_("Job title"), max_length=150, required=False,
+                                help_text=_("For example “Community Manager”. Role rules match phrases in it."))
+    team = forms.CharField(label=_("Team"), max_length=100, required=False)
+    manager = StaffChoiceField(label=_("Manager"), queryset=User.objects.none(), required=False,
+                               empty_label=_("Nobody"),
+                               help_text=_("Told when this person is late with an assigned course."))
+    works_on_code_and_chat = forms.BooleanField(
+        label=_("Works regularly with contributors on code hosting, bug trackers or chat"), required=False)
+    works_at_events = forms.BooleanField(label=_("Organises, speaks at or hosts events"), required=False)
+    writes_for_social_media = forms.BooleanField(label=_("Writes for social media or blogs"), required=False)
+
+    def __init__(self, *args: Any, member: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(StaffChoiceField, self.fields["manager"]).queryset = (
+            User.objects.filter(is_active=True, is_staff=True).exclude(pk=member.pk).order_by("first_name", "username"))

@@ -34,8 +34,9 @@ from steward.core.errors import DomainError
 from steward.core.models import OutboxMessage
 from steward.core.roles import Role
 
-from .events import StaffOffboarding, StaffRolesChanged
+from .events import StaffOffboarding, StaffProfileChanged, StaffRolesChanged
 from .messages import StaffInvitation
+from .models import Profile
 from .permissions import StaffAction
 
 
@@ -196,6 +197,50 @@ def offboard_staff(member: User, *, by: User, reassign_to: User | None, ip: str 
     audit.record(by, "staff.offboard", member, ip=ip, detail={
         "roles": roles, "reassigned_to": reassign_to.pk if reassign_to else None, **handed_on})
     return handed_on
+
+
+# --- Profiles ----------------------------------------------------------------------------------
+
+PROFILE_FIELDS = ("job_title", "team", "manager", "works_on_code_and_chat", "works_at_events", "writes_for_social_media")
+
+
+def profile_of(member: User) -> Profile:
+    """The member's profile as saved (an unsaved empty one when nobody has filled it in yet)."""
+    return Profile.objects.filter(user=member).select_related("manager").first() or Profile(user=member)
+
+
+@transaction.atomic
+def update_profile(member: User, *, by: User | SystemActor, job_title: str = "", team: str = "",
+                   manager: User | None = None, works_on_code_and_chat: bool = False, works_at_events: bool = False,
+                   writes_for_social_media: bool = False, ip: str | None = None) -> Profile:
+    """Set what Steward knows of a staff member's job (what training's role rules read). Audited with
+    the names of the fields that changed; `StaffProfileChanged` lets the rules look again at once."""
+    _require_administrator(by)
+    member = User.objects.select_for_update().get(pk=member.pk)
+    if not member.is_staff:
+        raise StaffError("member", _("Only staff members have a staff profile."))
+    if manager is not None and (manager.pk == member.pk):
+        raise StaffError("manager", _("A staff member cannot be their own manager."))
+    if manager is not None and not (manager.is_staff and manager.is_active):
+        raise StaffError("manager", _("The manager must be an active staff member."))
+    job_title, team = job_title.strip(), team.strip()
+    if len(job_title) > 150:
+        raise StaffError("job_title", _("A job title has at most 150 characters."))
+    if len(team) > 100:
+        raise StaffError("team", _("A team name has at most 100 characters."))
+    profile = Profile.objects.select_for_update().filter(user=member).first() or Profile(user=member)
+    wanted = {"job_title": job_title, "team": team, "manager": manager,
+              "works_on_code_and_chat": works_on_code_and_chat, "works_at_events": works_at_events,
+              "writes_for_social_media": writes_for_social_media}
+    changed = sorted(name for name, value in wanted.items() if getattr(profile, name) != value)
+    if profile.pk is not None and not changed:
+        return profile
+    for name, value in wanted.items():
+        setattr(profile, name, value)
+    profile.save()
+    audit.record(by, "staff.profile_changed", member, ip=ip, detail={"fields": changed})
+    events.publish(StaffProfileChanged(member=member.pk, by=by.pk))
+    return profile
 
 
 # --- Deliveries (the outbox) -------------------------------------------------------------------

@@ -15,6 +15,7 @@ urlpatterns = [
     path("people/", views.people, name="people"),
     path("people/invite/", views.invite, name="invite"),
     path("people/<int:user_id>/roles/", views.roles, name="roles"),
+    path("people/<int:user_id>/profile/", views.profile, name="profile"),
     path("people/<int:user_id>/offboard/", views.offboard, name="offboard"),
     path("deliveries/", views.deliveries, name="deliveries"),
     path("deliveries/<int:message_id>/retry/", views.retry_delivery, name="retry_delivery"),

@@ -20,7 +20,7 @@ from steward.core.reauth import sensitive_action, sensitive_when
 from steward.core.roles import Role
 
 from . import services, tokens
-from .forms import ApiTokenForm, InviteForm, OffboardForm, RolesForm
+from .forms import ApiTokenForm, InviteForm, OffboardForm, ProfileForm, RolesForm
 from .permissions import StaffAction
 
 
@@ -96,6 +96,28 @@ def roles(request: HttpRequest, user_id: int) -> HttpResponse:
                 "name": member.get_username(), "before": _labels(before), "after": _labels(after)})
             return redirect("staff:people")
     return render(request, "staff/roles.html", {"form": form, "member": member},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A staff member's job title, team, manager and ways of working with contributors (read by
+    training's role rules, which look again as soon as this is saved)."""
+    access.require(request.user, StaffAction.MANAGE_STAFF)
+    member = _member(user_id)
+    saved = services.profile_of(member)
+    form = ProfileForm(request.POST or None, member=member,
+                       initial={name: getattr(saved, name) for name in services.PROFILE_FIELDS})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_profile(member, by=staff_user(request), ip=client_ip(request), **form.cleaned_data)
+        except services.StaffError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        else:
+            messages.success(request, _("The profile of %(name)s is saved.") % {"name": member.get_username()})
+            return redirect("staff:people")
+    return render(request, "staff/profile.html", {"form": form, "member": member},
                   status=400 if form.errors else 200)
 
 

@@ -16,3 +16,4 @@ class TrainingConfig(AppConfig):
         permissions.register()
         progress.connect()  # the dashboard's read model follows every assignment, completion, read and attempt
         scheduler.daily("training.progress_rebuild", function=progress.rebuild, at=datetime.time(3, 30))
+        from . import assign_notifications  # noqa: F401  (outbox handlers, the hourly job, the profile subscriber)

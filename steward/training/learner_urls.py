@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import dashboard_views
+from . import dashboard_views, sign_in_views
 from . import learner_views as views
 
 app_name = "learn"
@@ -21,3 +21,4 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/result/", views.result, name="result"),
 ]
 urlpatterns += dashboard_views.certificate_urlpatterns
+urlpatterns += sign_in_views.sign_in_urlpatterns

@@ -433,6 +433,36 @@ TABLE: dict[str, Row] = {
            "staff/training/questions/<int:question_id>/": ("get", training("questions/{question}/"), None),
            "staff/training/questions/<int:question_id>/delete/": ("post", training("questions/{question}/delete/"), None),
        }.items() for data in [data or (lambda w, who: {})]},
+    # The training dashboard, its CSV and certificates: coordinators and auditors; a course's survey
+    # comments: its owners only (none of the actors owns a course), missing for everyone else.
+    "staff/training/": Row("get", training(""), each({Role.TRAINER, ADMIN, AUDITOR}), conflicted=None),
+    "staff/training/completions.csv": Row("get", training("completions.csv"), each({Role.TRAINER, ADMIN, AUDITOR}),
+                                          conflicted=None),
+    "staff/training/completions/<int:completion_id>/certificate.pdf": Row(
+        "get", training("completions/{completion}/certificate.pdf"), each({Role.TRAINER, ADMIN, AUDITOR}),
+        denied=HIDDEN, conflicted=None),
+    "staff/training/courses/<int:course_id>/survey/comments/": Row(
+        "get", training("courses/{course}/survey/comments/"), each(set()), denied=HIDDEN, conflicted=None),
+    # Staff profiles (what training's role rules read): administrators.
+    "staff/people/<int:user_id>/profile/": Row(
+        "get", lambda w, who: f"/staff/people/{w.handler.pk}/profile/", each({ADMIN}), conflicted=None),
+    # Who must take what (training/assign_views.py): training coordinators and administrators.
+    "staff/training/rules/": Row("get", lambda w, who: "/staff/training/rules/", each({Role.TRAINER, ADMIN}),
+                                 conflicted=None),
+    "staff/training/rules/new/": Row("get", lambda w, who: "/staff/training/rules/new/", each({Role.TRAINER, ADMIN}),
+                                     conflicted=None),
+    "staff/training/rules/<int:rule_id>/": Row(
+        "get", lambda w, who: f"/staff/training/rules/{training_rule()}/", each({Role.TRAINER, ADMIN}), conflicted=None),
+    "staff/training/rules/<int:rule_id>/deactivate/": Row(
+        "post", lambda w, who: f"/staff/training/rules/{training_rule()}/deactivate/", each({Role.TRAINER, ADMIN}),
+        ok=DONE, conflicted=None),
+    "staff/training/learners/": Row("get", lambda w, who: "/staff/training/learners/", each({Role.TRAINER, ADMIN}),
+                                    conflicted=None),
+    "staff/training/learners/new/": Row(
+        "get", lambda w, who: "/staff/training/learners/new/", each({Role.TRAINER, ADMIN}), conflicted=None),
+    "staff/training/learners/<int:learner_id>/assign/": Row(
+        "get", lambda w, who: f"/staff/training/learners/{training_learner()}/assign/", each({Role.TRAINER, ADMIN}),
+        conflicted=None),
 }
 
 
@@ -485,6 +515,10 @@ POSTS: dict[str, Row] = {route: same_as_get(route) for route in (
     "staff/training/lessons/<int:lesson_id>/quiz/",
     "staff/training/lessons/<int:lesson_id>/questions/new/",
     "staff/training/questions/<int:question_id>/",
+    "staff/training/rules/new/",
+    "staff/training/rules/<int:rule_id>/",
+    "staff/training/learners/new/",
+    "staff/training/learners/<int:learner_id>/assign/",
 )} | {
     # The ladder's forms: only administrators reach them; the input is refused.
     "staff/ladder/": Row("post", lambda w, who: "/staff/ladder/", each({ADMIN}), ok=INVALID, conflicted=None,
@@ -506,6 +540,10 @@ POSTS: dict[str, Row] = {route: same_as_get(route) for route in (
     "staff/training/versions/<int:version_id>/translations/<str:language>/": Row(
         "post", training("versions/{draft}/translations/de/"), each(AUTHORS), ok=DONE, conflicted=None,
         data=lambda w, who: {"t0": "Erste Hilfe"}),
+    # The profile form has no required field: a POST saves it.
+    "staff/people/<int:user_id>/profile/": Row(
+        "post", lambda w, who: f"/staff/people/{w.handler.pk}/profile/", each({ADMIN}), ok=DONE, conflicted=None,
+        data=lambda w, who: {"job_title": "Case handler"}),
 }
 ROWS: dict[tuple[str, str], Row] = {**{(route, row.method): row for route, row in TABLE.items()},
                                     **{(route, row.method): row for route, row in POSTS.items()}}
@@ -689,12 +727,14 @@ def _build(media: Any) -> World:
         rollout=rollout, kind=Kind.MANUAL, step="events", idempotency_key="manual-table-1").pk
     _registry_world(world)
     _authoring_world(world)
+    _training_world()
     return world
 
 
 def _authoring_world(world: World) -> None:
     from steward.training import authoring
-    from tests.training.conftest import document, publish_course
+    from steward.training.models import Completion
+    from tests.training.conftest import document, make_learner, publish_course
 
     coordinator = world.users[f"{ADMIN}:{UNRELATED}"]
     published = publish_course()
@@ -702,9 +742,11 @@ def _authoring_world(world: World) -> None:
     authoring.add_owner(published.course, world.handler, by=coordinator)
     lesson = draft.lessons.get(key="next-steps")
     other = publish_course(document(slug="matrix-other"))
+    learner = make_learner("matrix-graduate")
+    completion = Completion.objects.create(learner=learner, course=published.course, version=published, language="en")
     world.authoring = {"course": published.course_id, "draft": draft.pk, "lesson": lesson.pk,
                        "question": lesson.quiz.questions.first().pk, "other_course": other.course_id,
-                       "owner": world.handler.pk}
+                       "owner": world.handler.pk, "completion": completion.pk}
 
 
 def _registry_world(world: World) -> None:
@@ -728,6 +770,31 @@ def _registry_world(world: World) -> None:
             [screening.Row(1, screening.check_applicant(name="Dmitri Ivanov", emails=["dmitri@example.net"]))],
             purpose="grant", channel=Screening.Channel.FORM, by=world.users[who]).pk
     world.referral_id = Referral.objects.filter(applicant__screening_id=world.screenings[f"{SCREENER}:{UNRELATED}"]).get().pk
+
+
+MATRIX_COURSE = "matrix-course"
+
+
+def _training_world() -> None:
+    """A published course with a role rule, and a contributor learner (training/assign_views.py)."""
+    from steward.training.models import AssignmentRule
+    from tests.training.conftest import document, make_learner, publish_course
+
+    course = publish_course(document(slug=MATRIX_COURSE)).course
+    AssignmentRule.objects.create(course=course, who=AssignmentRule.Who.CONTRIBUTOR_LEADERS)
+    make_learner("matrix-learner", email="matrix-learner@example.org")
+
+
+def training_rule() -> int:
+    from steward.training.models import AssignmentRule
+
+    return AssignmentRule.objects.get(course__slug=MATRIX_COURSE).pk
+
+
+def training_learner() -> int:
+    from steward.training.models import Learner
+
+    return Learner.objects.get(user__username="matrix-learner").pk
 
 
 QUICK = {"PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
