@@ -25,7 +25,7 @@ def learner_client(learner: Learner) -> Client:
 @pytest.mark.parametrize("path", ["/learn/", "/learn/courses/first-aid/", "/learn/attempts/1/"])
 def test_anonymous_visitors_are_sent_to_sign_in(client: Client, path: str) -> None:
     response = client.get(path)
-    assert response.status_code == 302 and response["Location"].startswith(f"/staff/login/?next={path}")
+    assert response.status_code == 302 and response["Location"].startswith(f"/learn/sign-in/?next={path}")
 
 
 def test_a_staff_member_is_a_learner_from_their_first_visit(course_version) -> None:
