@@ -55,6 +55,10 @@ class ImportForm(forms.Form):
     file = TomlFileField(label=_("Document (TOML)"))
 
 
+class ImageForm(forms.Form):
+    file = forms.FileField(label=_("Image (PNG, JPEG, WebP or GIF, up to 2 MB and 4000 × 4000 pixels)"))
+
+
 class NewVersionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of change"), widget=forms.RadioSelect, initial="minor", choices=[
         ("minor", _("Minor: corrections and small changes; passes of earlier versions still count")),

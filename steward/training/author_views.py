@@ -20,9 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from steward.core import access, markup
 from steward.core.http import client_ip, staff_user
 
-from . import authoring
+from . import authoring, lesson_images
 from .author_forms import (
     CourseForm,
+    ImageForm,
     ImportCourseForm,
     ImportForm,
     LessonForm,
@@ -34,7 +35,7 @@ from .author_forms import (
     TranslationForm,
     VersionForm,
 )
-from .models import Course, CourseVersion, Lesson, Question, Quiz
+from .models import Course, CourseVersion, Lesson, LessonImage, Question, Quiz
 from .permissions import TrainingAction
 
 TOML = "application/toml; charset=utf-8"
@@ -225,11 +226,54 @@ def version_edit(request: HttpRequest, version_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Saved."))
                 return redirect("training:version", version.pk)
+    return _version_page(request, version, form)
+
+
+def _version_page(request: HttpRequest, version: CourseVersion, form: forms.Form,
+                  image_form: ImageForm | None = None) -> HttpResponse:
     lessons = list(version.lessons.select_related("quiz").prefetch_related("quiz__questions"))
+    image_form = image_form or ImageForm()
     return render(request, "training/author/version.html", {
         "version": version, "course": version.course, "form": form, "lessons": lessons,
+        "images": version.images.all(), "image_form": image_form,
         "problems": authoring.publication_problems(version) if not version.is_published else [],
-    }, status=400 if form.errors else 200)
+    }, status=400 if form.errors or image_form.errors else 200)
+
+
+@login_required
+@require_POST
+def image_upload(request: HttpRequest, version_id: int) -> HttpResponse:
+    by, version = _version(request, version_id)
+    if (frozen := _frozen(request, version)) is not None:
+        return frozen
+    form = ImageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            image = authoring.upload_image(version, form.cleaned_data["file"], by=by, ip=client_ip(request))
+        except authoring.AuthoringError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Image “%(name)s” uploaded. Show it in a lesson with ![alt text](image:%(name)s)"
+                                        ", describing the picture in the alt text.") % {"name": image.name})
+            return redirect("training:version", version.pk)
+    return _version_page(request, version, VersionForm(initial={
+        "title": version.title, "summary": version.summary, "pass_mark": version.pass_mark,
+        "requires_recertification": version.requires_recertification}), form)
+
+
+@login_required
+@require_POST
+def image_delete(request: HttpRequest, image_id: int) -> HttpResponse:
+    by = staff_user(request)
+    image = get_object_or_404(LessonImage.objects.select_related("version__course"), pk=image_id)
+    authoring.require_author(by, image.version.course)
+    try:
+        authoring.delete_image(image, by=by, ip=client_ip(request))
+    except authoring.AuthoringError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Image “%(name)s” deleted.") % {"name": image.name})
+    return redirect("training:version", image.version_id)
 
 
 @login_required
@@ -301,9 +345,9 @@ def version_import(request: HttpRequest, version_id: int) -> HttpResponse:
 # --- lessons --------------------------------------------------------------------------------
 
 
-def _preview(form: forms.Form) -> Any:
+def _preview(form: forms.Form, version: CourseVersion) -> Any:
     body = str(form.data.get("body", ""))
-    return None if form["body"].errors else markup.render(body)
+    return None if form["body"].errors else markup.render(body, images=lesson_images.urls(version))
 
 
 @login_required
@@ -317,7 +361,7 @@ def lesson_new(request: HttpRequest, version_id: int) -> HttpResponse:
     if request.method == "POST":
         valid = form.is_valid()
         if "preview" in request.POST:
-            preview = _preview(form)
+            preview = _preview(form, version)
         elif valid:
             try:
                 lesson = authoring.add_lesson(version, by=by, title=form.cleaned_data["title"],
@@ -330,6 +374,7 @@ def lesson_new(request: HttpRequest, version_id: int) -> HttpResponse:
                 return redirect("training:lesson", lesson.pk)
     return render(request, "training/author/lesson.html", {
         "version": version, "course": version.course, "form": form, "lesson": None, "preview": preview,
+        "images": version.images.all(),
     }, status=400 if form.errors else 200)
 
 
@@ -346,7 +391,7 @@ def lesson_edit(request: HttpRequest, lesson_id: int) -> HttpResponse:
             return frozen
         valid = form.is_valid()
         if "preview" in request.POST:
-            preview = _preview(form)
+            preview = _preview(form, version)
         elif valid:
             try:
                 authoring.update_lesson(lesson, by=by, title=form.cleaned_data["title"], body=form.cleaned_data["body"],
@@ -359,7 +404,8 @@ def lesson_edit(request: HttpRequest, lesson_id: int) -> HttpResponse:
     quiz = Quiz.objects.filter(lesson=lesson).prefetch_related("questions__choices").first()
     return render(request, "training/author/lesson.html", {
         "version": version, "course": version.course, "form": form, "lesson": lesson, "quiz": quiz, "preview": preview,
-        "rendered": markup.render(lesson.body_markdown) if version.is_published else None,
+        "rendered": markup.render(lesson.body_markdown, images=lesson_images.urls(version)) if version.is_published
+        else None, "images": version.images.all(),
     }, status=400 if form.errors else 200)
 
 

@@ -17,6 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
@@ -28,8 +30,19 @@ from steward.core.access import Actor
 from steward.core.errors import DomainError
 from steward.policy.models import TranslationStatus
 
-from . import content, starter
-from .models import SOURCE_LANGUAGE, Choice, Course, CourseVersion, Lesson, Question, Quiz, VersionTranslation, text_hash
+from . import content, lesson_images, starter
+from .models import (
+    SOURCE_LANGUAGE,
+    Choice,
+    Course,
+    CourseVersion,
+    Lesson,
+    LessonImage,
+    Question,
+    Quiz,
+    VersionTranslation,
+    text_hash,
+)
 from .permissions import TrainingAction
 
 
@@ -132,8 +145,9 @@ def _touched(version: CourseVersion, by: Actor, action: str, obj: Any = None, ip
                  detail={"course": version.course_id, "version": str(version.number), **detail})
 
 
-def _markdown(text: str, field_name: str) -> None:
-    problems = content.markdown_problems(text)
+def _markdown(text: str, field_name: str, version: CourseVersion | None = None) -> None:
+    """Refuse Markdown that could run code; in a lesson (`version`), also an image the version does not have."""
+    problems = content.markdown_problems(text, lesson_images.names(version) if version is not None else None)
     if problems:
         raise AuthoringError(problems[0], field=field_name)
 
@@ -223,6 +237,7 @@ def start_version(course: Course, *, by: Actor, major: bool, requires_recertific
     VersionTranslation.objects.bulk_create(
         VersionTranslation(version=draft, language=t.language, texts=t.texts, updated_by=t.updated_by)
         for t in base.translations.all())
+    lesson_images.copy_all(base, draft)
     _touched(draft, by, "version_started", ip=ip, base=str(base.number), major=major,
              requires_recertification=draft.requires_recertification)
     return draft
@@ -276,7 +291,9 @@ def publication_problems(version: CourseVersion) -> list[str]:
         content.parse(content.version_document(version))
     except content.ContentError as error:
         return error.problems
-    return []
+    names = lesson_images.names(version)
+    return [f"lesson {lesson.key}: {problem}" for lesson in version.lessons.all()
+            for problem in content.markdown_problems(lesson.body_markdown, names)]
 
 
 @transaction.atomic
@@ -309,6 +326,40 @@ def delete_draft(version: CourseVersion, *, by: Actor, ip: str | None = None) ->
     version.delete()
 
 
+# --- images ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def upload_image(version: CourseVersion, upload: UploadedFile[bytes], *, by: Actor,
+                 ip: str | None = None) -> LessonImage:
+    """A picture for the draft's lessons, checked and stripped of metadata (`lesson_images`); nothing
+    is stored when it is refused."""
+    version = _locked(version, by)
+    try:
+        clean = lesson_images.clean(upload)
+    except ValidationError as error:
+        raise AuthoringError(error.messages[0], field="file") from None
+    image = lesson_images.store(version, clean, by=by)
+    _touched(version, by, "image_uploaded", obj=image, ip=ip, image=image.name)
+    return image
+
+
+def may_see_image(by: object, image: LessonImage) -> bool:
+    """Learners who may take the course see a published version's images; its authors every version's."""
+    if lesson_images.readable(by, image):
+        return True
+    return isinstance(by, User) and by.is_active and by.is_staff and may_author(by, image.version.course)
+
+
+@transaction.atomic
+def delete_image(image: LessonImage, *, by: Actor, ip: str | None = None) -> None:
+    version = _locked(image.version, by)
+    _touched(version, by, "image_deleted", obj=version, ip=ip, image=image.name)
+    image.delete()
+    stored = image.file
+    transaction.on_commit(lambda: stored.delete(save=False))  # the file goes only once the row has gone
+
+
 # --- lessons --------------------------------------------------------------------------------
 
 
@@ -337,7 +388,7 @@ def add_lesson(version: CourseVersion, *, by: Actor, title: str, body: str, key:
         raise AuthoringError(_("The lesson needs a title."), field="title")
     if not body.strip():
         raise AuthoringError(_("The lesson needs some text."), field="body")
-    _markdown(body, "body")
+    _markdown(body, "body", version)
     position = (version.lessons.aggregate(last=Max("position"))["last"] or 0) + 1
     lesson = Lesson.objects.create(version=version, key=_lesson_key(version, title, key.strip()), position=position,
                                    title=title.strip(), body_markdown=body.strip())
@@ -357,7 +408,7 @@ def update_lesson(lesson: Lesson, *, by: Actor, title: str, body: str, ip: str |
         raise AuthoringError(_("The lesson needs a title."), field="title")
     if not body.strip():
         raise AuthoringError(_("The lesson needs some text."), field="body")
-    _markdown(body, "body")
+    _markdown(body, "body", version)
     lesson.title, lesson.body_markdown = title.strip(), body.strip()
     lesson.save(update_fields=["title", "body_markdown"])
     _touched(version, by, "lesson_edited", obj=lesson, ip=ip, lesson=lesson.key)
@@ -595,8 +646,9 @@ def save_translation(version: CourseVersion, language: str, texts: dict[str, str
     unknown = sorted(set(texts) - set(source))
     if unknown:
         raise AuthoringError(_("“%(place)s” is not in the course.") % {"place": unknown[0]})
+    names = lesson_images.names(version)
     for place, text in texts.items():
-        problems = content.markdown_problems(text)
+        problems = content.markdown_problems(text, names)
         if problems:
             raise AuthoringError(f"{place}: {problems[0]}", field=place)
     existing = version.translations.filter(language=language).first()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,9 +116,13 @@ def choice_problems(kind: str, choices: list[tuple[str, bool]]) -> list[str]:
     return []
 
 
-def markdown_problems(text: str) -> list[str]:
+def markdown_problems(text: str, images: Collection[str] | None = None) -> list[str]:
+    """What is wrong with a Markdown text; with `images` (the version's image names), also each
+    `image:NAME` that names none of them."""
     try:
         markup.check(text)
+        if images is not None:
+            markup.check_images(text, images)
     except ValidationError as error:
         return [str(message) for message in error.messages]
     return []

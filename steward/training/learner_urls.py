@@ -14,6 +14,7 @@ urlpatterns = [
     path("courses/<slug:slug>/survey/", views.survey, name="survey"),
     path("lessons/<int:lesson_id>/", views.lesson, name="lesson"),
     path("lessons/<int:lesson_id>/read/", views.mark_read, name="mark_read"),
+    path("images/<int:image_id>/", views.image, name="image"),
     path("quizzes/<int:quiz_id>/", views.quiz, name="quiz"),
     path("quizzes/<int:quiz_id>/start/", views.start_attempt, name="start"),
     path("attempts/<int:attempt_id>/", views.attempt, name="attempt"),

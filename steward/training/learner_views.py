@@ -11,8 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from steward.core import markup
 
-from . import learning, quizzes
+from . import authoring, learning, lesson_images, quizzes
 from .learner_forms import AnswersForm, LanguageForm, SurveyForm
+from .models import LessonImage
 
 View = Callable[..., HttpResponse]
 
@@ -86,7 +87,22 @@ def choose_language(request: HttpRequest, slug: str) -> HttpResponse:
 @learner_required
 def lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
     page = learning.lesson_page(request.user, lesson_id)
-    return render(request, "training/learn/lesson.html", {"page": page, "body": markup.render(page.body)})
+    return render(request, "training/learn/lesson.html", {
+        "page": page, "body": markup.render(page.body, images=lesson_images.urls(page.version))})
+
+
+@require_GET
+def image(request: HttpRequest, image_id: int) -> FileResponse:
+    """A lesson's picture, for whoever may read the lesson; anyone else finds nothing (404)."""
+    found = get_object_or_404(LessonImage.objects.select_related("version__course"), pk=image_id)
+    if not authoring.may_see_image(request.user, found):
+        raise Http404
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    # An image never changes (a new upload is a new URL), but only signed-in readers may have it.
+    response["Cache-Control"] = "private, max-age=86400, immutable"
+    return response
 
 
 @require_POST

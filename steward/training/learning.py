@@ -125,6 +125,14 @@ def _reachable(learner: Learner, course_id: int) -> bool:
     return Course.objects.filter(_open_courses(learner), pk=course_id).exists()
 
 
+def may_open(user: object, course_id: int) -> bool:
+    """Whether the signed-in user may take the course (a staff member not yet a learner: every course)."""
+    learner = learner_of(user)
+    if learner is None:
+        return isinstance(user, User) and user.is_active and user.is_staff
+    return _reachable(learner, course_id)
+
+
 # --- the language a course is taken in -----------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -120,6 +120,34 @@ class Lesson(models.Model):
         return f"{self.version} {self.key}"
 
 
+def _image_path(image: LessonImage, filename: str) -> str:
+    # A random name: the stored file says nothing of the course or what the author called it.
+    return f"training/images/{uuid.uuid4().hex}{filename[filename.rfind('.'):] if '.' in filename else ''}"
+
+
+class LessonImage(models.Model):
+    """A picture uploaded to a version, shown in its lessons as `![alt](image:NAME)`. Checked by
+    content and re-encoded without metadata on upload; a new version gets its own copies, so a
+    published version's images never change."""
+
+    version = models.ForeignKey(CourseVersion, on_delete=models.CASCADE, related_name="images")
+    name = models.CharField(max_length=100)
+    content_type = models.CharField(max_length=40)
+    file = models.FileField(upload_to=_image_path, max_length=200)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["version", "name"], name="training_lessonimage_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.name}"
+
+
 class Quiz(models.Model):
     class Explanations(models.TextChoices):
         IMMEDIATELY = "immediately", _("After each answer")

@@ -186,6 +186,20 @@ def translation_file(w: World, who: str) -> dict[str, Any]:
     return {"file": SimpleUploadedFile("de.toml", b'title = "Matrix-Kurs"\n')}
 
 
+def png_file(name: str = "diagram.png") -> SimpleUploadedFile:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 3), "navy").save(out, format="PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
+def image_file(w: World, who: str) -> dict[str, Any]:
+    return {"file": png_file()}
+
+
 WORKING_GROUP = {Role.WORKING_GROUP, HR, LEGAL}
 READERS = {T, H}
 # What a consultation grants: the consultant roles read the case page (and answer); the
@@ -416,6 +430,8 @@ TABLE: dict[str, Row] = {
            "staff/training/versions/<int:version_id>/export/": ("get", training("versions/{draft}/export/"), None),
            "staff/training/versions/<int:version_id>/import/": ("get", training("versions/{draft}/import/"), None),
            "staff/training/versions/<int:version_id>/lessons/new/": ("get", training("versions/{draft}/lessons/new/"), None),
+           "staff/training/versions/<int:version_id>/images/": ("post", training("versions/{draft}/images/"), image_file),
+           "staff/training/images/<int:image_id>/delete/": ("post", training("images/{image}/delete/"), None),
            "staff/training/versions/<int:version_id>/translations/": ("get", training("versions/{draft}/translations/"), None),
            "staff/training/versions/<int:version_id>/translations/<str:language>/": (
                "get", training("versions/{draft}/translations/de/"), None),
@@ -741,12 +757,13 @@ def _authoring_world(world: World) -> None:
     draft = authoring.start_version(published.course, by=coordinator, major=False)
     authoring.add_owner(published.course, world.handler, by=coordinator)
     lesson = draft.lessons.get(key="next-steps")
+    image = authoring.upload_image(draft, png_file(), by=coordinator)
     other = publish_course(document(slug="matrix-other"))
     learner = make_learner("matrix-graduate")
     completion = Completion.objects.create(learner=learner, course=published.course, version=published, language="en")
     world.authoring = {"course": published.course_id, "draft": draft.pk, "lesson": lesson.pk,
                        "question": lesson.quiz.questions.first().pk, "other_course": other.course_id,
-                       "owner": world.handler.pk, "completion": completion.pk}
+                       "owner": world.handler.pk, "completion": completion.pk, "image": image.pk}
 
 
 def _registry_world(world: World) -> None:
