@@ -18,7 +18,7 @@ from steward.training import assignments, starter
 from steward.training.models import Assignment, AssignmentRule, Completion, Course, CourseVersion, Quiz, SurveyResponse
 from tests.conftest import PASSWORD, make_staff
 
-from .helpers import screenshot, staff_sign_in
+from .helpers import enter_authenticator_code, screenshot, staff_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -96,7 +96,11 @@ def test_a_community_manager_is_assigned_fails_once_passes_and_gets_a_certificat
     assert "Camila Reyes" in text and title in " ".join(text.split()), text
 
     coordinator_page = page.context.browser.new_context(base_url=live_server.url).new_page()  # type: ignore[union-attr]
-    staff_sign_in(coordinator_page, "tess", PASSWORD)
+    coordinator_page.goto("/staff/login/")
+    coordinator_page.get_by_label("Username").fill("tess")
+    coordinator_page.get_by_label("Password").fill(PASSWORD)
+    coordinator_page.get_by_role("button", name="Sign in", exact=True).click()
+    enter_authenticator_code(coordinator_page)
     coordinator_page.goto("/staff/training/")
     summary = coordinator_page.get_by_role("table", name="Learners per course")
     passed_column = [cell.inner_text() for cell in summary.locator("thead th").all()].index("Passed")
