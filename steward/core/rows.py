@@ -22,7 +22,7 @@ def _statement(model: type[models.Model], alias: str, returning: bool) -> tuple[
     fields = tuple(field for field in meta.local_concrete_fields if field is not pk or not pk.db_returning)
     quote = connection.ops.quote_name
     # Only the model's own table and column names, quoted, go into the text; every value is a parameter.
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(cast(str, field.column)) for field in fields)}) "  # noqa: S608
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(cast(str, field.column)) for field in fields)}) "  # noqa: S608  # nosec B608
            f"VALUES ({', '.join(['%s'] * len(fields))})")
     if returning and pk is not None:
         sql += f" RETURNING {quote(cast(str, pk.column))}"

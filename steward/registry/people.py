@@ -370,7 +370,7 @@ def _candidates_in_postgresql(wanted: list[set[str]], among: QuerySet[Any, Any] 
             SELECT subject, person_id, keys,
                    row_number() OVER (PARTITION BY subject ORDER BY weight DESC, keys DESC, person_id) AS place
             FROM counted)
-        SELECT subject, person_id, keys FROM ranked WHERE place <= %s ORDER BY subject, place"""  # noqa: S608
+        SELECT subject, person_id, keys FROM ranked WHERE place <= %s ORDER BY subject, place"""  # noqa: S608  # nosec B608
     found: list[dict[int, int]] = [{} for _ in wanted]
     with connection.cursor() as cursor:
         cursor.execute(sql, [subjects, keys, *params, per_key, limit])
