@@ -23,25 +23,17 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db import models
-from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from steward.core import access, audit
 from steward.core.access import Actor
 
+from . import progress
 from .models import Completion, Course, CourseVersion, Learner, Progress, SurveyResponse
 from .permissions import TrainingAction
-
-
-class Standing(models.TextChoices):
-    ASSIGNED = "assigned", gettext_lazy("Assigned")
-    IN_PROGRESS = "in_progress", gettext_lazy("In progress")
-    PASSED = "passed", gettext_lazy("Passed")
-    OVERDUE = "overdue", gettext_lazy("Overdue")
-    EXPIRED = "expired", gettext_lazy("Expired")
-
+from .progress import Standing
 
 STANDINGS = [Standing.ASSIGNED, Standing.IN_PROGRESS, Standing.PASSED, Standing.OVERDUE, Standing.EXPIRED]
 
@@ -99,17 +91,9 @@ def _title(course: Course) -> str:
 
 def standings(course: Course, today: datetime.date | None = None) -> QuerySet[Progress]:
     """Every learner with a standing in `course` (their `Progress` rows), annotated `standing`,
-    `team_key`, `role_key` and `kind`: one scan of the read model, however many attempts there are."""
-    today = today or timezone.localdate()
-    counts = Q(completed=True) & (Q(counts_until__isnull=True) | Q(counts_until__gte=today))
+    `team_key` and `role_key`: one scan of the read model, however many attempts there are."""
     return Progress.objects.filter(course=course).annotate(
-        team_key=F("team"), role_key=F("role"),
-        standing=Case(
-            When(counts, then=Value(Standing.PASSED)),
-            When(due_on__lt=today, then=Value(Standing.OVERDUE)),
-            When(begun=True, then=Value(Standing.IN_PROGRESS)),
-            When(due_on__isnull=False, then=Value(Standing.ASSIGNED)),
-            default=Value(Standing.EXPIRED), output_field=models.CharField()))
+        team_key=F("team"), role_key=F("role"), standing=progress.standing(today or timezone.localdate()))
 
 
 def _role_label(role: str, kind: str) -> str:

@@ -11,10 +11,13 @@ row again from the facts; the worker runs it nightly so a row can never stay wro
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Case, Max, Q, Value, When
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext_lazy
 
 from steward.staff.models import Profile
 
@@ -34,17 +37,42 @@ def describe(learner_id: int) -> dict[str, str]:
     return _description(*found) if found else {}
 
 
+class Standing(models.TextChoices):
+    ASSIGNED = "assigned", gettext_lazy("Assigned")
+    IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+    PASSED = "passed", gettext_lazy("Passed")
+    OVERDUE = "overdue", gettext_lazy("Overdue")
+    EXPIRED = "expired", gettext_lazy("Expired")
+
+
+def standing(today: datetime.date) -> Case:
+    """A `Progress` row's standing on `today`, in SQL: the one definition the dashboard and the
+    learner's own course list both use. "Begun" counts only what was done since the latest pass,
+    so a passed course whose completion expired reads "expired", not "in progress"."""
+    counts = Q(completed=True) & (Q(counts_until__isnull=True) | Q(counts_until__gte=today))
+    return Case(When(counts, then=Value(Standing.PASSED)),
+                When(due_on__lt=today, then=Value(Standing.OVERDUE)),
+                When(begun=True, then=Value(Standing.IN_PROGRESS)),
+                When(due_on__isnull=False, then=Value(Standing.ASSIGNED)),
+                default=Value(Standing.EXPIRED), output_field=models.CharField())
+
+
 def _facts(learner_id: int, course_id: int) -> dict[str, Any] | None:
     completions = list(Completion.objects.filter(learner_id=learner_id, course_id=course_id)
-                       .values_list("expires_on", flat=True))
+                       .values_list("expires_on", "passed_at"))
     due = (Assignment.objects.filter(learner_id=learner_id, course_id=course_id, completed_at__isnull=True,
                                      cancelled_at__isnull=True).order_by("due_on").values_list("due_on", flat=True).first())
-    begun = (LessonRead.objects.filter(learner_id=learner_id, lesson__version__course_id=course_id).exists()
-             or Attempt.objects.filter(learner_id=learner_id, quiz__lesson__version__course_id=course_id).exists())
+    reads = LessonRead.objects.filter(learner_id=learner_id, lesson__version__course_id=course_id)
+    attempts = Attempt.objects.filter(learner_id=learner_id, quiz__lesson__version__course_id=course_id)
+    if completions:
+        since = max(passed_at for _expires, passed_at in completions)
+        reads, attempts = reads.filter(at__gt=since), attempts.filter(started_at__gt=since)
+    begun = reads.exists() or attempts.exists()
     if not completions and due is None and not begun:
         return None
+    expiries = [expires for expires, _passed in completions]
     return {"due_on": due, "begun": begun, "completed": bool(completions),
-            "counts_until": None if not completions or None in completions else max(d for d in completions if d),
+            "counts_until": None if not completions or None in expiries else max(d for d in expiries if d),
             **describe(learner_id)}
 
 
@@ -72,22 +100,28 @@ def rebuild(course: Course | None = None) -> int:
 
         def row(learner_id: int, rows: dict[int, dict[str, Any]] = rows) -> dict[str, Any]:
             return rows.setdefault(learner_id, {"due_on": None, "begun": False, "completed": False, "counts_until": None,
-                                                "forever": False})
+                                                "forever": False, "since": None})
 
-        for learner_id, expires_on in Completion.objects.filter(course=each).values_list("learner_id", "expires_on"):
+        for learner_id, expires_on, passed_at in (Completion.objects.filter(course=each)
+                                                  .values_list("learner_id", "expires_on", "passed_at")):
             found = row(learner_id)
             found["completed"] = True
             found["forever"] |= expires_on is None
+            found["since"] = passed_at if found["since"] is None else max(passed_at, found["since"])
             if expires_on is not None and (found["counts_until"] is None or expires_on > found["counts_until"]):
                 found["counts_until"] = expires_on
         for learner_id, due_on in Assignment.objects.filter(course=each, completed_at__isnull=True,
                                                             cancelled_at__isnull=True).values_list("learner_id", "due_on"):
             found = row(learner_id)
             found["due_on"] = due_on if found["due_on"] is None else min(due_on, found["due_on"])
-        begun = set(LessonRead.objects.filter(lesson__version__course=each).values_list("learner_id", flat=True).distinct())
-        begun |= set(Attempt.objects.filter(quiz__lesson__version__course=each).values_list("learner_id", flat=True).distinct())
-        for learner_id in begun:
-            row(learner_id)["begun"] = True
+        # The latest thing each learner did in the course; "begun" is what came after their latest pass.
+        latest = (LessonRead.objects.filter(lesson__version__course=each).values("learner_id").annotate(last=Max("at"))
+                  .values_list("learner_id", "last").order_by().union(
+                      Attempt.objects.filter(quiz__lesson__version__course=each).values("learner_id")
+                      .annotate(last=Max("started_at")).values_list("learner_id", "last").order_by(), all=True))
+        for learner_id, last in latest:
+            found = row(learner_id)
+            found["begun"] |= found["since"] is None or last > found["since"]
         Progress.objects.filter(course=each).delete()
         Progress.objects.bulk_create(
             (Progress(learner_id=learner_id, course=each, due_on=facts["due_on"], begun=facts["begun"],

@@ -205,3 +205,18 @@ def test_a_changed_profile_or_team_moves_the_learner_on_the_dashboard(course_ver
     staff_learner.team = "Docs"
     staff_learner.save()
     assert (Progress.objects.get().team, Progress.objects.get().role, Progress.objects.get().kind) == ("Docs", "", "staff")
+
+
+@pytest.mark.django_db
+def test_a_pass_that_expired_reads_expired_not_in_progress(course_version: CourseVersion) -> None:
+    from steward.training import progress
+
+    learner = make_learner("rosa")
+    LessonRead.objects.create(learner=learner, lesson=course_version.lessons.get(key="listen"),
+                              at=timezone.now() - datetime.timedelta(days=401))
+    _complete(learner, course_version, days_ago=400)
+    assert dict(dashboard.standings(course_version.course, TODAY).values_list("learner_id", "standing")) == {
+        learner.pk: "expired"}
+    progress.rebuild()
+    assert dict(dashboard.standings(course_version.course, TODAY).values_list("learner_id", "standing")) == {
+        learner.pk: "expired"}
