@@ -24,24 +24,31 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _answer(page: Page, quiz: Quiz, *, right: bool) -> None:
-    """Answer every question of the attempt shown (one page, or one question a page), rightly or wrongly."""
+    """Answer every question of the attempt shown (one page, or one question a page), rightly or wrongly.
+
+    Each step waits for the page it leads to, as a person would, before reading it."""
     questions = list(quiz.questions.prefetch_related("choices"))
+    send = page.get_by_role("button", name="Send my answer").or_(page.get_by_role("button", name="Send my answers"))
+    following = page.get_by_role("link", name="Next question")
+    result = page.get_by_role("link", name="See your result")
     while True:
-        for question in questions:
-            group = page.get_by_role("group", name=question.text)  # its legend: "1. " and the question
-            if not group.count():
-                continue
+        expect(send).to_be_visible()
+        shown = [q for q in questions if page.get_by_role("group", name=q.text).count()]  # legend: "1. " and the text
+        assert shown, "no question of the quiz is on the page"
+        for question in shown:
+            group = page.get_by_role("group", name=question.text)
             choices = [choice for choice in question.choices.all() if choice.correct == right]
             for choice in choices if right else choices[:1]:
                 group.get_by_label(choice.text, exact=True).check()
-        page.get_by_role("button", name="Send my answer").or_(page.get_by_role("button", name="Send my answers")).click()
-        following = page.get_by_role("link", name="Next question")
+        send.click()
+        expect(following.or_(result).or_(page.get_by_role("heading", name="Your result"))).to_be_visible()
         if following.count():
             following.click()
+            expect(following).to_have_count(0)
             continue
-        result = page.get_by_role("link", name="See your result")
         if result.count():
             result.click()
+        expect(page.get_by_role("heading", name="Your result")).to_be_visible()
         return
 
 
