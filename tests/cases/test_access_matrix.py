@@ -659,6 +659,14 @@ def changes(leave_out: frozenset[str] | set[str] = frozenset()) -> Iterator[list
         yield written
 
 
+def snapshot(leave_out: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+    """Every row of every Steward table (and users and groups), for tests where a failed action may
+    write and roll back: afterwards, nothing may differ."""
+    models = [m for m in apps.get_models() if (m.__module__.startswith("steward.") or m._meta.app_label == "auth")
+              and m._meta.label not in leave_out]
+    return {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
+
+
 def _build(media: Any) -> World:
     def file(narrative: str, n: int, **extra: Any) -> Report:
         intake = report_services.Intake(narrative=narrative, reporter_role=Report.ReporterRole.AFFECTED,
