@@ -53,12 +53,12 @@ def missing(what: str, how: str) -> NoReturn:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `postgresql` need real concurrent PostgreSQL transactions: `make test-postgres`
-    runs them, and the SQLite run leaves them out (deselected, not skipped: nothing is hidden)."""
+    runs them, and the SQLite run leaves them out (deselected, not skipped: nothing is hidden).
+    Tests marked `once` never use the database under test, so the PostgreSQL run leaves them out."""
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        return
-    kept = [item for item in items if item.get_closest_marker("postgresql") is None]
+    other = "once" if connection.vendor == "postgresql" else "postgresql"
+    kept = [item for item in items if item.get_closest_marker(other) is None]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept

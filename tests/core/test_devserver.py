@@ -12,6 +12,8 @@ import pytest
 
 from steward.core import devserver
 
+pytestmark = pytest.mark.once  # settings and start-up in a fresh process: no database under test
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

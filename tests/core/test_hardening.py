@@ -328,6 +328,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
                           timeout=120, check=False)
 
 
+@pytest.mark.once
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     base = {key: value for key, value in os.environ.items()
             if not key.startswith(("STEWARD_", "DJANGO_", "DATABASE_", "REDIS_")) and key not in {"DEBUG", "SECRET_KEY"}}
@@ -352,6 +353,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
 
 
+@pytest.mark.once
 def test_production_settings_are_strict(tmp_path):
     """The values behind `check --deploy`, as a production process computes them."""
     code = ("from django.conf import settings as s; "

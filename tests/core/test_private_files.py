@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.once  # a fresh process on a database of its own: none under test
 
 # Open the development database in WAL mode, write to it (so -wal and -shm exist) and
 # create the dev key-encryption key and audit signing key, then report every mode while the connection is open.

@@ -6,6 +6,8 @@ import pytest
 
 from .test_settings import run
 
+pytestmark = pytest.mark.once  # settings and start-up in a fresh process: no database under test
+
 
 def test_evidence_is_a_private_folder_of_media_root_by_default(tmp_path):
     code = ("from django.core.files.storage import storages; e, h = storages['evidence'], storages['held']; "

@@ -69,6 +69,7 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
                           check=False)
 
 
+@pytest.mark.once
 def test_exit_codes_from_the_command_line(tmp_path):
     """The real command on a throwaway SQLite database, as an operator or a cron job runs it."""
     database = tmp_path / "audit.sqlite3"
@@ -131,6 +132,7 @@ print(len(same()[0]), same()[1][-1])
 """
 
 
+@pytest.mark.once
 def test_several_processes_find_what_one_finds(tmp_path):
     database = tmp_path / "audit.sqlite3"
     env = {key: value for key, value in os.environ.items()
