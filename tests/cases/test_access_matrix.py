@@ -38,6 +38,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
+from django.db.models import Model
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import URLResolver, get_resolver
@@ -632,11 +633,11 @@ def test_every_row_names_every_relation_and_only_known_roles():
 WRITE = re.compile(r"""\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM)\s+["`]?(\w+)""", re.IGNORECASE)
 
 
-def watched_tables(leave_out: frozenset[str] | set[str] = frozenset()) -> set[str]:
-    """Every Steward table (many-to-many tables included) and users' and groups'."""
-    return {m._meta.db_table for m in apps.get_models(include_auto_created=True)
+def watched_models(leave_out: frozenset[str] | set[str] = frozenset()) -> list[type[Model]]:
+    """Every Steward model (many-to-many tables included) and users' and groups'."""
+    return [m for m in apps.get_models(include_auto_created=True)
             if (m._meta.app_config.name.startswith("steward.") or m._meta.app_label == "auth")
-            and m._meta.label not in leave_out}
+            and m._meta.label not in leave_out]
 
 
 @contextmanager
@@ -645,7 +646,7 @@ def changes(leave_out: frozenset[str] | set[str] = frozenset()) -> Iterator[list
     changed rows: a refused request may make none. Read from each statement's row count as it
     runs, so a change undone later in the request is caught too, at a fraction of the cost of
     comparing every row of every table before and after."""
-    tables = watched_tables(leave_out)
+    tables = {m._meta.db_table for m in watched_models(leave_out)}
     written: list[str] = []
 
     def watch(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
@@ -662,9 +663,7 @@ def changes(leave_out: frozenset[str] | set[str] = frozenset()) -> Iterator[list
 def snapshot(leave_out: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
     """Every row of every Steward table (and users and groups), for tests where a failed action may
     write and roll back: afterwards, nothing may differ."""
-    models = [m for m in apps.get_models() if (m.__module__.startswith("steward.") or m._meta.app_label == "auth")
-              and m._meta.label not in leave_out]
-    return {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
+    return {m._meta.label: list(m.objects.order_by("pk").values()) for m in watched_models(leave_out)}
 
 
 def _build(media: Any) -> World:
