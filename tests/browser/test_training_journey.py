@@ -31,6 +31,7 @@ def _answer(page: Page, quiz: Quiz, *, right: bool) -> None:
     send = page.get_by_role("button", name="Send my answer").or_(page.get_by_role("button", name="Send my answers"))
     following = page.get_by_role("link", name="Next question")
     result = page.get_by_role("link", name="See your result")
+    result_page = page.get_by_role("heading", name="Your result")
     while True:
         expect(send).to_be_visible()
         shown = [q for q in questions if page.get_by_role("group", name=q.text).count()]  # legend: "1. " and the text
@@ -41,14 +42,14 @@ def _answer(page: Page, quiz: Quiz, *, right: bool) -> None:
             for choice in choices if right else choices[:1]:
                 group.get_by_label(choice.text, exact=True).check()
         send.click()
-        expect(following.or_(result).or_(page.get_by_role("heading", name="Your result"))).to_be_visible()
+        expect(following.or_(result).or_(result_page)).to_be_visible()
         if following.count():
             following.click()
             expect(following).to_have_count(0)
             continue
         if result.count():
             result.click()
-        expect(page.get_by_role("heading", name="Your result")).to_be_visible()
+        expect(result_page).to_be_visible()
         return
 
 
