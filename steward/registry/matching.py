@@ -18,9 +18,10 @@ Pure functions, no database. Two stages, as sanctions-screening engines have the
    Typos: the registry side also stores each pair with one letter deleted from one code
    (a deletion neighbourhood, as SymSpell does), and the applicant side asks for the same, so a
    name with one edit in one token still meets its original.
-   ``q:<ab>|<cd>`` the first two letters of both codes, for a typo in each of two tokens.
    ``w:<code>|<letter>`` one token's code (each of its first two spellings' codes) and the first letter of
-   another, for any typos in that other token (a typo seldom changes a name's first letter).
+   another, for any typos in that other token (a typo seldom changes a name's first letter); and the same
+   with one letter after the first deleted from a code of three letters or more (stored for the main
+   spelling, asked for every spelling), for a typo in each of the two tokens.
    ``n1:<code>`` a name of a single token (only when the subject has no longer name).
 
 2. Scoring. `score` compares an applicant with one candidate and explains itself: each
@@ -36,11 +37,16 @@ Pure functions, no database. Two stages, as sanctions-screening engines have the
    Laua Thompso, Dmkniel Walker, Okga Kouznetsv; not Xud Che). Against a name read without short vowels
    (Arabic, Hebrew), a Latin spelling's typo is one consonant more or less (Kareem Sacid) or, from four
    consonants, one otherwise, the first letter kept; three consonants one otherwise is another name
-   (Yusuf/Yoshida), and two readings of scripts take no typos (nobody typed them). The article written
+   (Yusuf/Yoshida), and two readings of scripts take no typos (nobody typed them); a consonant more or less
+   is also seen on the letters as written (Peret/prts), and a word whose first letter is not read (an initial
+   ʿ or א: Othman, Azoulay) is also read with a vowel for it. Two typos in a token of five to seven letters are
+   kept when its first two letters are (Kapok, Danio). The other-gender endings (Yuko/Yuka) do not apply
+   between a Japanese name and a spelling that is none (Yamada/Yamady). The article written
    joined to the name (Alshami) is also left out. When both names are made of the syllables of one
    romanisation (pinyin, the Revised Romanization, Hepburn; or one is read from han, hangul or kana), a
-   one-letter change between two of its syllables is another name (Zhou/Zhao, Jang/Kang, Yuko/Yoko), not a
-   typo; Yuri Sokolov is no such name. A name whose typos are kept still reaches the review band
+   one-letter change between two of its syllables is another name (Zhou/Zhao, Jang/Kang, Yuko/Yoko, and
+   a letter more or less in one syllable: Jin/Jing), not a typo; Yuri Sokolov is no such name. A name whose
+   typos are kept still reaches the review band
    (`NAME_TYPO_SCORE`). A name alone never reaches `MATCH_THRESHOLD` (`NAME_CAP`): two people may
    share a full name, so a name match goes to human review; an email, an account or a name
    backed by another identifier makes a match. Below `REVIEW_THRESHOLD` is "none".
@@ -535,13 +541,17 @@ def _readings_of_cyrillic(text: str) -> list[_Reading]:
     alternatives = {w: [re.sub(r"(?<=[aeiou])y$", "i", re.sub(r"iy$", "i", w)), re.sub(r"iy$", "y", w),
                         *([o] if o != w else [])] for w, o in zip(words, yo if len(yo) == len(words) else words,
                                                                   strict=True)}
+    # an initial Е is ye for BGN and e for passports (Yelena, Elena; Yevgeniy, Evgeny)
+    for w, forms in alternatives.items():
+        forms += [f[1:] for f in (w, *forms) if f[:2].casefold() == "ye"]
     tokens = _with_alternatives(words, alternatives)
     return [_Reading(tuple(_drop_particles(tokens)), "cyrillic")]
 
 
 def _readings_of_greek(text: str) -> list[_Reading]:
     words = _words(_translit("Greek-Latin/UNGEGN; Latin-ASCII", text))
-    tokens = _with_alternatives(words)
+    # an initial χ is ch for UNGEGN and often h as written (Hristos, Haralampos)
+    tokens = _with_alternatives(words, {w: ["h" + w[2:]] for w in words if w[:2].casefold() == "ch"})
     return [_Reading(tuple(tokens), "greek")]
 
 
@@ -553,13 +563,19 @@ def _readings_of_arabic(text: str) -> list[_Reading]:
     # ta marbuta is an -a (or -ah) at the end of a name; the article al- is a separate particle.
     text = text.replace("ة", "ه").replace("ـ", "")
     words: list[str] = []
-    for word in _abjad_words(_translit("Arabic-Latin; Latin-ASCII", text)):
+    # an ع that begins a word is not read; Latin spellings write a vowel for it (Othman, Umar): marked
+    latin = re.sub(r"(?:(?<=\s)|^)[ʿʾ]", "\x03", _translit("Arabic-Latin", text))
+    for word in _abjad_words(_translit("Latin-ASCII", latin)):
         if word.startswith("al") and len(word) > 4 and not (words and words[-1] in _ABD):
             words.extend(["al", word[2:]])
         else:
             words.append(word)
+    silent = {w[1:] for w in words if w.startswith("\x03")}
+    words = [w.removeprefix("\x03") for w in words]
     # و and ي are consonants (w, y) or long vowels (u, i); read both ways
     alternatives = {w: [w[:1] + w[1:].replace("w", "u").replace("y", "i"), w[:1] + w[1:].replace("w", "v")] for w in words}
+    for w in silent:  # and with the vowel written for the unread letter, for a typo's first letter
+        alternatives[w] += ["a" + w, "a" + alternatives[w][0]]
     tokens = _latin_tokens_from(words, alternatives)
     return [_Reading(tuple(tokens), "arabic", abjad=True)]
 
@@ -593,9 +609,12 @@ def _readings_of_hebrew(text: str) -> list[_Reading]:
     # צ is ts (not a z that would make "zh" with a following ח); an א that begins a word is a vowel, so a ב
     # after it stands inside the word (Avraham); ח is marked to be read h or ch
     latin = _translit("Hebrew-Latin", text).replace("ẕ", "ts").replace("ẖ", "\x02")
-    words = _abjad_words(_translit("Latin-ASCII", re.sub(r"(?:(?<=\s)|^)ʼb", "ʼ\x01", latin)).replace("'", ""))
+    # an א or ע that begins a word is not read (Azoulay, Ashkenazi, Amit): marked, the mark kept apart
+    latin = re.sub(r"(?:(?<=\s)|^)[ʼʻ]", "\x03", re.sub(r"(?:(?<=\s)|^)ʼb", "ʼ\x01", latin))
+    marked = _abjad_words(_translit("Latin-ASCII", latin).replace("'", ""))
+    words = [w.removeprefix("\x03") for w in marked]
     alternatives: dict[str, list[str]] = {}
-    for w in words:
+    for w, mark in zip(words, marked, strict=True):
         hard = w.replace("\x01", "b")
         # ב כ פ are b k p or (soft) v kh f; ו is v or a vowel
         forms = [hard[:1] + hard[1:].replace("w", "v"),
@@ -605,6 +624,8 @@ def _readings_of_hebrew(text: str) -> list[_Reading]:
             forms.append(re.sub("(?<!ts)\x02", "ch", hard))
         if hard.startswith("y") and vowels[1:2] in ("a", "e", "o", "u"):  # an initial י also j (Josef, Jakob)
             forms.append("j" + vowels[1:])
+        if mark.startswith("\x03"):  # and with the vowel written for the unread letter
+            forms += ["a" + forms[0], "a" + vowels]
         alternatives[hard.replace("\x02", "h")] = [f.replace("\x02", "h") for f in forms]
     words = [w.replace("\x01", "b").replace("\x02", "h") for w in words]
     tokens = _with_alternatives(words, alternatives)
@@ -799,16 +820,13 @@ def _deletions(code: str) -> set[str]:
     return {code} | {code[:i] + code[i + 1:] for i in range(len(code))}
 
 
+def _later_deletions(code: str) -> set[str]:
+    """The code and the codes with one letter after the first deleted (a typo seldom changes the first)."""
+    return {code} | {code[:i] + code[i + 1:] for i in range(1, len(code))}
+
+
 def _pair(a: str, b: str) -> str:
     return "n:" + "|".join(sorted((a, b)))
-
-
-def _prefixed(whole: str, cut: str) -> set[str]:
-    return {f"p:{whole}|{cut[:2]}"} if len(cut) >= 3 and len(whole) >= 2 else set()
-
-
-def _both_prefixed(a: str, b: str) -> set[str]:
-    return {"q:" + "|".join(sorted((a[:2], b[:2])))} if len(a) >= 3 and len(b) >= 3 else set()
 
 
 def _identifier_keys(identifier: Identifier) -> set[str]:
@@ -861,6 +879,10 @@ def _name_keys(names: Iterable[str], *, query: bool) -> set[str]:
                 for i, j in itertools.permutations(range(len(codes)), 2):
                     # any typos in one token: the other token's code with the first letter of this one
                     keys.update(f"w:{a}|{initial}" for a in codes[i][:None if query else 2] for initial in initials[j])
+                    # and typos in both tokens: a code of three letters or more with one letter after its first
+                    # deleted (SymSpell's deletion neighbourhood; stored for the main spelling), as above
+                    keys.update(f"w:{d}|{initial}" for a in codes[i][:None if query else 1] if len(a) >= 3
+                                for d in _later_deletions(a) for initial in initials[j])
                 for i, j in itertools.combinations(range(len(codes)), 2):
                     for a, b in itertools.product(codes[i], codes[j]):
                         keys.add(_pair(a, b))
@@ -870,12 +892,6 @@ def _name_keys(names: Iterable[str], *, query: bool) -> set[str]:
                         keys.update(_pair(a, variant) for variant in _deletions(b))
                         if query:  # and a deleted letter on both sides meets a substitution
                             keys.update(_pair(x, y) for x, y in itertools.product(_deletions(a), _deletions(b)))
-                        # two edits in one token: its code's first two letters, with the other token's code
-                        keys.update(_prefixed(a, b) | _prefixed(b, a))
-                        # one edit in each token: the first two letters of both codes (asked for with a letter
-                        # deleted from either, a typo among the first two)
-                        for x, y in itertools.product(_deletions(a), _deletions(b)) if query else [(a, b)]:
-                            keys.update(_both_prefixed(x, y))
     if query or longest < 2:
         keys.update("n1:" + code for code in single)
     return keys
@@ -951,7 +967,7 @@ def _gendered(x: str, y: str) -> bool:
     if y in (x + "a", x + "ova", x + "aya") or (x.endswith("sky") and y == x[:-1] + "aya"):
         return True
     if len(x) == len(y) >= 4 and x[:-1] == y[:-1] and {x[-1], y[-1]} in ({"a", "o"}, {"a", "e"}, {"a", "y"}):
-        return True
+        return (_syllables(x, _HEPBURN) > 0) == (_syllables(y, _HEPBURN) > 0)
     return len(x) >= 4 and len(y) == len(x) + 2 and y.startswith(x[:-1]) and x.endswith("y") and y.endswith("aya")
 
 
@@ -993,6 +1009,11 @@ def _edits_tried(shortest: int) -> int:
 # A typo beyond a token's own allowance scores below a spelling (an exact reading is preferred to it), and a
 # name whose typos are kept still reaches the review band (NAME_CAP * NAME_TYPO_SCORE >= REVIEW_THRESHOLD).
 NAME_TYPO_SCORE = 0.81
+
+
+def _consonants(form: str) -> str:
+    """The letters of a spelling without its vowels, doubled letters once (no sounds merged)."""
+    return re.sub(r"(.)\1+", r"\1", form[:1] + re.sub(r"[aeiou]", "", form[1:]))
 
 
 def _abjad_code(form: str) -> str:
@@ -1043,6 +1064,10 @@ def _other_syllables(x: str, y: str, systems: int = 0b111) -> bool:
     system. Korean syllables end in consonants, so almost any word cuts into them: there, only a token of one
     syllable counts."""
     chinese, korean, japanese = _syllable_systems()
+    if len(x) != len(y):  # a letter more or less: another name only for a syllable (Jin/Jing), else a typo (Naomi/Nomi)
+        return (systems & 2 != 0 and x in korean and y in korean) or any(
+            systems & bit != 0 and _syllables(x, system) == _syllables(y, system) == 1
+            for bit, system in ((1, chinese), (4, japanese)))
     return (systems & 2 != 0 and x in korean and y in korean) or any(
         systems & bit != 0 and 0 < _syllables(x, system) == _syllables(y, system)
         for bit, system in ((1, chinese), (4, japanese)))
@@ -1056,7 +1081,7 @@ def _typo_score(distance: int, allowed: int) -> float:
 
 @lru_cache(maxsize=262144)
 def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowed: int, tried: int,
-                     syllabic: int, typed: bool) -> tuple[float, How, int]:
+                     syllabic: int, typed: bool) -> tuple[float, How, int, bool]:
     """How alike two spellings of a name token are, and the typos that takes. ``spellings``: other spellings
     of one sound count (not between two readings made by the same transliteration, which spells a name one
     way). ``abjad`` None: two readings of a character script (a different character is a different name).
@@ -1066,36 +1091,42 @@ def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowe
     token one letter from another of as many syllables is another name (Yuko/Yoko), not a typo. ``typed``: one
     of the two is written in Latin letters (typos are made there, not between two readings of scripts)."""
     if x == y:
-        return 1.0, How.EXACT, 0
+        return 1.0, How.EXACT, 0, True
     if _gendered(x, y):
-        return 0.5, How.PARTIAL, 0
-    low = 0.6 * JaroWinkler.similarity(x, y), How.PARTIAL, 0
+        return 0.5, How.PARTIAL, 0, False
+    low = 0.6 * JaroWinkler.similarity(x, y), How.PARTIAL, 0, False
     if abjad is None:
         return low
     if not spellings:  # two readings by one transliteration: no other spellings, typos by length
         distance = OSA.distance(x, y, score_cutoff=tried)
         if distance > allowed and (x[0] != y[0] or _other_syllables(x, y, syllabic)):
             return low
-        return (_typo_score(distance, allowed), How.FUZZY, distance) if distance <= tried else low
+        return (_typo_score(distance, allowed), How.FUZZY, distance, x[:2] == y[:2]) if distance <= tried else low
     sx, sy = _spelling(x), _spelling(y)
     if set(sx) & set(sy):
-        return 0.95, How.SPELLING, 0
+        return 0.95, How.SPELLING, 0, True
     if abjad:  # written without short vowels: compared on consonants
         cx, cy = _abjad_code(x), _abjad_code(y)
         if cx == cy and len(cx) >= 2:
-            return 0.92, How.SPELLING, 0
+            return 0.92, How.SPELLING, 0, True
         if cx == cy and max(len(x), len(y)) >= 3:  # one consonant in common (Ali, Noa; not a syllable, "li"): weaker
-            return 0.8, How.SPELLING, 0
+            return 0.8, How.SPELLING, 0, True
         # a typo in a Latin spelling: one consonant more or less (Sacid/syd), or from four consonants one
         # otherwise; the first letter kept (or a vowel for a vowel: Ibrahim/ʾbrahym). Three consonants one
         # otherwise, or another first letter, is another name (Yusuf/Yoshida ysf/yst, Karim/Maryam, Kohen/Sahin)
         if typed and (x[0] == y[0] or {x[0], y[0]} <= _VOWELS) and OSA.distance(cx, cy, score_cutoff=1) <= 1 and (
                 min(len(cx), len(cy)) >= 4 or (len(cx) != len(cy) and max(len(cx), len(cy)) >= 3)):
-            return _typo_score(1, allowed), How.FUZZY, 1
+            return _typo_score(1, allowed), How.FUZZY, 1, False
+        if typed and x[0] == y[0]:
+            rx, ry = _consonants(x), _consonants(y)
+            if len(rx) != len(ry) and max(len(rx), len(ry)) >= 3 and OSA.distance(rx, ry, score_cutoff=1) <= 1:
+                return _typo_score(1, allowed), How.FUZZY, 1, False
     # beyond the token's own allowance, a typo keeps the first letter: the fewest typos, and those keeping it
-    distance = kept = OSA.distance(x, y, score_cutoff=tried + 1)
+    distance = kept = lead = OSA.distance(x, y, score_cutoff=tried + 1)
     if x[0] != y[0]:
         kept = tried + 1
+    if x[:2] != y[:2]:
+        lead = tried + 1
     for u in sx:
         for v in sy:
             found = OSA.distance(u, v, score_cutoff=tried + 1)
@@ -1106,14 +1137,14 @@ def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowe
         distance = kept
     # the same consonants, the vowels written otherwise (Mohammed/Muhammad, Yusuf/Youssef)
     if allowed and _code(x) == _code(y) and (distance <= allowed or (distance == allowed + 1 and len(_code(x)) >= 3)):
-        return 0.9, How.SPELLING, 0
+        return 0.9, How.SPELLING, 0, True
     if distance <= allowed or (distance <= tried and not abjad and not _other_syllables(x, y, syllabic)):
-        return _typo_score(distance, allowed), How.FUZZY, distance
+        return _typo_score(distance, allowed), How.FUZZY, distance, lead <= distance
     return low
 
 
 # A token pair: similarity, how, typos, the shorter and the longer token's length.
-_Pair = tuple[float, How, int, int, int]
+_Pair = tuple[float, How, int, int, int, bool]
 
 
 def _token_similarity(a: _Token, b: _Token, abjad: bool | None, spellings: bool, syllabic: int,
@@ -1133,14 +1164,14 @@ def _forms_similarity(xs: tuple[str, ...], la: int, ys: tuple[str, ...], lb: int
     """The best `_form_similarity` between the spellings of two tokens of ``la`` and ``lb`` letters."""
     shortest, longest = (la, lb) if la <= lb else (lb, la)
     allowed, tried = _edits_allowed(shortest), _edits_tried(shortest)
-    best: _Pair = (0.0, How.PARTIAL, 0, shortest, longest)
+    best: _Pair = (0.0, How.PARTIAL, 0, shortest, longest, False)
     if abjad:  # an Arabic or Hebrew name: the article written joined to it (Alshami, Elkhatib) also left out
         xs, ys = _without_article(xs), _without_article(ys)
     for x in xs:
         for y in ys:
             found = _form_similarity(x, y, abjad, spellings, allowed, tried, syllabic, typed)
             if found[0] > best[0]:
-                best = (found[0], found[1], found[2], shortest, longest)
+                best = (found[0], found[1], found[2], shortest, longest, found[3])
                 if found[0] >= 1.0:
                     return best
     return best
@@ -1162,7 +1193,7 @@ def _typos_kept(strong: list[_Pair], abjad: bool) -> list[_Pair]:
         return strong
     others = [p for p in strong if p not in beyond]
     kept = len(strong) >= 2 and 4 * sum(p[2] for p in strong) <= sum(p[4] for p in strong) and all(
-        3 * p[2] <= p[3] for p in strong)
+        3 * p[2] <= (p[4] if p[5] else p[3]) for p in strong)
     return strong if kept else others
 
 
