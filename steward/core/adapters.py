@@ -3,7 +3,9 @@
 - Nobody signs up: administrators create staff accounts (``manage.py create_staff``).
 - Single sign-on (OpenID Connect) only signs in people who already have an active staff
   account: the identity provider's *verified* address must match exactly one of them.
-  Unknown people are refused and the refusal is audited; nobody is created.
+  Unknown people are refused and the refusal is audited; nobody is created. Apps register other
+  audiences of accounts without staff access that it may sign in too (``steward.core.sso``:
+  training's contributor learners), matched the same way and kept off every staff page.
 - Signing in with a password alone, before a second factor is set up, does not say "signed in":
   the message says to set up a second factor, which every staff page waits for.
 - A login counts as recent for allauth's own re-authentication checks (managing second
@@ -28,7 +30,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import audit, mfa_secrets, navigation
+from . import audit, mfa_secrets, navigation, sso
 from .http import client_ip
 from .middleware import has_second_factor, signed_in_through_trusted_sso
 from .reauth import recently_authenticated
@@ -54,6 +56,9 @@ class StaffAccountAdapter(DefaultAccountAdapter):
             raise
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
+        audience = sso.audience_of(request.user) if isinstance(request.user, User) else None
+        if audience is not None:
+            return audience.next_prefix  # a learner signed on: their own pages, never a staff one
         return navigation.landing_url(request.user)  # an administrator has no queue to land on
 
     def add_message(self, request: HttpRequest, level: int, message_template: str | None = None,
@@ -76,21 +81,35 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         provider = sociallogin.account.provider
+        started_by = sso.audience_for_next(sociallogin.state.get("next"))
         if sociallogin.is_existing:
             user = sociallogin.user
-            if not (user.is_active and user.is_staff):
-                _refuse(request, provider, "inactive")
+            if not (user.is_active and (user.is_staff or sso.audience_of(user) is not None)):
+                _refuse(request, provider, "inactive", started_by)
             return
         user = staff_for_verified_addresses(sociallogin)
-        if user is None:
-            _refuse(request, provider, "unknown")
-        sociallogin.connect(request, user)
-        audit.record(user, "staff.sso_connected", user, ip=client_ip(request), detail={"provider": provider})
+        if user is not None:
+            sociallogin.connect(request, user)
+            audit.record(user, "staff.sso_connected", user, ip=client_ip(request), detail={"provider": provider})
+            return
+        addresses = verified_addresses(sociallogin)
+        for audience in sso.audiences():
+            account = audience.find(addresses) if addresses else None
+            if account is not None and account.is_active and not account.is_staff:
+                sociallogin.connect(request, account)
+                audience.connected(account, client_ip(request))
+                return
+        _refuse(request, provider, "unknown", started_by)
+
+
+def verified_addresses(sociallogin: SocialLogin) -> set[str]:
+    """The addresses the identity provider vouches for, lower-cased."""
+    return {address.email.lower() for address in sociallogin.email_addresses if address.verified and address.email}
 
 
 def staff_for_verified_addresses(sociallogin: SocialLogin) -> User | None:
     """The one active staff member whose address the identity provider vouches for."""
-    addresses = {address.email.lower() for address in sociallogin.email_addresses if address.verified and address.email}
+    addresses = verified_addresses(sociallogin)
     if not addresses:
         return None
     query = Q()
@@ -112,9 +131,12 @@ def _staff_named(username: str) -> User | None:
     return User.objects.filter(username__iexact=username[:150], is_staff=True).first()
 
 
-def _refuse(request: HttpRequest, provider: str, reason: str) -> None:
-    audit.record(None, "staff.sso_refused", ip=client_ip(request), keep_ip=True, actor_kind="visitor",
-                 detail={"provider": provider, "reason": reason})
+def _refuse(request: HttpRequest, provider: str, reason: str, started_by: sso.Audience | None = None) -> None:
+    detail = {"provider": provider, "reason": reason} | ({"from": started_by.name} if started_by else {})
+    audit.record(None, "staff.sso_refused", ip=client_ip(request), keep_ip=True, actor_kind="visitor", detail=detail)
+    if started_by is not None:  # started from that audience's own sign-in page: back there, in its words
+        messages.error(request, started_by.refused_message)
+        raise ImmediateHttpResponse(HttpResponseRedirect(started_by.sign_in_url()))
     messages.error(request, _("Single sign-on worked, but no active Steward staff account matches that identity. "
                               "Ask an administrator to create your account with the address your organisation "
                               "account uses."))

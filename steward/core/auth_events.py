@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.http import HttpRequest
 
-from . import audit
+from . import audit, sso
 from .http import client_ip
 from .middleware import SESSION_LAST_SEEN, SESSION_LOGIN_AT
 from .reauth import on_authentication_step
@@ -29,6 +29,10 @@ def _methods(request: HttpRequest, user: User) -> list[str]:
 def on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     now = time.time()
     request.session[SESSION_LOGIN_AT] = request.session[SESSION_LAST_SEEN] = now
+    audience = sso.audience_of(user)
+    if audience is not None:  # an account without staff access (a learner) signed on: its app audits it
+        audience.signed_in(user, client_ip(request))
+        return
     audit.record(user, "staff.login", user, ip=client_ip(request), detail={"methods": _methods(request, user)})
 
 

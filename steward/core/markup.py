@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from html import unescape
 
 import markdown
 import nh3
@@ -27,6 +28,7 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _SCRIPT = re.compile(r"<\s*/?\s*script\b", re.IGNORECASE)
 _HANDLER = re.compile(r"<[^>]*?[\s/\"']on[a-z]+\s*=", re.IGNORECASE | re.DOTALL)
 _SCRIPT_URL = re.compile(r"(?:java|vb)script\s*:|data\s*:\s*text/html", re.IGNORECASE)
+_URL_BREAKS = re.compile(r"[\t\n\r]")  # browsers drop these inside a URL
 
 # `![alt](image:NAME)`: an image uploaded to the course version, named NAME.
 IMAGE_REF = re.compile(r"image:([A-Za-z0-9][A-Za-z0-9._-]{0,99})")
@@ -36,8 +38,13 @@ SCRIPT_ERROR = _("Markdown may not contain scripts: remove <script> elements, on
 
 
 def check(text: str) -> None:
-    """Raise ValidationError when `text` carries anything that could run in a reader's browser."""
-    if _SCRIPT.search(text) or _HANDLER.search(text) or _SCRIPT_URL.search(text):
+    """Raise ValidationError when `text` carries anything that could run in a reader's browser.
+
+    A link's scheme is read as a browser reads it: character references decoded (`&#106;avascript:`)
+    and tabs and line breaks inside it dropped (`java&#x09;script:`)."""
+    as_browser_reads = _URL_BREAKS.sub("", unescape(text))
+    if (_SCRIPT.search(text) or _HANDLER.search(text) or _SCRIPT_URL.search(text)
+            or _SCRIPT_URL.search(as_browser_reads)):
         raise ValidationError(SCRIPT_ERROR, code="script")
 
 

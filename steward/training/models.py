@@ -42,7 +42,7 @@ class Course(models.Model):
     valid_for_days = models.PositiveIntegerField(null=True, blank=True)
     # The course a person returning after a ban takes when their decision requires onboarding.
     is_onboarding = models.BooleanField(default=False)
-    # Owners edit the course and read the survey's free text; administrators may too.
+    # Owners edit the course and are the only ones who read the survey's free text.
     owners = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

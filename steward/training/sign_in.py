@@ -18,6 +18,12 @@ turning on `ACCOUNT_LOGIN_BY_CODE_ENABLED` would offer the code on the staff sig
 letting a staff account in without its password. Its code also lives in the session only, with
 no emailed link. This small flow keeps learners apart: it signs in only accounts that are not
 staff, with Django's ModelBackend, and the learner gate keeps such a session off staff pages.
+
+Single sign-on: when Steward's OpenID Connect provider is configured (STEWARD_OIDC_*), the
+sign-in page also offers it. The provider's verified address must be that of exactly one active
+contributor learner (`learner_for_addresses`); the account is connected and signed in, nobody is
+created, and a refusal comes back to /learn/sign-in/ (`steward.core.sso`, registered in
+`register_single_sign_on`). A staff member's address signs them in as staff, second factor included.
 """
 
 from __future__ import annotations
@@ -25,16 +31,20 @@ from __future__ import annotations
 import datetime
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from steward.core import audit, links, outbox
+from steward.core import audit, links, outbox, sso
 from steward.core.actors import SystemActor
 from steward.core.crypto import keyed_hash
 from steward.core.errors import DomainError
@@ -189,3 +199,38 @@ def use_link(token: str, *, ip: str | None = None) -> User:
 
 def expires_at(pending: Pending) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(pending.asked_at, tz=datetime.UTC) + datetime.timedelta(minutes=_minutes())
+
+
+def learner_for_addresses(addresses: Collection[str]) -> User | None:
+    """The account of the one active contributor learner whose address the identity provider
+    verified (none when no learner, or more than one, has one of them)."""
+    wanted = {address.strip().lower() for address in addresses if address and len(address) <= 254}
+    if not wanted:
+        return None
+    users = list(User.objects.annotate(email_lower=Lower("email"))
+                 .filter(email_lower__in=wanted, is_active=True, is_staff=False,
+                         learner__kind=Learner.Kind.CONTRIBUTOR).distinct()[:2])
+    return users[0] if len(users) == 1 else None
+
+
+def may_sign_on(user: User) -> bool:
+    """Whether an account already connected to the identity provider still signs in as a learner."""
+    return (user.is_active and not user.is_staff
+            and Learner.objects.filter(user=user, kind=Learner.Kind.CONTRIBUTOR).exists())
+
+
+def _connected(user: User, ip: str | None) -> None:
+    audit.record(user, "training.sso_connected", user.learner, ip=ip)
+
+
+def _signed_on(user: User, ip: str | None) -> None:
+    audit.record(user, "training.sign_in", user.learner, ip=ip, detail={"by": "sso"})
+
+
+def register_single_sign_on() -> None:
+    sso.register(sso.Audience(
+        name="training", next_prefix="/learn/", sign_in_url=lambda: reverse("learn:sign_in"),
+        refused_message=gettext_lazy("Single sign-on worked, but no learner in Steward has that identity's address. "
+                                     "Ask your training coordinator to add you with the address your account uses, "
+                                     "or have a sign-in code sent to you below."),
+        find=learner_for_addresses, accepts=may_sign_on, connected=_connected, signed_in=_signed_on))

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from steward.core import links, ratelimit
@@ -38,7 +39,16 @@ def sign_in_page(request: HttpRequest) -> HttpResponse:
         pending = sign_in.ask_for_code(form.cleaned_data["email"])
         request.session[SESSION_KEY] = pending.as_session()
         return redirect("learn:sign_in_code")
-    return render(request, "training/sign_in/sign_in.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "training/sign_in/sign_in.html", {"form": form, "sso_next": _learner_next(request)},
+                  status=400 if form.errors else 200)
+
+
+def _learner_next(request: HttpRequest) -> str:
+    """Where single sign-on returns to: the learner page that sent the visitor here, else /learn/."""
+    wanted = request.GET.get("next", "")
+    if wanted.startswith(LEARN_HOME) and url_has_allowed_host_and_scheme(wanted, allowed_hosts=None):
+        return wanted
+    return LEARN_HOME
 
 
 @require_http_methods(["GET", "POST"])

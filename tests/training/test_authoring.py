@@ -140,6 +140,22 @@ def test_only_a_major_version_asks_everyone_to_pass_again(coordinator: User) -> 
     assert published.course.versions.count() == 1
 
 
+@pytest.mark.parametrize("body", [
+    "<SCRIPT>alert(1)</SCRIPT>", "<script\n>alert(1)</script>", "<svg/onload=alert(1)>",
+    "[help](JaVaScRiPt:alert(1))", "[help](&#106;avascript:alert(1))", "[help](java&#x09;script:alert(1))",
+    "<a href='&#x6A;avascript:alert(1)'>help</a>", "[help](data:text/html;base64,PHNjcmlwdD4=)",
+])
+def test_a_lesson_that_could_run_a_script_is_refused_clearly_and_changes_nothing(coordinator: User, body: str) -> None:
+    draft = _new_draft(coordinator)
+    lesson = draft.lessons.get(key="listen")
+    before = (list(draft.lessons.values_list("key", "body_markdown")), AuditEntry.objects.count())
+    with pytest.raises(AuthoringError, match="may not contain scripts"):
+        authoring.add_lesson(draft, by=coordinator, title="Bad", body=body)
+    with pytest.raises(AuthoringError, match="may not contain scripts"):
+        authoring.update_lesson(lesson, by=coordinator, title=lesson.title, body=body)
+    assert (list(draft.lessons.values_list("key", "body_markdown")), AuditEntry.objects.count()) == before
+
+
 def test_lessons_are_added_reordered_and_deleted(coordinator: User) -> None:
     draft = _new_draft(coordinator)
     added = authoring.add_lesson(draft, by=coordinator, title="Self-care", body="Talk to someone.")

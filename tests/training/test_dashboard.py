@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -167,6 +168,12 @@ def test_only_owners_read_the_survey_comments(course_version: CourseVersion) -> 
     course_version.course.owners.add(owner)
     url = f"/staff/training/courses/{course_version.course_id}/survey/comments/"
     assert login(coordinator).get(url).status_code == 404  # coordinators see counts, not the words
+    for other in (make_staff("sam", Role.ADMINISTRATOR), make_staff("aud", Role.AUDITOR)):
+        assert login(other).get(url).status_code == 404, other  # nor administrators or auditors
+    learner_client = Client()
+    learner_client.force_login(learner.user)
+    assert learner_client.get(url).status_code == 404
+    assert not AuditEntry.objects.filter(action="training.survey_comments_read").exists()
     page = login(owner).get(url)
     assert page.status_code == 200 and "The triage lesson helped me a lot." in page.content.decode()
     assert AuditEntry.objects.filter(action="training.survey_comments_read", actor=owner).count() == 1
