@@ -94,7 +94,8 @@ def run(work: Path) -> None:
     import django
 
     django.setup()
-    from steward.core.storage import PrivateFileSystemStorage, StreamingS3Storage
+    from steward.core.s3_storage import StreamingS3Storage
+    from steward.core.storage import PrivateFileSystemStorage
 
     print(f"\nEvidence storage: a {SIZE // 2**20} MiB file stored and read back (best of {ROUNDS})", flush=True)
     _compare("filesystem", PrivateFileSystemStorage(location=str(work / "evidence-files")))

@@ -393,9 +393,9 @@ elif STEWARD_STORAGE == "s3":
         "addressing_style": env_str("STEWARD_S3_ADDRESSING_STYLE") or None,
         "signature_version": "s3v4",
     }
-    _evidence_storage = {"BACKEND": "steward.core.storage.StreamingS3Storage",
+    _evidence_storage = {"BACKEND": "steward.core.s3_storage.StreamingS3Storage",
                          "OPTIONS": {**_s3, "location": "/".join(filter(None, [_prefix, "evidence"]))}}
-    _held_storage = {"BACKEND": "steward.core.storage.StreamingS3Storage",
+    _held_storage = {"BACKEND": "steward.core.s3_storage.StreamingS3Storage",
                      "OPTIONS": {**_s3, "location": "/".join(filter(None, [_prefix, "held"]))}}
 else:
     raise ImproperlyConfigured(f"STEWARD_STORAGE must be filesystem or s3, not {STEWARD_STORAGE!r}")

@@ -3,10 +3,16 @@ arrive with issue 3's conflicts), a triager, spaces, and a helper that files a r
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
+import shutil
+import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Generator
+from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
@@ -102,6 +108,52 @@ def _fresh_scheduler() -> None:
 
     for job in scheduler.jobs():
         job.known_next = job.due_locally = None
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def clean_environment(var_dir: Path, database: Path) -> dict[str, str]:
+    """The environment of a fresh Steward process on a SQLite file of its own: none of Steward's, Django's or
+    the database's settings of the run under test, development keys in ``var_dir``."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("STEWARD_", "DATABASE_", "DJANGO_", "SECRET_KEY"))}
+    env.update({"STEWARD_VAR_DIR": str(var_dir), "DATABASE_URL": f"sqlite:///{database}",
+                "DJANGO_SETTINGS_MODULE": "steward.settings"})
+    return env
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
+    """Copies of a SQLite file that `manage.py migrate` built once for the whole run, in a fresh process, for
+    the tests that start Steward's commands or its worker on a database of their own: copying it is what
+    migrating a new file each time gave them, without a migration per test. The xdist workers share one
+    file (the first to need it builds it, under a lock). Returns a function that copies it to a path."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the folder every worker's own temporary folder is in
+    template = root / "migrated.sqlite3"
+    with (root / "migrated.sqlite3.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            build = Path(tmp_path_factory.mktemp("migrate"))
+            database = build / "db.sqlite3"
+            migrated = subprocess.run([sys.executable, "manage.py", "migrate", "--no-input"], cwd=ROOT,
+                                      env=clean_environment(build, database), capture_output=True, text=True,
+                                      check=False)
+            assert migrated.returncode == 0, migrated.stderr
+            with sqlite3.connect(database) as connection:  # everything in the main file, nothing left in -wal
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.close()
+            shutil.copyfile(database, root / "migrated.sqlite3.part")
+            (root / "migrated.sqlite3.part").rename(template)
+
+    def copy(to: Path) -> Path:
+        shutil.copyfile(template, to)
+        to.chmod(0o600)
+        return to
+
+    return copy
 
 
 def queued[M: outbox.Message](message_type: type[M]) -> list[M]:

@@ -85,16 +85,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import icu
 import idna
-import pykakasi
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from pypinyin import Style, lazy_pinyin
-from pypinyin.pinyin_dict import pinyin_dict
 from rapidfuzz.distance import OSA, JaroWinkler
+
+if TYPE_CHECKING:
+    from pypinyin import Style
 
 MATCH_THRESHOLD = 0.9
 REVIEW_THRESHOLD = 0.7
@@ -204,6 +204,8 @@ def _icu(name: str) -> Any:
 def _kakasi() -> Any:
     converter = getattr(_local, "kakasi", None)
     if converter is None:
+        import pykakasi  # pykakasi and pypinyin load their dictionaries on import: only when a name needs them
+
         converter = _local.kakasi = pykakasi.kakasi()  # type: ignore[no-untyped-call]
     return converter
 
@@ -661,10 +663,14 @@ _SURNAME_READINGS = {"曾": "zeng", "单": "shan", "單": "shan", "解": "xie", 
 
 
 def _pinyin(text: str, style: Style) -> list[str]:
+    from pypinyin import lazy_pinyin
+
     return [re.sub(r"[^a-z]", "", s.casefold()) for s in lazy_pinyin(text, style=style, errors="ignore")]
 
 
 def _readings_of_han(text: str) -> list[_Reading]:
+    from pypinyin import Style
+
     words = [w for w in _SPLIT.split(text) if w]
     if len(words) >= 2:
         family, given = words[0], "".join(words[1:])
@@ -1031,6 +1037,9 @@ _HEPBURN = frozenset({*"aiueo", "n", *(c + v for c in "kgzdnhbpmr" for v in "aiu
 
 @lru_cache(maxsize=1)
 def _syllable_systems() -> tuple[frozenset[str], ...]:
+    from pypinyin import Style
+    from pypinyin.pinyin_dict import pinyin_dict
+
     first: dict[str, str] = {}
     for codepoint, readings_of_character in pinyin_dict.items():
         for reading in readings_of_character.split(","):

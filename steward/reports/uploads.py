@@ -15,10 +15,9 @@ import math
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 import filetype
-import pypdf
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
@@ -34,12 +33,13 @@ from PIL.PngImagePlugin import PngImageFile
 from PIL.WebPImagePlugin import WebPImageFile
 from pillow_heif import register_heif_opener
 from pillow_heif.as_plugin import HeifImageFile
-from pypdf.errors import PyPdfError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
 
 from steward.core import crypto, sealed_files
 from steward.core import storage as file_storage
 from steward.core.models import DataKey
+
+if TYPE_CHECKING:
+    from pypdf.generic import DictionaryObject, PdfObject
 
 # Only the primary picture of a HEIF file is read: no thumbnails, depth maps or auxiliary images.
 register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
@@ -187,6 +187,8 @@ class UnsafePdf(Exception):
 
 def _pdf_dictionaries(root: PdfObject) -> list[DictionaryObject]:
     """Every dictionary (streams included) reachable from root, each once, however the objects refer to each other."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
     found: list[DictionaryObject] = []
     seen: set[tuple[int, int]] = set()
     pending: list[PdfObject] = [root]
@@ -210,11 +212,15 @@ def _pdf_dictionaries(root: PdfObject) -> list[DictionaryObject]:
 
 
 def _resolved(value: object) -> object:
+    from pypdf.generic import IndirectObject
+
     return value.get_object() if isinstance(value, IndirectObject) else value
 
 
 def _is_removed_action(value: object) -> bool:
     """An action dictionary of any kind but going to a page of this document."""
+    from pypdf.generic import DictionaryObject
+
     action = _resolved(value)
     return isinstance(action, DictionaryObject) and _resolved(action.get("/S")) not in PDF_KEPT_ACTIONS
 
@@ -223,6 +229,9 @@ def _clean_pdf(data: bytes) -> bytes:
     """Rewrite the PDF from its object tree without document information, XMP metadata, file identifiers,
     earlier revisions, annotation authors or actions other than going to one of its own pages; refuse one
     that could run anything when opened."""
+    import pypdf  # imported when a PDF arrives, not at every start-up
+    from pypdf.generic import DictionaryObject
+
     reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted:
         raise UnsafePdf("encrypted")
@@ -300,6 +309,8 @@ def check(upload: UploadedFile[bytes]) -> CleanFile:
             name = Path(name).stem + STORED_SUFFIXES[stored_type]
         content_type = stored_type
     elif content_type == "application/pdf":
+        from pypdf.errors import PyPdfError
+
         try:
             data = _clean_pdf(data)
         except UnsafePdf as error:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from django.core.management import CommandError, call_command
 
 from steward.core import audit
 from steward.core.models import AuditEntry
+from tests.conftest import clean_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,15 +70,11 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 
 @pytest.mark.once
-def test_exit_codes_from_the_command_line(tmp_path):
-    """The real command on a throwaway SQLite database, as an operator or a cron job runs it."""
-    database = tmp_path / "audit.sqlite3"
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("STEWARD_", "DATABASE_", "DJANGO_", "SECRET_KEY"))}
-    env.update({"STEWARD_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{database}",
-                "DJANGO_SETTINGS_MODULE": "steward.settings"})
-    migrated = _manage("migrate", "--no-input", env=env)
-    assert migrated.returncode == 0, migrated.stderr
+def test_exit_codes_from_the_command_line(tmp_path, migrated_sqlite):
+    """The real command on a throwaway SQLite database (a copy of one `manage.py migrate` made), as an
+    operator or a cron job runs it."""
+    database = migrated_sqlite(tmp_path / "audit.sqlite3")
+    env = clean_environment(tmp_path, database)
 
     intact = _manage("verify_audit", env=env)
     assert intact.returncode == 0, intact.stderr
@@ -108,6 +104,7 @@ import django
 django.setup()
 from steward.core import audit
 from steward.core.models import AuditEntry
+from tests.conftest import clean_environment
 
 for n in range(60):
     audit.record(None, "test.entry", detail={"n": n})
@@ -133,13 +130,8 @@ print(len(same()[0]), same()[1][-1])
 
 
 @pytest.mark.once
-def test_several_processes_find_what_one_finds(tmp_path):
-    database = tmp_path / "audit.sqlite3"
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("STEWARD_", "DATABASE_", "DJANGO_", "SECRET_KEY"))}
-    env.update({"STEWARD_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{database}",
-                "DJANGO_SETTINGS_MODULE": "steward.settings"})
-    assert _manage("migrate", "--no-input", env=env).returncode == 0
+def test_several_processes_find_what_one_finds(tmp_path, migrated_sqlite):
+    env = clean_environment(tmp_path, migrated_sqlite(tmp_path / "audit.sqlite3"))
     result = subprocess.run([sys.executable, "-c", PARALLEL], cwd=ROOT, env=env, capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stderr

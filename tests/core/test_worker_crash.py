@@ -4,8 +4,8 @@ every email reaches a real SMTP server, none is lost, and the only one that can 
 
 The worker runs as a real process (`manage.py run_worker`) against a database both it and
 the test can see: on PostgreSQL the test database (committed rows, `transaction=True`), on
-SQLite a migrated database file of its own (pytest-django's SQLite test database lives in
-memory)."""
+SQLite a migrated database file of its own (a copy of the run's `migrated_sqlite`; pytest-django's
+SQLite test database lives in memory)."""
 
 from __future__ import annotations
 
@@ -39,10 +39,8 @@ def seed() -> None:
         services.invite_staff(by=CREATE_STAFF_COMMAND, username=f"crash{n}", email=f"crash{n}@example.org", roles=["triager"])
 
 
-# The same, in the process that migrates the SQLite file (one start-up instead of two).
+# The same, in a process of its own on the SQLite file.
 SQLITE_SETUP = f"""
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
 from steward.staff import services
 from steward.staff.permissions import CREATE_STAFF_COMMAND
 for n in range({MESSAGES}):
@@ -69,7 +67,8 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 @pytest.fixture
-def shared_database(tmp_path: Path, transactional_db: Any) -> tuple[str, Callable[[], list[dict[str, Any]]]]:
+def shared_database(tmp_path: Path, transactional_db: Any,
+                    migrated_sqlite: Callable[[Path], Path]) -> tuple[str, Callable[[], list[dict[str, Any]]]]:
     """A database URL the worker process can use, with 30 emails waiting in its outbox, and a way
     to read the outbox rows from it."""
     if connection.vendor == "postgresql":
@@ -81,7 +80,7 @@ def shared_database(tmp_path: Path, transactional_db: Any) -> tuple[str, Callabl
             return list(OutboxMessage.objects.values("idempotency_key", "status", "uncertain", "attempts"))
 
         return url, rows
-    path = tmp_path / "worker.sqlite3"
+    path = migrated_sqlite(tmp_path / "worker.sqlite3")
     subprocess.run([sys.executable, "manage.py", "shell", "-v0", "-c", SQLITE_SETUP], cwd=ROOT,
                    env=environment(f"sqlite:///{path}", 0), check=True, timeout=180)
 

@@ -1,6 +1,6 @@
 """A 30-action rollout for the worker-crash test: a permanent ban of one Matrix user from 30
 rooms, planned against a homeserver at `homeserver`. Imported by the test itself (PostgreSQL) or
-by the process that migrates the SQLite file."""
+by the process that seeds the SQLite file."""
 
 from __future__ import annotations
 

@@ -3,8 +3,8 @@ every room ban is carried out and verified, none is lost, and only the one in fl
 kill can be sent twice (a ban the homeserver takes as the same one).
 
 As in tests/core/test_worker_crash.py, the worker is a real process (`manage.py run_worker`)
-against a database both it and the test see (PostgreSQL's test database, or a migrated SQLite
-file), calling a faked homeserver served over HTTP on localhost at a real server's pace."""
+against a database both it and the test see (PostgreSQL's test database, or a copy of the run's
+migrated SQLite file), calling a faked homeserver served over HTTP on localhost at a real server's pace."""
 
 from __future__ import annotations
 
@@ -69,8 +69,8 @@ def homeserver() -> Iterator[tuple[FakeMatrix, str]]:
 
 
 @pytest.fixture
-def shared_database(tmp_path: Path, transactional_db: Any,
-                    homeserver: tuple[FakeMatrix, str]) -> tuple[str, Callable[[], list[tuple[str, str, int]]]]:
+def shared_database(tmp_path: Path, transactional_db: Any, homeserver: tuple[FakeMatrix, str],
+                    migrated_sqlite: Callable[[Path], Path]) -> tuple[str, Callable[[], list[tuple[str, str, int]]]]:
     _, address = homeserver
     if connection.vendor == "postgresql":
         seed(address)
@@ -81,9 +81,8 @@ def shared_database(tmp_path: Path, transactional_db: Any,
             return list(RolloutAction.objects.filter(kind="ban_from_room").values_list("target", "status", "attempts"))
 
         return url, rows
-    path = tmp_path / "worker.sqlite3"
-    setup = ("from django.core.management import call_command; call_command('migrate', verbosity=0); "
-             f"from tests.enforcement.crash_seed import seed; seed({address!r})")
+    path = migrated_sqlite(tmp_path / "worker.sqlite3")
+    setup = f"from tests.enforcement.crash_seed import seed; seed({address!r})"
     subprocess.run([sys.executable, "manage.py", "shell", "-v0", "-c", setup], cwd=ROOT,
                    env=environment(f"sqlite:///{path}", 0), check=True, timeout=300)
 

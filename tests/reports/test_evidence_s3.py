@@ -91,8 +91,8 @@ def bucket(s3_server: str, settings: Any) -> Any:
               "secret_key": SECRET, "addressing_style": "path", "signature_version": "s3v4"}
     settings.STORAGES = {
         **settings.STORAGES,
-        "evidence": {"BACKEND": "steward.core.storage.StreamingS3Storage", "OPTIONS": {**common, "location": "evidence"}},
-        "held": {"BACKEND": "steward.core.storage.StreamingS3Storage", "OPTIONS": {**common, "location": "held"}},
+        "evidence": {"BACKEND": "steward.core.s3_storage.StreamingS3Storage", "OPTIONS": {**common, "location": "evidence"}},
+        "held": {"BACKEND": "steward.core.s3_storage.StreamingS3Storage", "OPTIONS": {**common, "location": "held"}},
     }
     client.bucket = name
     return client
