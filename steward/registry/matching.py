@@ -1152,7 +1152,8 @@ def _form_similarity(x: str, y: str, abjad: bool | None, spellings: bool, allowe
     return low
 
 
-# A token pair: similarity, how, typos, the shorter and the longer token's length.
+# A token pair: similarity, how, typos, the shorter and the longer token's length, and whether its typos
+# keep the first two letters (then two typos are allowed against the longer token's length).
 _Pair = tuple[float, How, int, int, int, bool]
 
 

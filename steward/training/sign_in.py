@@ -57,6 +57,8 @@ LINK_PURPOSE = "learn"
 CODE_PURPOSE = "learn-code"  # the used challenges, beside the used links
 SIGN_IN = SystemActor("learner sign-in", kind="reporter")
 
+LEARN_HOME = "/learn/"  # where a learner lands after signing in, by a code, a link or single sign-on
+
 
 class SignInRefused(DomainError):
     """A code or link that signs nobody in; `final` when the pending sign-in is gone (ask again)."""
@@ -229,7 +231,7 @@ def _signed_on(user: User, ip: str | None) -> None:
 
 def register_single_sign_on() -> None:
     sso.register(sso.Audience(
-        name="training", next_prefix="/learn/", sign_in_url=lambda: reverse("learn:sign_in"),
+        name="training", next_prefix=LEARN_HOME, sign_in_url=lambda: reverse("learn:sign_in"),
         refused_message=gettext_lazy("Single sign-on worked, but no learner in Steward has that identity's address. "
                                      "Ask your training coordinator to add you with the address your account uses, "
                                      "or have a sign-in code sent to you below."),

@@ -19,14 +19,13 @@ from .assign_forms import CodeForm, SignInForm
 
 SESSION_KEY = "steward_learner_sign_in"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
-LEARN_HOME = "/learn/"
 RATE_LIMITED = "training/sign_in/rate_limited.html"
 
 
 def _signed_in(request: HttpRequest, user: User) -> HttpResponse:
     request.session.pop(SESSION_KEY, None)
     login(request, user, backend=BACKEND)  # a new session key: nothing from before carries over
-    return redirect(LEARN_HOME)
+    return redirect(sign_in.LEARN_HOME)
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,9 +45,9 @@ def sign_in_page(request: HttpRequest) -> HttpResponse:
 def _learner_next(request: HttpRequest) -> str:
     """Where single sign-on returns to: the learner page that sent the visitor here, else /learn/."""
     wanted = request.GET.get("next", "")
-    if wanted.startswith(LEARN_HOME) and url_has_allowed_host_and_scheme(wanted, allowed_hosts=None):
+    if wanted.startswith(sign_in.LEARN_HOME) and url_has_allowed_host_and_scheme(wanted, allowed_hosts=None):
         return wanted
-    return LEARN_HOME
+    return sign_in.LEARN_HOME
 
 
 @require_http_methods(["GET", "POST"])

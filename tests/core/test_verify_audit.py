@@ -104,7 +104,6 @@ import django
 django.setup()
 from steward.core import audit
 from steward.core.models import AuditEntry
-from tests.conftest import clean_environment
 
 for n in range(60):
     audit.record(None, "test.entry", detail={"n": n})
