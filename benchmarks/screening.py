@@ -170,7 +170,7 @@ def peak_rss_mib() -> float:
 
 # --- Child: fill ---------------------------------------------------------------------------------
 
-_TABLES = ("registry_matchkey", "registry_personname", "registry_identity", "registry_violationrecord")
+_TABLES = ("registry_person", "registry_matchkey", "registry_personname", "registry_identity", "registry_violationrecord")
 
 
 def _copy_rows(cursor: Any, model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
@@ -203,7 +203,6 @@ def _fill_chunk(bounds: tuple[int, int, int]) -> tuple[int, int, int, int]:
     name_field, handle_field = PersonName.name.field, Identity.handle.field
     for pid in range(start, end):
         made = make_person(pid)
-        person_rows.append((pid, now, now))
         for position, name in enumerate(made.names):
             row_uuid = uuid.uuid4()
             name_rows.append((pid, "name" if position == 0 else "alias", row_uuid,
@@ -221,17 +220,19 @@ def _fill_chunk(bounds: tuple[int, int, int]) -> tuple[int, int, int, int]:
         if name_keys is None:
             name_keys = _NAME_KEYS[made.names] = people.stored_keys(matching.Subject(names=made.names))
         stored = name_keys | people.stored_keys(matching.Subject(identifiers=tuple(identifiers)))
-        key_rows.extend((pid, key) for key in sorted(stored))
+        key_rows.extend((pid, index, made.counting) for index in sorted(stored))
+        subject = matching.Subject(names=made.names, identifiers=tuple(identifiers))
+        person_rows.append((pid, now, now, people._sealed_subject(key, pid, subject), key_id))
         if made.counting:
             record_rows.append((pid, "imported", "", "", "", "none", starts_on, True, now))
     with connection.cursor() as cursor, cursor.connection.cursor() as raw:
         raw.execute("SET session_replication_role = replica")  # the rows are consistent: no per-row FK checks
-        _copy_rows(raw, Person, ["id", "created_at", "indexed_at"], person_rows)
+        _copy_rows(raw, Person, ["id", "created_at", "indexed_at", "subject_sealed", "subject_key_id"], person_rows)
         _copy_rows(raw, PersonName, ["person_id", "kind", "row_uuid", "name_sealed", "data_key_id", "created_at"],
                    name_rows)
         _copy_rows(raw, Identity, ["person_id", "system", "row_uuid", "handle_sealed", "handle_index", "data_key_id",
                                    "created_at"], identity_rows)
-        _copy_rows(raw, MatchKey, ["person_id", "key"], key_rows)
+        _copy_rows(raw, MatchKey, ["person_id", "key", "counts"], key_rows)
         _copy_rows(raw, ViolationRecord, ["person_id", "source", "reference", "level", "level_key", "ban", "starts_on",
                                           "restricted", "created_at"], record_rows)
         raw.execute("SET session_replication_role = DEFAULT")
@@ -286,7 +287,7 @@ def fill(work: Path) -> None:
         cursor.execute("SET maintenance_work_mem = '512MB'")
         for table, what, create in indexes:
             cursor.execute(f"ALTER TABLE {table} {create}" if what.startswith("CONSTRAINT") else create)
-        for table in ("registry_person", *_TABLES):
+        for table in _TABLES:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
             cursor.execute(f"VACUUM (ANALYZE) {table}")  # as autovacuum would: the index-only scans need it
     names, identities, keys, records = totals
@@ -316,7 +317,7 @@ def product(work: Path) -> None:
     from steward.registry.models import Purpose, Screening
 
     count = people_count()
-    screener = User.objects.create_user("bench-screener", is_staff=True)
+    screener = User.objects.get_or_create(username="bench-screener", defaults={"is_staff": True})[0]  # runs again
     screener.groups.add(Group.objects.get_or_create(name=Role.SCREENER)[0])
     singles = single_applicants(count)
     applicants = [screening.check_applicant(**_as_form(subject)) for _kind, subject, _person in singles]
@@ -383,7 +384,7 @@ def _sizes(database_url: str) -> list[tuple[str, int, int]]:
     with psycopg.connect(database_url) as conn:
         return [(table, *conn.execute(
             "SELECT pg_relation_size(%s::regclass), pg_indexes_size(%s::regclass)", [table, table]).fetchone())
-            for table in ("registry_matchkey", "registry_personname", "registry_identity")]
+            for table in ("registry_person", "registry_matchkey", "registry_personname", "registry_identity")]
 
 
 def _mib(size: float) -> str:

@@ -21,6 +21,11 @@ class Person(models.Model):
     # When the screening index (MatchKey) last took this person's names and identities in; none:
     # not yet (the worker's registry.index job catches up, so filing a report does no indexing).
     indexed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The person as screening scores them (names and identities, see people.screening_subjects), sealed
+    # under `subject_key` and bound to the person's id, written with the index: one row to open per
+    # candidate instead of every name and identity row. None until the index takes the person in.
+    subject_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    subject_key = models.ForeignKey(DataKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     def __str__(self) -> str:
         return f"Person {self.pk}"
@@ -94,9 +99,13 @@ class MatchKey(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=64)
+    # The person has a record that may count (`ViolationRecordQuerySet.may_count`). Screening reads only
+    # these keys, from a partial index, instead of checking every key's people against their records.
+    counts = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "person"], name="match_key_unique")]
+        indexes = [models.Index(fields=["key", "person"], condition=Q(counts=True), name="match_key_counting")]
 
     def __str__(self) -> str:
         return f"Match key of person {self.person_id}"
@@ -138,8 +147,14 @@ class ViolationRecordQuerySet(models.QuerySet["ViolationRecord"]):
     def counting(self, today: datetime.date | None = None) -> ViolationRecordQuerySet:
         """Records that still count: not set aside, begun, and not past the date they stop counting."""
         today = today or timezone.localdate()
-        return self.filter(Q(set_aside_at__isnull=True, starts_on__lte=today)
-                           & (Q(counts_until__isnull=True) | Q(counts_until__gte=today)))
+        return self.may_count(today).filter(starts_on__lte=today)
+
+    def may_count(self, today: datetime.date | None = None) -> ViolationRecordQuerySet:
+        """Records that count or will once begun: not set aside and not past the date they stop counting.
+        Only time takes a record out of this set (the daily job then updates the index's flags), so the
+        flag `MatchKey.counts` drawn from it never leaves out a person who counts."""
+        today = today or timezone.localdate()
+        return self.filter(Q(set_aside_at__isnull=True) & (Q(counts_until__isnull=True) | Q(counts_until__gte=today)))
 
 
 class ViolationRecord(models.Model):

@@ -10,6 +10,7 @@ by the worker's `registry.index` job, so filing a report does no indexing work.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,13 +69,55 @@ def lookup_keys(subject: matching.Subject) -> set[str]:
     return {index for key in matching.query_keys(subject) for index in crypto.blind_indexes(key, purpose=INDEX_PURPOSE)}
 
 
+SUBJECT_FIELD = "person.subject"
+
+
+def _sealed_subject(key: DataKey, person_id: int, subject: matching.Subject) -> bytes:
+    text = json.dumps({"names": subject.names, "ids": [[i.system, i.value] for i in subject.identifiers]},
+                      ensure_ascii=False)
+    return crypto.seal(key, text, field=SUBJECT_FIELD, row=str(person_id))
+
+
+def _opened_subject(key: DataKey, person_id: int, blob: bytes | memoryview) -> matching.Subject:
+    opened = json.loads(crypto.unseal(key, blob, field=SUBJECT_FIELD, row=str(person_id)))
+    return matching.Subject(names=tuple(opened["names"]),
+                            identifiers=tuple(matching.Identifier(system, value) for system, value in opened["ids"]))
+
+
+def _may_count(person_ids: Iterable[int]) -> set[int]:
+    return set(ViolationRecord.objects.may_count().filter(person_id__in=list(person_ids))
+               .values_list("person_id", flat=True))
+
+
 def reindex(people: Sequence[Person]) -> None:
-    """Replace these people's keys in the screening index (their names and identities prefetched)."""
-    now = timezone.now()
+    """Replace these people's keys in the screening index (their names and identities prefetched), each
+    key flagged when the person has a record that may count, and their sealed subjects for scoring."""
+    now, key = timezone.now(), registry_key()
+    counting = _may_count(person.pk for person in people)
+    subjects = {person.pk: subject_of(person) for person in people}
     MatchKey.objects.filter(person__in=people).delete()
-    MatchKey.objects.bulk_create([MatchKey(person=person, key=key)
-                                  for person in people for key in sorted(stored_keys(subject_of(person)))])
-    Person.objects.filter(pk__in=[person.pk for person in people]).update(indexed_at=now)
+    MatchKey.objects.bulk_create([MatchKey(person=person, key=index, counts=person.pk in counting)
+                                  for person in people for index in sorted(stored_keys(subjects[person.pk]))])
+    for person in people:
+        person.indexed_at, person.subject_key = now, key
+        person.subject_sealed = _sealed_subject(key, person.pk, subjects[person.pk])
+    Person.objects.bulk_update(people, ["indexed_at", "subject_key", "subject_sealed"])
+
+
+def mark_counting(person_ids: Iterable[int]) -> None:
+    """Flag these people's keys again after their records changed (made, set aside, expired)."""
+    ids = list(person_ids)
+    counting = _may_count(ids)
+    MatchKey.objects.filter(person_id__in=counting, counts=False).update(counts=True)
+    MatchKey.objects.filter(person_id__in=set(ids) - counting, counts=True).update(counts=False)
+
+
+def refresh_counting() -> int:
+    """The daily check that every key's flag agrees with the records (time ends records' counting);
+    returns how many keys it changed."""
+    may = ViolationRecord.objects.may_count().values("person_id")
+    return (MatchKey.objects.filter(counts=True).exclude(person_id__in=may).update(counts=False)
+            + MatchKey.objects.filter(counts=False, person_id__in=may).update(counts=True))
 
 
 def index_pending(batch: int = INDEX_BATCH) -> int:
@@ -308,23 +351,26 @@ class Suggestion:
 
 
 # People taken from one index key, those with the lowest ids first. A key very many people share (a frequent
-# first and family name) says little on its own: without a cap, one such key would bring thousands of people
+# first and family name) says little on its own: without a cap, one such key would bring hundreds of people
 # to rank for every applicant who has it. The people an applicant really is share rarer keys as well.
-PER_KEY = 200
+PER_KEY = 50
 
 
-def candidates(subjects: Sequence[matching.Subject], *, among: QuerySet[Any, Any] | None = None,
-               limit: int = 20, per_key: int = PER_KEY) -> list[dict[int, int]]:
+def candidates(subjects: Sequence[matching.Subject], *, counting: bool = False,
+               among: QuerySet[Any, Any] | None = None, limit: int = 20, per_key: int = PER_KEY) -> list[dict[int, int]]:
     """For each subject, the people whose index keys its keys hit (person id → keys hit), best first, at most
     `limit`. Best: each key hit weighs one over the people found under it (an email only one person has
-    outweighs a name two hundred share), then the most keys, then the lowest id. At most `per_key` people are
-    taken from each key. `among` restricts the people (e.g. those with records that count) before the cap."""
+    outweighs a name fifty share), then the most keys, then the lowest id. At most `per_key` people are
+    taken from each key. `counting`: only people whose records may count (the keys' flag); `among`
+    restricts the people further (e.g. those with any record). Both apply before the cap."""
     wanted = [lookup_keys(subject) for subject in subjects]
     if not any(wanted):
         return [{} for _ in subjects]
     if connection.vendor == "postgresql":
-        return _candidates_in_postgresql(wanted, among, limit, per_key)
+        return _candidates_in_postgresql(wanted, counting, among, limit, per_key)
     hits = MatchKey.objects.filter(key__in=set().union(*wanted))
+    if counting:
+        hits = hits.filter(counts=True)
     if among is not None:
         hits = hits.filter(person_id__in=among)
     by_key: dict[str, list[int]] = {}
@@ -346,16 +392,18 @@ def candidates(subjects: Sequence[matching.Subject], *, among: QuerySet[Any, Any
     return found
 
 
-def _candidates_in_postgresql(wanted: list[set[str]], among: QuerySet[Any, Any] | None, limit: int,
+def _candidates_in_postgresql(wanted: list[set[str]], counting: bool, among: QuerySet[Any, Any] | None, limit: int,
                               per_key: int) -> list[dict[int, int]]:
-    """`candidates` in one query: each distinct key read from the (key, person) index up to the cap, the hits
-    weighed and ranked per subject in the database, so only the chosen people come back."""
+    """`candidates` in one query: each distinct key read from the (key, person) index (the partial one of
+    flagged keys when `counting`) up to the cap, the hits weighed and ranked per subject in the database, so
+    only the chosen people come back. The weights are summed as floats (numeric division per hit cost more
+    than the rest of the query) and rounded per person, as the SQLite path rounds them."""
     subjects = [number for number, keys in enumerate(wanted) for _key in keys]
     keys = [key for found in wanted for key in found]
-    restrict, params = "", []
+    restrict, params = "AND m.counts" if counting else "", []
     if among is not None:
         among_sql, among_params = among.order_by().query.sql_with_params()  # a subquery needs no order
-        restrict, params = f"AND m.person_id IN ({among_sql})", list(among_params)
+        restrict, params = f"{restrict} AND m.person_id IN ({among_sql})", list(among_params)
     sql = f"""
         WITH asked(subject, key) AS (SELECT * FROM unnest(%s::int[], %s::text[])),
         hit AS (
@@ -364,7 +412,7 @@ def _candidates_in_postgresql(wanted: list[set[str]], among: QuerySet[Any, Any] 
                 SELECT m.person_id FROM {MatchKey._meta.db_table} m WHERE m.key = d.key {restrict}
                 ORDER BY m.person_id LIMIT %s) p),
         counted AS (
-            SELECT a.subject, h.person_id, count(*) AS keys, round(sum(1.0 / h.sharing), 9) AS weight
+            SELECT a.subject, h.person_id, count(*) AS keys, round(sum(1.0::float8 / h.sharing)::numeric, 9) AS weight
             FROM asked a JOIN hit h ON h.key = a.key GROUP BY a.subject, h.person_id),
         ranked AS (
             SELECT subject, person_id, keys,
@@ -390,6 +438,20 @@ def open_people(person_ids: Iterable[int]) -> dict[int, matching.Subject]:
     for identity in Identity.objects.filter(person_id__in=ids).select_related("data_key").order_by("pk"):
         accounts[identity.person_id].append(matching.Identifier(identity.system, identity.handle))
     return {pk: matching.Subject(names=tuple(names[pk]), identifiers=tuple(accounts[pk])) for pk in ids}
+
+
+def screening_subjects(found: Iterable[Person]) -> dict[int, matching.Subject]:
+    """These people as scored, from their sealed subjects (fetched with ``subject_key``); those the index
+    has not taken in since subjects were added (just after an upgrade) are opened from their names and
+    identities."""
+    subjects: dict[int, matching.Subject] = {}
+    behind = []
+    for person in found:
+        if person.subject_sealed is None or person.subject_key is None:
+            behind.append(person.pk)
+        else:
+            subjects[person.pk] = _opened_subject(person.subject_key, person.pk, person.subject_sealed)
+    return subjects | open_people(behind) if behind else subjects
 
 
 def suggestions(person: Person, *, by: Actor) -> list[Suggestion]:

@@ -34,9 +34,11 @@ from .people import (
     forget_people,
     handle_indexes,
     identity_of,
+    mark_counting,
     new_identity,
     normalise_handle,
     put_name,
+    refresh_counting,
 )
 from .permissions import RegistryAction
 
@@ -89,12 +91,16 @@ def forget_expired(today: datetime.date | None = None) -> int:
         if count:
             audit.record(EXPIRY, "registry.records_expired", None, detail={"records": count, "people": len(people)})
     forget_people(people)
+    refresh_counting()  # the people kept, and records whose counting ended today without being deleted yet
     return count
 
 
 def set_aside_decision(decision: int, *, by: Actor) -> None:
     """The decision no longer applies (reversed on appeal, or replaced): its record stops counting."""
-    updated = ViolationRecord.objects.filter(decision=decision, set_aside_at__isnull=True).update(set_aside_at=timezone.now())
+    records = ViolationRecord.objects.filter(decision=decision, set_aside_at__isnull=True)
+    people = set(records.values_list("person_id", flat=True))
+    updated = records.update(set_aside_at=timezone.now())
+    mark_counting(people)
     if updated:
         audit.record(by, "registry.record_set_aside", None, detail={"decision": decision})
 

@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -34,7 +34,7 @@ from steward.core.spreadsheet import safe_cell
 from . import matching
 from .messages import ReferralDecided, ReferralsWaiting
 from .models import Person, Purpose, Referral, Result, Screening, ScreeningRow, StaffAccount, ViolationRecord
-from .people import RegistryError, candidates, check_account, check_name, open_people, visible_records, with_details
+from .people import RegistryError, candidates, check_account, check_name, screening_subjects, visible_records, with_details
 from .permissions import RegistryAction
 from .records import read_csv, split_accounts, split_list
 
@@ -124,19 +124,22 @@ class Finding:
 
 
 def find(applicants: Sequence[Applicant]) -> list[Finding]:
-    """The matching itself: candidates from the blind index of people whose records count, then scoring."""
-    counting = ViolationRecord.objects.counting().values("person_id")
+    """The matching itself: candidates from the blind index of people whose records may count (the keys'
+    flag), kept when a record counts today, then scoring."""
     findings: list[Finding] = []
     for start in range(0, len(applicants), CHUNK):
         chunk = applicants[start:start + CHUNK]
         subjects = [applicant.subject() for applicant in chunk]
-        hits = candidates(subjects, among=counting, limit=CANDIDATES)
-        wanted = {pk for found in hits for pk in found}
-        people = Person.objects.in_bulk(wanted)
-        opened = open_people(wanted)
+        hits = candidates(subjects, counting=True, limit=CANDIDATES)
+        counting = ViolationRecord.objects.counting().filter(person_id=OuterRef("pk"))
+        people = (Person.objects.filter(Exists(counting)).select_related("subject_key")
+                  .in_bulk({pk for found in hits for pk in found}))
+        opened = screening_subjects(people.values())
         for subject, found in zip(subjects, hits, strict=True):
             matches = []
             for pk in found:
+                if pk not in people:  # a record that has not begun yet, or ended today
+                    continue
                 match = matching.score(subject, opened[pk])
                 if match.verdict != matching.Verdict.NONE:
                     matches.append((people[pk], match))
@@ -185,21 +188,25 @@ def screen(rows: Sequence[Row], *, purpose: str, channel: str, by: Actor, ip: st
 
 
 def _refer(screening: Screening, referred: list[tuple[ScreeningRow, Finding]]) -> None:
-    saved = {row.row: row for row in ScreeningRow.objects.filter(screening=screening, result=Result.REFERRED)}
+    """A referral for each applicant referred (their rows were just written, with their ids), linked to the
+    people matched and those people's records that count: a fixed number of statements whatever the rows."""
     referrals = []
     for applicant, finding in referred:
         best = finding.matches[0][1]
-        referral = Referral(applicant=saved[applicant.row], score=best.score, verdict=str(best.verdict))
+        referral = Referral(applicant=applicant, score=best.score, verdict=str(best.verdict))
         referral.evidence = _evidence(finding)
         referrals.append(referral)
     Referral.objects.bulk_create(referrals)
+    matched = {person.pk for _applicant, finding in referred for person, _match in finding.matches}
+    records_of: dict[int, list[int]] = {}
+    for record, person in ViolationRecord.objects.counting().filter(person_id__in=matched).values_list("pk", "person_id"):
+        records_of.setdefault(person, []).append(record)
     people_links, record_links = [], []
-    counting = ViolationRecord.objects.counting()
     for referral, (_applicant, finding) in zip(referrals, referred, strict=True):
         people = [person.pk for person, _match in finding.matches]
         people_links += [Referral.people.through(referral_id=referral.pk, person_id=pk) for pk in people]
-        record_links += [Referral.records.through(referral_id=referral.pk, violationrecord_id=pk)
-                         for pk in counting.filter(person_id__in=people).values_list("pk", flat=True)]
+        record_links += [Referral.records.through(referral_id=referral.pk, violationrecord_id=record)
+                         for pk in people for record in records_of.get(pk, ())]
     Referral.people.through.objects.bulk_create(people_links)
     Referral.records.through.objects.bulk_create(record_links)
     outbox.send(ReferralsWaiting(screening=screening.pk))

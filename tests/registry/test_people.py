@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from steward.core import access
+from steward.core.actors import SystemActor
 from steward.core.models import AuditEntry
 from steward.registry import matching, people, screening, services
 from steward.registry.models import Identity, IdentityChange, MatchKey, Person, PersonName, Screening, StaffAccount, ViolationRecord
@@ -131,8 +132,9 @@ def test_candidates_are_restricted_before_the_cap(hr):
     recorded = _recorded(hr, 1)
     applicant = matching.Subject(names=("Olga Smirnova",))
     assert set(people.candidates([applicant], per_key=2)[0]) == {others[0].pk, others[1].pk}
-    counting = ViolationRecord.objects.counting().values("person_id")
-    assert list(people.candidates([applicant], among=counting, per_key=2)[0]) == recorded
+    assert list(people.candidates([applicant], counting=True, per_key=2)[0]) == recorded
+    with_records = ViolationRecord.objects.values("person_id")
+    assert list(people.candidates([applicant], among=with_records, per_key=2)[0]) == recorded
 
 
 def test_several_applicants_are_looked_up_together_each_with_their_own_people(hr):
@@ -152,3 +154,95 @@ def test_people_are_opened_for_scoring_as_the_matcher_sees_them(hr):
     expected = people.subject_of(person)
     assert opened.names == expected.names and set(opened.names) == {"Dmitri Ivanov", "Дмитрий Иванов"}
     assert sorted(opened.identifiers, key=str) == sorted(expected.identifiers, key=str)
+
+
+# --- The flag on a person's keys that screening reads, and the sealed subject it scores ----------
+
+
+def _flags(person_id):
+    return set(MatchKey.objects.filter(person_id=person_id).values_list("counts", flat=True))
+
+
+def _decided(person, *, decision=901, starts_on=None):
+    import datetime
+
+    from django.utils import timezone
+
+    from steward.registry import records
+
+    starts_on = starts_on or timezone.localdate()
+    return records.record_decision(decision=decision, case=1, person=person.pk, level="Temporary ban",
+                                   level_key="temporary-ban", ban="temporary", starts_on=starts_on,
+                                   ends_on=starts_on + datetime.timedelta(days=30), by=SystemActor("registry test"))
+
+
+def test_a_persons_keys_are_flagged_while_a_record_may_count_and_screening_follows(screener, db):
+    from steward.registry import records
+
+    person = services.identify("github", "flagged-one")
+    people.index_pending()
+    assert _flags(person.pk) == {False}
+    assert not referred(screener, name="Someone", accounts=[("github", "flagged-one")])
+    _decided(person)
+    assert _flags(person.pk) == {True}
+    assert referred(screener, name="Someone", accounts=[("github", "flagged-one")])
+    records.set_aside_decision(901, by=SystemActor("registry test"))
+    assert _flags(person.pk) == {False}
+    assert not referred(screener, name="Someone", accounts=[("github", "flagged-one")])
+
+
+def test_a_record_not_begun_is_flagged_but_refers_nobody_until_it_begins(screener, db, monkeypatch):
+    import datetime
+
+    from django.utils import timezone
+
+    person = services.identify("github", "later-one")
+    people.index_pending()
+    begins = timezone.localdate() + datetime.timedelta(days=3)
+    _decided(person, starts_on=begins)
+    assert _flags(person.pk) == {True}  # the index never leaves out someone about to count
+    assert not referred(screener, name="Someone", accounts=[("github", "later-one")])
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: begins)
+    assert referred(screener, name="Someone", accounts=[("github", "later-one")])
+
+
+def test_the_daily_job_puts_every_flag_right_and_says_how_many_it_changed(hr, db):
+    from steward.registry import records
+
+    kept = enter(hr).person_id
+    nobody = services.identify("github", "no-record")
+    people.index_pending()
+    MatchKey.objects.filter(person_id=kept).update(counts=False)  # as if a write had been missed
+    MatchKey.objects.filter(person_id=nobody.pk).update(counts=True)
+    changed = MatchKey.objects.filter(person_id__in=[kept, nobody.pk]).count()
+    assert people.refresh_counting() == changed
+    assert _flags(kept) == {True} and _flags(nobody.pk) == {False}
+    assert people.refresh_counting() == 0
+    records.forget_expired()  # the daily job runs the same check
+    assert _flags(kept) == {True}
+
+
+def test_the_sealed_subject_is_the_person_as_scored_and_follows_their_changes(member, hr):
+    from steward.core import crypto
+
+    record = enter(hr, name="Dmitri Ivanov", aliases=("Дмитрий Иванов",), emails=("d@example.org",),
+                   accounts=(("github", "divanov"),))
+    person = Person.objects.get(pk=record.person_id)
+    assert b"Dmitri" not in bytes(person.subject_sealed) and b"divanov" not in bytes(person.subject_sealed)
+    subject = people.screening_subjects(Person.objects.filter(pk=person.pk).select_related("subject_key"))[person.pk]
+    detailed = people.subject_of(Person.objects.prefetch_related(*people.with_details()).get(pk=person.pk))
+    assert subject.names == detailed.names and sorted(subject.identifiers, key=str) == sorted(detailed.identifiers, key=str)
+    people.add_name(person, name="Dima", kind=PersonName.Kind.ALIAS, reason="Known as.", by=member)
+    assert "Dima" in people.screening_subjects(Person.objects.filter(pk=person.pk).select_related("subject_key"))[person.pk].names
+    # another person's sealed subject does not open as this one's
+    other = enter(hr, name="Olga Smirnova", emails=("olga@example.org",), accounts=()).person_id
+    Person.objects.filter(pk=other).update(subject_sealed=Person.objects.get(pk=person.pk).subject_sealed)
+    with pytest.raises(crypto.SealError):
+        people.screening_subjects(Person.objects.filter(pk=other).select_related("subject_key"))
+
+
+def test_people_the_index_has_not_taken_in_since_an_upgrade_are_opened_from_their_rows(hr):
+    record = enter(hr, name="Dmitri Ivanov", emails=("d@example.org",), accounts=())
+    Person.objects.filter(pk=record.person_id).update(subject_sealed=None, subject_key=None)
+    subject = people.screening_subjects(Person.objects.filter(pk=record.person_id))[record.person_id]
+    assert subject.names == ("Dmitri Ivanov",) and [i.value for i in subject.identifiers] == ["d@example.org"]
