@@ -353,14 +353,14 @@ class Suggestion:
 # People taken from one index key, those with the lowest ids first. A key very many people share (a frequent
 # first and family name) says little on its own: without a cap, one such key would bring hundreds of people
 # to rank for every applicant who has it. The people an applicant really is share rarer keys as well.
-PER_KEY = 50
+PER_KEY = 30
 
 
 def candidates(subjects: Sequence[matching.Subject], *, counting: bool = False,
                among: QuerySet[Any, Any] | None = None, limit: int = 20, per_key: int = PER_KEY) -> list[dict[int, int]]:
     """For each subject, the people whose index keys its keys hit (person id → keys hit), best first, at most
     `limit`. Best: each key hit weighs one over the people found under it (an email only one person has
-    outweighs a name fifty share), then the most keys, then the lowest id. At most `per_key` people are
+    outweighs a name thirty share), then the most keys, then the lowest id. At most `per_key` people are
     taken from each key. `counting`: only people whose records may count (the keys' flag); `among`
     restricts the people further (e.g. those with any record). Both apply before the cap."""
     wanted = [lookup_keys(subject) for subject in subjects]

@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -114,13 +114,27 @@ def rows_from_csv(data: bytes) -> list[Row]:
 
 @dataclass(frozen=True)
 class Finding:
-    """What screening found for one applicant: the people matched (MATCH or REVIEW), best first."""
+    """What screening found for one applicant: the people matched (MATCH or REVIEW), best first, and
+    the ids of their records that count."""
 
     matches: tuple[tuple[Person, matching.Match], ...]
+    records: tuple[int, ...] = ()
 
     @property
     def referred(self) -> bool:
         return bool(self.matches)
+
+
+def _counting_people(person_ids: set[int]) -> tuple[dict[int, Person], dict[int, list[int]]]:
+    """Of these people, those with a record that counts today (a record flagged in the index may not have
+    begun yet, or may have ended today), each with their sealed subject's key, and their records' ids."""
+    people: dict[int, Person] = {}
+    records: dict[int, list[int]] = {}
+    for record in (ViolationRecord.objects.counting().filter(person_id__in=person_ids)
+                   .select_related("person__subject_key").only("pk", "person")):
+        people[record.person_id] = record.person
+        records.setdefault(record.person_id, []).append(record.pk)
+    return people, records
 
 
 def find(applicants: Sequence[Applicant]) -> list[Finding]:
@@ -131,19 +145,17 @@ def find(applicants: Sequence[Applicant]) -> list[Finding]:
         chunk = applicants[start:start + CHUNK]
         subjects = [applicant.subject() for applicant in chunk]
         hits = candidates(subjects, counting=True, limit=CANDIDATES)
-        counting = ViolationRecord.objects.counting().filter(person_id=OuterRef("pk"))
-        people = (Person.objects.filter(Exists(counting)).select_related("subject_key")
-                  .in_bulk({pk for found in hits for pk in found}))
+        people, records = _counting_people({pk for found in hits for pk in found})
         opened = screening_subjects(people.values())
         for subject, found in zip(subjects, hits, strict=True):
             matches = []
             for pk in found:
-                if pk not in people:  # a record that has not begun yet, or ended today
-                    continue
-                match = matching.score(subject, opened[pk])
-                if match.verdict != matching.Verdict.NONE:
-                    matches.append((people[pk], match))
-            findings.append(Finding(tuple(sorted(matches, key=lambda item: -item[1].score))))
+                if pk in people:
+                    match = matching.score(subject, opened[pk])
+                    if match.verdict != matching.Verdict.NONE:
+                        matches.append((people[pk], match))
+            matches.sort(key=lambda item: -item[1].score)
+            findings.append(Finding(tuple(matches), tuple(r for person, _m in matches for r in records[person.pk])))
     return findings
 
 
@@ -197,16 +209,12 @@ def _refer(screening: Screening, referred: list[tuple[ScreeningRow, Finding]]) -
         referral.evidence = _evidence(finding)
         referrals.append(referral)
     Referral.objects.bulk_create(referrals)
-    matched = {person.pk for _applicant, finding in referred for person, _match in finding.matches}
-    records_of: dict[int, list[int]] = {}
-    for record, person in ViolationRecord.objects.counting().filter(person_id__in=matched).values_list("pk", "person_id"):
-        records_of.setdefault(person, []).append(record)
     people_links, record_links = [], []
     for referral, (_applicant, finding) in zip(referrals, referred, strict=True):
-        people = [person.pk for person, _match in finding.matches]
-        people_links += [Referral.people.through(referral_id=referral.pk, person_id=pk) for pk in people]
+        people_links += [Referral.people.through(referral_id=referral.pk, person_id=person.pk)
+                         for person, _match in finding.matches]
         record_links += [Referral.records.through(referral_id=referral.pk, violationrecord_id=record)
-                         for pk in people for record in records_of.get(pk, ())]
+                         for record in finding.records]
     Referral.people.through.objects.bulk_create(people_links)
     Referral.records.through.objects.bulk_create(record_links)
     outbox.send(ReferralsWaiting(screening=screening.pk))
