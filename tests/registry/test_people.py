@@ -241,8 +241,12 @@ def test_the_sealed_subject_is_the_person_as_scored_and_follows_their_changes(me
         people.screening_subjects(Person.objects.filter(pk=other).select_related("subject_key"))
 
 
-def test_people_the_index_has_not_taken_in_since_an_upgrade_are_opened_from_their_rows(hr):
-    record = enter(hr, name="Dmitri Ivanov", emails=("d@example.org",), accounts=())
-    Person.objects.filter(pk=record.person_id).update(subject_sealed=None, subject_key=None)
+def test_people_the_index_has_not_taken_in_since_an_upgrade_are_opened_from_their_rows(hr, screener):
+    record = enter(hr, name="Dmitri Ivanov", emails=("d@example.org",), accounts=(("github", "divanov"),))
+    Person.objects.filter(pk=record.person_id).update(subject_sealed=None, subject_key=None, indexed_at=None)
     subject = people.screening_subjects(Person.objects.filter(pk=record.person_id))[record.person_id]
-    assert subject.names == ("Dmitri Ivanov",) and [i.value for i in subject.identifiers] == ["d@example.org"]
+    assert subject.names == ("Dmitri Ivanov",) and {i.value for i in subject.identifiers} == {"d@example.org", "divanov"}
+    assert referred(screener, name="X", accounts=[("github", "divanov")])
+    assert people.index_pending() == 1  # the worker writes the subject
+    assert Person.objects.get(pk=record.person_id).subject_sealed is not None
+    assert referred(screener, name="X", accounts=[("github", "divanov")])
