@@ -1,6 +1,6 @@
 """Where an intake's server CPU goes: N reports posted in-process through Django's test client.
 
-Run: `.venv/bin/python benchmarks/profile_intake.py [--reports N] [--profile] [--sqlite]`.
+Run: `.venv/bin/python benchmarks/profile_intake.py [--reports N] [--breakdown] [--profile] [--multipart] [--sqlite]`.
 It creates its own PostgreSQL database (or SQLite file), removes it afterwards, and prints
 CPU per intake (time.process_time over the whole request: middleware, form, services,
 template), SQL queries per intake, with --breakdown the CPU of the costly parts, and with --profile the costliest functions (cProfile).
@@ -18,6 +18,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
@@ -119,7 +120,7 @@ class QueryCount:
             self.cpu += time.process_time() - started
 
 
-def measure(reports: int, profile: bool, breakdown: bool) -> None:
+def measure(reports: int, profile: bool, breakdown: bool, multipart: bool) -> None:
     import secrets
 
     from django.db import connection
@@ -128,7 +129,12 @@ def measure(reports: int, profile: bool, breakdown: bool) -> None:
     parts = Parts() if breakdown else None
 
     def post() -> None:
-        response = client.post("/report/", {**fields, "submission": secrets.token_urlsafe(24)})  # type: ignore[attr-defined]
+        data = {**fields, "submission": secrets.token_urlsafe(24)}
+        if multipart:  # as a browser sends the form (it takes files)
+            response = client.post("/report/", data)  # type: ignore[attr-defined]
+        else:  # as the load generator of `run.py --only intake` sends it
+            response = client.post("/report/", urlencode(data, doseq=True),  # type: ignore[attr-defined]
+                                   content_type="application/x-www-form-urlencoded")
         assert response.status_code == 200, response.status_code
 
     for _ in range(20):  # warm-up: imports, template caches, connections, first keys
@@ -200,6 +206,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=300)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--multipart", action="store_true", help="post multipart/form-data as a browser does "
+                        "(by default urlencoded, as the load generator of run.py --only intake does)")
     parser.add_argument("--breakdown", action="store_true", help="CPU of the costly parts (inclusive, they nest)")
     parser.add_argument("--sqlite", action="store_true")
     args = parser.parse_args()
@@ -218,7 +226,7 @@ def main() -> int:
         from django.db import connections
 
         try:
-            measure(args.reports, args.profile, args.breakdown)
+            measure(args.reports, args.profile, args.breakdown, args.multipart)
         finally:
             connections.close_all()
     finally:
