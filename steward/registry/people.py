@@ -470,8 +470,9 @@ def suggestions(person: Person, *, by: Actor) -> list[Suggestion]:
 
 @transaction.atomic
 def merge_people(person: Person, other: Person, *, reason: str, by: Actor, ip: str | None = None) -> Person:
-    """Confirm a suggestion: every name and identity of `other` becomes `person`'s. Its records
-    and anything else that names `other` stay where they are (they name who they were made for)."""
+    """Confirm a suggestion: every name, identity and violation record of `other` becomes `person`'s
+    (a record stays with the accounts it screens: left behind on a person with no accounts, it would
+    screen nobody). Anything else that names `other` (a case's party, a decision's subject) stays."""
     access.require(by, RegistryAction.PEOPLE)
     reason = _reason(reason)
     if other.pk == person.pk:
@@ -485,11 +486,13 @@ def merge_people(person: Person, other: Person, *, reason: str, by: Actor, ip: s
     for row in names:
         put_name(person, row.name, row.kind)
     PersonName.objects.filter(pk__in=[row.pk for row in names]).delete()
+    records = ViolationRecord.objects.filter(person=other).update(person=person)
     for _pk, system in moved:
         _changed(person, IdentityChange.Change.LINKED, system=system, by=by, reason=reason)
     _changed(other, IdentityChange.Change.UNLINKED, by=by, reason=reason)
     audit.record(by, "registry.people_merge", person, ip=ip,
-                 detail={"from_person": other.pk, "identities": [pk for pk, _system in moved], "names": len(names)})
+                 detail={"from_person": other.pk, "identities": [pk for pk, _system in moved], "names": len(names),
+                         "records": records})
     _reindex_one(person)
     _reindex_one(other)
     return person

@@ -250,3 +250,18 @@ def test_people_the_index_has_not_taken_in_since_an_upgrade_are_opened_from_thei
     assert people.index_pending() == 1  # the worker writes the subject
     assert Person.objects.get(pk=record.person_id).subject_sealed is not None
     assert referred(screener, name="X", accounts=[("github", "divanov")])
+
+
+def test_a_merged_persons_records_come_along_and_keep_screening_their_accounts(member, screener, hr):
+    from steward.registry import records
+
+    kept = _decided(services.identify("github", "kept-one"), decision=902)
+    records.set_aside_decision(902, by=member)  # the page's person: a record that no longer counts
+    banned = enter(hr, name="Bea Banned", emails=("bea@example.org",), accounts=(("github", "bee"),))
+    assert referred(screener, name="X", accounts=[("github", "bee")])
+    merged = people.merge_people(kept.person, banned.person, reason="The same person.", by=member)
+    assert Identity.objects.get(handle_index__in=people.handle_indexes("github", "bee")).person_id == merged.pk
+    assert referred(screener, name="X", accounts=[("github", "bee")])  # still screened, now as the kept person
+    assert set(ViolationRecord.objects.filter(person=merged).values_list("pk", flat=True)) == {kept.pk, banned.pk}
+    entry = AuditEntry.objects.filter(action="registry.people_merge").latest("pk")
+    assert entry.detail["records"] == 1
