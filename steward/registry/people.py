@@ -104,20 +104,13 @@ def reindex(people: Sequence[Person]) -> None:
     Person.objects.bulk_update(people, ["indexed_at", "subject_key", "subject_sealed"])
 
 
-def mark_counting(person_ids: Iterable[int]) -> None:
-    """Flag these people's keys again after their records changed (made, set aside, expired)."""
-    ids = list(person_ids)
-    counting = _may_count(ids)
-    MatchKey.objects.filter(person_id__in=counting, counts=False).update(counts=True)
-    MatchKey.objects.filter(person_id__in=set(ids) - counting, counts=True).update(counts=False)
-
-
-def refresh_counting() -> int:
-    """The daily check that every key's flag agrees with the records (time ends records' counting);
-    returns how many keys it changed."""
+def refresh_counting(person_ids: Iterable[int] | None = None) -> int:
+    """Make these people's key flags (everyone's: the daily check, as time ends records' counting) agree
+    with their records, after a record was set aside or expired; returns how many keys it changed."""
+    keys = MatchKey.objects.all() if person_ids is None else MatchKey.objects.filter(person_id__in=list(person_ids))
     may = ViolationRecord.objects.may_count().values("person_id")
-    return (MatchKey.objects.filter(counts=True).exclude(person_id__in=may).update(counts=False)
-            + MatchKey.objects.filter(counts=False, person_id__in=may).update(counts=True))
+    return (keys.filter(counts=True).exclude(person_id__in=may).update(counts=False)
+            + keys.filter(counts=False, person_id__in=may).update(counts=True))
 
 
 def index_pending(batch: int = INDEX_BATCH) -> int:

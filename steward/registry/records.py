@@ -34,7 +34,6 @@ from .people import (
     forget_people,
     handle_indexes,
     identity_of,
-    mark_counting,
     new_identity,
     normalise_handle,
     put_name,
@@ -100,7 +99,7 @@ def set_aside_decision(decision: int, *, by: Actor) -> None:
     records = ViolationRecord.objects.filter(decision=decision, set_aside_at__isnull=True)
     people = set(records.values_list("person_id", flat=True))
     updated = records.update(set_aside_at=timezone.now())
-    mark_counting(people)
+    refresh_counting(people)
     if updated:
         audit.record(by, "registry.record_set_aside", None, detail={"decision": decision})
 
