@@ -7,27 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from steward.decisions import decision_messages, preset_files
 from steward.decisions.models import MessageTemplate
+from tests.migrations import latest, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = ("decisions", "0010_decision_messages")
 AUDIENCES = ["moderators", "community"]
-
-
-def migrate(targets: list[tuple[str, str]]) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-
-
-def latest() -> list[tuple[str, str]]:
-    nodes: list[tuple[str, str]] = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    return nodes
 
 
 def _rows(audiences: list[str]) -> dict[tuple[str, str, str], tuple[str, str]]:

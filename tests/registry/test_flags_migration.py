@@ -7,25 +7,16 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from steward.registry.models import MatchKey, Person
+from tests.migrations import latest, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state([node for node in targets if node[1] is not None]).apps
-
-
 def test_an_upgrade_flags_the_people_who_may_count_and_indexes_everyone_again(db):
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    old = migrate([node for node in latest if node[0] != "registry"] + [("registry", "0005_index_again_with_typo_keys")])
+    old = migrate([node for node in latest() if node[0] != "registry"] + [("registry", "0005_index_again_with_typo_keys")])
     OldPerson, OldMatchKey, OldRecord = (old.get_model("registry", name) for name in ("Person", "MatchKey", "ViolationRecord"))
     today = timezone.localdate()
     kinds = {"counting": {}, "set_aside": {"set_aside_at": timezone.now()},
@@ -38,7 +29,7 @@ def test_an_upgrade_flags_the_people_who_may_count_and_indexes_everyone_again(db
         if record is not None:
             OldRecord.objects.create(person=person, source="imported", starts_on=record.pop("starts_on", today), **record)
         made[kind] = person.pk
-    migrate(latest)
+    migrate(latest())
     flagged = {kind for kind, pk in made.items() if MatchKey.objects.get(person_id=pk).counts}
     assert flagged == {"counting", "not_begun"}
     assert not Person.objects.filter(indexed_at__isnull=False).exists()  # the worker indexes everyone again
