@@ -112,21 +112,22 @@ def _wrap_ad(purpose: str) -> bytes:
     return f"steward-data-key:{purpose}".encode()
 
 
-def _new_wrapped_key(purpose: str) -> DataKey:
+def new_unsaved_data_key(purpose: str) -> DataKey:
+    """A fresh data key wrapped under the KEK, not yet written (for `rows.together`)."""
     handle = tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM)
     wrapped = tink.proto_keyset_format.serialize_encrypted(handle, _kek(), _wrap_ad(purpose))
     return DataKey(purpose=purpose, wrapped=wrapped, kek_key_id=kek_primary_id())
 
 
 def new_data_key(purpose: str) -> DataKey:
-    key = _new_wrapped_key(purpose)
+    key = new_unsaved_data_key(purpose)
     key.save()
     return key
 
 
 def new_data_keys(*purposes: str) -> list[DataKey]:
     """One fresh data key for each purpose, stored in one statement (an intake needs two)."""
-    keys = [_new_wrapped_key(purpose) for purpose in purposes]
+    keys = [new_unsaved_data_key(purpose) for purpose in purposes]
     if len(keys) == 1:  # the reporter's answer: one plain INSERT
         rows.insert(keys[0])
         return keys

@@ -131,19 +131,26 @@ def send(message: Message, *, key: str | None = None, delay: datetime.timedelta 
     None. Without one, every call is a new message."""
     if not transaction.get_connection().in_atomic_block:
         raise OutboxError("outbox.send() must run inside transaction.atomic, with the change that causes it.")
-    if message.kind not in Message._kinds:
-        raise OutboxError(f"Unknown message kind {message.kind!r}.")
     if key is not None and not KEY_RE.match(key):
         raise OutboxError("An idempotency key is 1 to 200 letters, digits, dots, dashes or underscores.")
     now = timezone.now()
-    row = OutboxMessage(kind=message.kind, priority=message.priority, payload=message.payload(),
-                        idempotency_key=key or uuid.uuid4().hex, next_attempt_at=now + (delay or datetime.timedelta()))
+    row = message_row(message, key=key, delay=delay, now=now)
     if key is None:  # a fresh key never collides: one plain INSERT
         rows.insert(row)
         return row
     # ignore_conflicts: a repeated key must not abort the caller's transaction on PostgreSQL.
     OutboxMessage.objects.bulk_create([row], ignore_conflicts=True)
     return OutboxMessage.objects.filter(idempotency_key=key, created_at__gte=now).first()
+
+
+def message_row(message: Message, *, key: str | None = None, delay: datetime.timedelta | None = None,
+                now: datetime.datetime | None = None) -> OutboxMessage:
+    """The row `send` writes, unsaved, for `rows.together` to write with the change that causes it."""
+    if message.kind not in Message._kinds:
+        raise OutboxError(f"Unknown message kind {message.kind!r}.")
+    return OutboxMessage(kind=message.kind, priority=message.priority, payload=message.payload(),
+                         idempotency_key=key or uuid.uuid4().hex,
+                         next_attempt_at=(now or timezone.now()) + (delay or datetime.timedelta()))
 
 
 def backoff(attempts: int, *, rng: random.Random | None = None) -> datetime.timedelta:

@@ -1,25 +1,32 @@
-"""One row written with one plain INSERT, for the few writes on the reporter's answer.
+"""Rows written with plain INSERTs, for the few writes on the reporter's answer.
 
 `Model.save()` builds its INSERT anew each time (a query object, a compiler, the quoted names), and
 for the three small rows of an intake that cost more CPU than the database did. `insert` writes the
 same row: each field's `pre_save` still runs (defaults set by the constructor, `auto_now_add`, a
 `SealedField` sealing for its row), then one cached statement. It sends no `pre_save`/`post_save`
 signals, so use it only for models nothing listens to (`tests/core/test_rows.py` checks the ones used).
+`together` writes a few such rows, all or none, in one round trip to PostgreSQL.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable
+from contextlib import nullcontext
 from functools import lru_cache
 from typing import Any, cast
 
-from django.db import connections, models, router
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 @lru_cache(maxsize=32)
-def _statement(model: type[models.Model], alias: str, returning: bool) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
+def _statement(model: type[models.Model], alias: str, returning: bool,
+               with_pk: bool = False) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
     connection = connections[alias]
     meta, pk = model._meta, model._meta.pk
-    fields = tuple(field for field in meta.local_concrete_fields if field is not pk or not pk.db_returning)
+    fields = tuple(field for field in meta.local_concrete_fields if with_pk or field is not pk or not pk.db_returning)
     quote = connection.ops.quote_name
     # Only the model's own table and column names, quoted, go into the text; every value is a parameter.
     sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(cast(str, field.column)) for field in fields)}) "  # noqa: S608  # nosec B608
@@ -44,3 +51,90 @@ def insert(obj: models.Model) -> None:
             value = cursor.fetchone()[0] if returning else connection.ops.last_insert_id(cursor, obj._meta.db_table, cast(str, pk.column))
             setattr(obj, pk.attname, value)
     obj._state.adding, obj._state.db = False, alias
+
+
+# Primary keys taken ahead from each table's sequence, per process (`together` on PostgreSQL).
+RESERVE = 32
+_reserved: dict[tuple[int, str, str], list[int]] = {}
+_reserved_lock = threading.Lock()
+
+
+def _reserved_pk(connection: BaseDatabaseWrapper, model: type[models.Model]) -> int:
+    meta = model._meta
+    key = (os.getpid(), connection.alias, meta.db_table)  # a forked worker takes its own
+    with _reserved_lock:
+        ids = _reserved.get(key)
+        if not ids:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                               [connection.ops.quote_name(meta.db_table), meta.pk.column,
+                                RESERVE])
+                ids = _reserved[key] = [value for (value,) in reversed(cursor.fetchall())]
+        return ids.pop()
+
+
+class Batch:
+    """The rows of one `together` call. `add` gives a row its primary key at once, so the next rows can
+    point at it; on PostgreSQL nothing is written until the call's function returns."""
+
+    def __init__(self, alias: str) -> None:
+        self.connection = connections[alias]
+        self.deferred = self.connection.vendor == "postgresql"
+        self.statements: list[str] = []
+        self.params: list[Any] = []
+        self.added: list[models.Model] = []
+
+    def add[M: models.Model](self, obj: M) -> M:
+        if not self.deferred:
+            insert(obj)
+            return obj
+        pk = obj._meta.pk
+        if obj.pk is None:
+            setattr(obj, pk.attname, _reserved_pk(self.connection, type(obj)))
+        sql, fields = _statement(type(obj), self.connection.alias, returning=False, with_pk=True)
+        self.statements.append(sql)
+        self.params.extend(field.get_db_prep_save(field.pre_save(obj, True), self.connection) for field in fields)
+        self.added.append(obj)
+        return obj
+
+    def write(self) -> None:
+        if not self.statements:
+            return
+        # Several statements in one simple query run as one transaction of their own (or inside the
+        # caller's); a savepoint keeps the caller's transaction usable if one of them fails.
+        savepoint = transaction.atomic(using=self.connection.alias) if self.connection.in_atomic_block else nullcontext()
+        with savepoint, self.connection.cursor() as cursor:
+            cursor.execute("; ".join(self.statements), self.params)
+        for obj in self.added:
+            obj._state.adding, obj._state.db = False, self.connection.alias
+
+
+def _primary_key_taken(error: IntegrityError) -> bool:
+    """A reserved key was used meanwhile: the sequence was set back (a restore, a test resetting sequences)."""
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
+    return constraint.endswith("_pkey")
+
+
+def together[T](write: Callable[[Batch], T], *, using: str = DEFAULT_DB_ALIAS) -> T:
+    """Insert the rows `write` adds to its batch, all or none, and return what `write` returns.
+
+    On PostgreSQL they reach the database in one round trip once `write` returns, where a transaction
+    of single INSERTs takes two more than it has rows (BEGIN and COMMIT); elsewhere each row is inserted
+    as it is added, in one transaction. An exception inside `write` writes nothing. `write` may be
+    called a second time, with fresh keys, so it should only build rows."""
+    try:
+        return _together(write, using)
+    except IntegrityError as error:
+        if not _primary_key_taken(error):
+            raise
+        with _reserved_lock:
+            _reserved.clear()
+        return _together(write, using)
+
+
+def _together[T](write: Callable[[Batch], T], using: str) -> T:
+    with nullcontext() if connections[using].vendor == "postgresql" else transaction.atomic(using=using):
+        batch = Batch(using)
+        result = write(batch)
+        batch.write()
+    return result

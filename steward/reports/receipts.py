@@ -6,6 +6,7 @@ cannot be turned back into codes.
 
 from __future__ import annotations
 
+import base64
 import secrets
 
 from steward.core import crypto
@@ -13,10 +14,13 @@ from steward.core import crypto
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 GROUPS, GROUP_SIZE = 5, 5  # 25 symbols x 5 bits = 125 bits
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# RFC 4648 base32 spells each 5 random bits with one of its 32 symbols: spelled again in Crockford's.
+_FROM_BASE32 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET.encode())
 
 
 def new_code() -> str:
-    symbols = "".join(secrets.choice(ALPHABET) for _ in range(GROUPS * GROUP_SIZE))
+    # 16 random bytes are 128 bits, 26 base32 symbols: the first 25 are 125 uniformly random bits.
+    symbols = base64.b32encode(secrets.token_bytes(16)).translate(_FROM_BASE32).decode()[:GROUPS * GROUP_SIZE]
     return "-".join(symbols[i:i + GROUP_SIZE] for i in range(0, len(symbols), GROUP_SIZE))
 
 

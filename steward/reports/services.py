@@ -141,14 +141,18 @@ def receive_report(intake: Intake) -> Receipt:
         return Receipt(code, report.danger_now)
     token_hash = submission_hash(intake.submission_token)
     code, receipt_hash = receipts.issue()
+    code_sealed, answers = held.seal_code(intake.submission_token, token_hash, code), intake.to_json()
+
+    def received_rows(batch: rows.Batch) -> None:  # the answer's three rows, in one round trip (core.rows)
+        key = batch.add(crypto.new_unsaved_data_key(DataKey.Purpose.REPORT))
+        received = ReceivedReport(data_key=key, submission_hash=token_hash, receipt_hash=receipt_hash,
+                                  code_sealed=code_sealed)
+        received.intake = answers
+        batch.add(received)
+        batch.add(outbox.message_row(FileReport(received=received.pk)))
+
     try:
-        with transaction.atomic():
-            (key,) = crypto.new_data_keys(DataKey.Purpose.REPORT)
-            received = ReceivedReport(data_key=key, submission_hash=token_hash, receipt_hash=receipt_hash,
-                                      code_sealed=held.seal_code(intake.submission_token, token_hash, code))
-            received.intake = intake.to_json()
-            rows.insert(received)  # the answer's three rows are plain INSERTs (core.rows)
-            outbox.send(FileReport(received=received.pk))
+        rows.together(received_rows)
     except IntegrityError:
         raise _duplicate(intake.submission_token, token_hash) from None
     return Receipt(code, intake.danger_now)

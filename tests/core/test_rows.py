@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save, pre_save
 
 from steward.core import crypto, outbox, rows
@@ -51,3 +51,67 @@ def test_an_outbox_row_keeps_its_payload_and_defaults():
     assert stored.payload == {"received": 7} and stored.kind == FileReport.kind
     assert stored.status == OutboxMessage.Status.PENDING and stored.attempts == 0 and not stored.uncertain
     assert stored.created_at is not None and stored.next_attempt_at == row.next_attempt_at
+
+
+def _answer_rows(batch: rows.Batch, submission_hash: str = "s" * 64) -> ReceivedReport:
+    key = batch.add(crypto.new_unsaved_data_key(DataKey.Purpose.REPORT))
+    received = ReceivedReport(data_key=key, submission_hash=submission_hash, receipt_hash=submission_hash[::-1],
+                              code_sealed=b"c")
+    received.intake = '{"narrative": "x"}'
+    batch.add(received)
+    batch.add(outbox.message_row(FileReport(received=received.pk)))
+    return received
+
+
+def test_together_writes_rows_that_point_at_each_other():
+    received = rows.together(_answer_rows)
+    stored = ReceivedReport.objects.select_related("data_key").get(pk=received.pk)
+    assert stored.data_key_id == received.data_key_id and stored.intake == '{"narrative": "x"}'
+    assert OutboxMessage.objects.get(kind=FileReport.kind).payload == {"received": received.pk}
+    assert not received._state.adding and received._state.db == "default"
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_together_is_one_round_trip_on_postgresql():
+    """As a request runs, outside any transaction (inside one it takes a savepoint around the statement)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows.together(_answer_rows)  # takes the reserves of keys
+    with CaptureQueriesContext(connection) as queries:
+        rows.together(lambda batch: _answer_rows(batch, "t" * 63 + "u"))
+    assert len(queries) == 1 and queries[0]["sql"].count("INSERT INTO") == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_together_writes_nothing_when_one_row_fails():
+    """Outside any transaction (as a request runs), a row refused by the database takes the others with it."""
+    rows.together(_answer_rows)
+    counts = (DataKey.objects.count(), OutboxMessage.objects.count())
+    with pytest.raises(IntegrityError):
+        rows.together(_answer_rows)  # the same submission hash again
+    assert (DataKey.objects.count(), OutboxMessage.objects.count()) == counts
+    assert ReceivedReport.objects.count() == 1
+
+
+def test_an_error_while_building_writes_nothing():
+    def broken(batch: rows.Batch) -> None:
+        batch.add(crypto.new_unsaved_data_key(DataKey.Purpose.REPORT))
+        raise RuntimeError("the form's answers did not serialise")
+
+    with pytest.raises(RuntimeError):
+        rows.together(broken)
+    assert not DataKey.objects.filter(purpose=DataKey.Purpose.REPORT).exists()
+
+
+@pytest.mark.postgresql
+def test_a_reserved_key_taken_meanwhile_is_replaced():
+    """A sequence set back (a restore, a test resetting sequences) can hand out a key this process
+    holds in reserve: the rows are built again with fresh keys, and nothing is lost."""
+    rows.together(_answer_rows)
+    taken = next(ids[-1] for (_pid, _alias, table), ids in rows._reserved.items() if table == DataKey._meta.db_table)
+    DataKey.objects.create(pk=taken, purpose=DataKey.Purpose.REPORT)
+    received = rows.together(lambda batch: _answer_rows(batch, "t" * 63 + "u"))
+    assert received.data_key_id != taken
+    assert ReceivedReport.objects.filter(pk=received.pk, data_key_id=received.data_key_id).exists()

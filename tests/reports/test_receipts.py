@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pytest
 
@@ -27,6 +28,16 @@ def test_codes_do_not_repeat_and_use_the_whole_alphabet():
     codes = [receipts.new_code() for _ in range(500)]
     assert len(set(codes)) == len(codes)
     assert set("".join(codes).replace("-", "")) == set(receipts.ALPHABET)
+
+
+def test_every_symbol_is_equally_likely_in_every_place():
+    """Each of the 25 places carries 5 random bits: over 3,200 codes a symbol is expected 100 times in each
+    place, and 40 or 200 is beyond six standard deviations."""
+    codes = [receipts.new_code().replace("-", "") for _ in range(3200)]
+    for place in range(receipts.GROUPS * receipts.GROUP_SIZE):
+        counts = Counter(code[place] for code in codes)
+        assert set(counts) == set(receipts.ALPHABET)
+        assert min(counts.values()) > 40 and max(counts.values()) < 200
 
 
 @pytest.mark.parametrize(("typed", "expected"), [
