@@ -328,7 +328,7 @@ def product(work: Path) -> None:
         found: list[Any] = []
         find_ms.append(_timed(lambda a=applicant, out=found: out.extend(screening.find([a]))))
         referred["stranger" if kind == "stranger" else "true"] += found[0].referred
-        referred["true_person"] += any(match.pk == person for match, _m in found[0].matches)
+        referred["true_person"] += any(pk == person for pk, _m in found[0].matches)
 
         def page(subject: Any = _subject) -> None:  # what the page's form does: check the applicant, screen it
             checked = screening.check_applicant(**_as_form(subject))

@@ -386,11 +386,12 @@ def candidates(subjects: Sequence[matching.Subject], *, counting: bool = False,
 
 
 def _candidates_in_postgresql(wanted: list[set[str]], counting: bool, among: QuerySet[Any, Any] | None, limit: int,
-                              per_key: int) -> list[dict[int, int]]:
+                              per_key: int, counted: bool = False) -> list[dict[int, Any]]:
     """`candidates` in one query: each distinct key read from the (key, person) index (the partial one of
     flagged keys when `counting`) up to the cap, the hits weighed and ranked per subject in the database, so
     only the chosen people come back. The weights are summed as floats (numeric division per hit cost more
-    than the rest of the query) and rounded per person, as the SQLite path rounds them."""
+    than the rest of the query) and rounded per person, as the SQLite path rounds them. `counted`: of the
+    chosen, only those with a record that counts today, each as a `Counted` (`counting_candidates`)."""
     subjects = [number for number, keys in enumerate(wanted) for _key in keys]
     keys = [key for found in wanted for key in found]
     restrict, params = "AND m.counts" if counting else "", []
@@ -410,14 +411,64 @@ def _candidates_in_postgresql(wanted: list[set[str]], counting: bool, among: Que
         ranked AS (
             SELECT subject, person_id, keys,
                    row_number() OVER (PARTITION BY subject ORDER BY weight DESC, keys DESC, person_id) AS place
-            FROM counted)
-        SELECT subject, person_id, keys FROM ranked WHERE place <= %s ORDER BY subject, place"""  # noqa: S608  # nosec B608
-    found: list[dict[int, int]] = [{} for _ in wanted]
+            FROM counted),
+        chosen AS (SELECT subject, person_id, keys, place FROM ranked WHERE place <= %s)"""  # noqa: S608  # nosec B608
+    params = [subjects, keys, *params, per_key, limit]
+    if not counted:
+        sql += " SELECT subject, person_id, keys FROM chosen ORDER BY subject, place"
+    else:  # the records that count today, by the ORM's own definition, and the sealed subject to score
+        records_sql, records_params = ViolationRecord.objects.counting().order_by().values("person_id", "id").query.sql_with_params()
+        sql += f"""
+        SELECT c.subject, c.person_id, c.keys, r.ids, p.subject_sealed, k.id, k.purpose, k.wrapped
+        FROM chosen c CROSS JOIN LATERAL (
+            SELECT array_agg(v.id ORDER BY v.id) AS ids FROM ({records_sql}) v WHERE v.person_id = c.person_id) r
+        JOIN {Person._meta.db_table} p ON p.id = c.person_id LEFT JOIN {DataKey._meta.db_table} k ON k.id = p.subject_key_id
+        WHERE r.ids IS NOT NULL ORDER BY c.subject, c.place"""  # noqa: S608  # nosec B608
+        params += records_params
+    found: list[dict[int, Any]] = [{} for _ in wanted]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [subjects, keys, *params, per_key, limit])
-        for subject, person, hits in cursor.fetchall():
-            found[subject][person] = hits
+        cursor.execute(sql, params)
+        for subject, person, hits, *more in cursor.fetchall():
+            found[subject][person] = Counted(hits, tuple(more[0]), more[1], _subject_key(*more[2:])) if counted else hits
     return found
+
+
+def _subject_key(pk: int | None, purpose: str, wrapped: bytes | memoryview | None) -> DataKey | None:
+    """The key of a sealed subject, from the columns unsealing reads (fetched with the candidates)."""
+    return DataKey.from_db(DataKey.objects.db, ["id", "purpose", "wrapped"], [pk, purpose, wrapped]) if pk else None
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A screening candidate: the index keys shared with the applicant, the ids of their records that count
+    today, and their sealed subject with its key (None until the index takes them in after an upgrade)."""
+
+    keys: int
+    records: tuple[int, ...]
+    subject_sealed: bytes | memoryview | None = None
+    subject_key: DataKey | None = None
+
+
+def counting_candidates(subjects: Sequence[matching.Subject], *, limit: int = 20,
+                        per_key: int = PER_KEY) -> list[dict[int, Counted]]:
+    """`candidates` among the people whose records may count (the keys' flag), kept to those with a record
+    that counts today (a flagged record may not have begun yet, or may have ended today): one query on
+    PostgreSQL, which also brings their records' ids and sealed subjects."""
+    if connection.vendor == "postgresql":
+        wanted = [lookup_keys(subject) for subject in subjects]
+        if not any(wanted):
+            return [{} for _ in subjects]
+        return _candidates_in_postgresql(wanted, True, None, limit, per_key, counted=True)
+    hits = candidates(subjects, counting=True, limit=limit, per_key=per_key)
+    records: dict[int, list[int]] = {}
+    chosen = {person for found in hits for person in found}
+    for pk, person in ViolationRecord.objects.counting().filter(person_id__in=chosen).order_by("pk").values_list("pk", "person_id"):
+        records.setdefault(person, []).append(pk)
+    sealed = {pk: (blob, _subject_key(key, purpose, wrapped)) for pk, blob, key, purpose, wrapped in
+              Person.objects.filter(pk__in=records).values_list(
+                  "pk", "subject_sealed", "subject_key_id", "subject_key__purpose", "subject_key__wrapped")}
+    return [{person: Counted(keys, tuple(records[person]), *sealed[person]) for person, keys in found.items()
+             if person in records} for found in hits]
 
 
 def open_people(person_ids: Iterable[int]) -> dict[int, matching.Subject]:
@@ -433,17 +484,16 @@ def open_people(person_ids: Iterable[int]) -> dict[int, matching.Subject]:
     return {pk: matching.Subject(names=tuple(names[pk]), identifiers=tuple(accounts[pk])) for pk in ids}
 
 
-def screening_subjects(found: Iterable[Person]) -> dict[int, matching.Subject]:
-    """These people as scored, from their sealed subjects (fetched with ``subject_key``); those the index
-    has not taken in since subjects were added (just after an upgrade) are opened from their names and
-    identities."""
+def screening_subjects(found: dict[int, Counted]) -> dict[int, matching.Subject]:
+    """These candidates as scored, from their sealed subjects; those the index has not taken in since
+    subjects were added (just after an upgrade) are opened from their names and identities."""
     subjects: dict[int, matching.Subject] = {}
     behind = []
-    for person in found:
-        if person.subject_sealed is None or person.subject_key is None:
-            behind.append(person.pk)
+    for pk, counted in found.items():
+        if counted.subject_sealed is None or counted.subject_key is None:
+            behind.append(pk)
         else:
-            subjects[person.pk] = _opened_subject(person.subject_key, person.pk, person.subject_sealed)
+            subjects[pk] = _opened_subject(counted.subject_key, pk, counted.subject_sealed)
     return subjects | open_people(behind) if behind else subjects
 
 

@@ -34,7 +34,7 @@ from steward.core.spreadsheet import safe_cell
 from . import matching
 from .messages import ReferralDecided, ReferralsWaiting
 from .models import Person, Purpose, Referral, Result, Screening, ScreeningRow, StaffAccount, ViolationRecord
-from .people import RegistryError, candidates, check_account, check_name, screening_subjects, visible_records, with_details
+from .people import RegistryError, check_account, check_name, counting_candidates, screening_subjects, visible_records, with_details
 from .permissions import RegistryAction
 from .records import read_csv, split_accounts, split_list
 
@@ -117,24 +117,12 @@ class Finding:
     """What screening found for one applicant: the people matched (MATCH or REVIEW), best first, and
     the ids of their records that count."""
 
-    matches: tuple[tuple[Person, matching.Match], ...]
+    matches: tuple[tuple[int, matching.Match], ...]  # (person id, match)
     records: tuple[int, ...] = ()
 
     @property
     def referred(self) -> bool:
         return bool(self.matches)
-
-
-def _counting_people(person_ids: set[int]) -> tuple[dict[int, Person], dict[int, list[int]]]:
-    """Of these people, those with a record that counts today (a record flagged in the index may not have
-    begun yet, or may have ended today), each with their sealed subject's key, and their records' ids."""
-    people: dict[int, Person] = {}
-    records: dict[int, list[int]] = {}
-    for record in (ViolationRecord.objects.counting().filter(person_id__in=person_ids)
-                   .select_related("person__subject_key").only("pk", "person")):
-        people[record.person_id] = record.person
-        records.setdefault(record.person_id, []).append(record.pk)
-    return people, records
 
 
 def find(applicants: Sequence[Applicant]) -> list[Finding]:
@@ -144,23 +132,22 @@ def find(applicants: Sequence[Applicant]) -> list[Finding]:
     for start in range(0, len(applicants), CHUNK):
         chunk = applicants[start:start + CHUNK]
         subjects = [applicant.subject() for applicant in chunk]
-        hits = candidates(subjects, counting=True, limit=CANDIDATES)
-        people, records = _counting_people({pk for found in hits for pk in found})
-        opened = screening_subjects(people.values())
+        hits = counting_candidates(subjects, limit=CANDIDATES)
+        opened = screening_subjects({pk: counted for found in hits for pk, counted in found.items()})
         for subject, found in zip(subjects, hits, strict=True):
             matches = []
-            for pk in found:
-                if pk in people:
-                    match = matching.score(subject, opened[pk])
-                    if match.verdict != matching.Verdict.NONE:
-                        matches.append((people[pk], match))
+            for pk, counted in found.items():
+                match = matching.score(subject, opened[pk])
+                if match.verdict != matching.Verdict.NONE:
+                    matches.append((pk, match, counted.records))
             matches.sort(key=lambda item: -item[1].score)
-            findings.append(Finding(tuple(matches), tuple(r for person, _m in matches for r in records[person.pk])))
+            findings.append(Finding(tuple((pk, match) for pk, match, _records in matches),
+                                    tuple(r for _pk, _match, records in matches for r in records)))
     return findings
 
 
 def _evidence(finding: Finding) -> str:
-    return json.dumps([{"person": person.pk, "score": round(match.score, 3), "verdict": str(match.verdict),
+    return json.dumps([{"person": person, "score": round(match.score, 3), "verdict": str(match.verdict),
                         "evidence": [{"kind": item.kind, "how": str(item.how), "applicant": item.applicant,
                                       "record": item.record, "score": round(item.score, 3)} for item in match.evidence]}
                        for person, match in finding.matches], ensure_ascii=False)
@@ -211,7 +198,7 @@ def _refer(screening: Screening, referred: list[tuple[ScreeningRow, Finding]]) -
     Referral.objects.bulk_create(referrals)
     people_links, record_links = [], []
     for referral, (_applicant, finding) in zip(referrals, referred, strict=True):
-        people_links += [Referral.people.through(referral_id=referral.pk, person_id=person.pk)
+        people_links += [Referral.people.through(referral_id=referral.pk, person_id=person)
                          for person, _match in finding.matches]
         record_links += [Referral.records.through(referral_id=referral.pk, violationrecord_id=record)
                          for record in finding.records]

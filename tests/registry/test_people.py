@@ -222,6 +222,11 @@ def test_the_daily_job_puts_every_flag_right_and_says_how_many_it_changed(hr, db
     assert _flags(kept) == {True}
 
 
+def _as_scored(name: str) -> dict[int, matching.Subject]:
+    """The people screening finds for an applicant of this name, as it scores them."""
+    return people.screening_subjects(people.counting_candidates([matching.Subject(names=(name,))])[0])
+
+
 def test_the_sealed_subject_is_the_person_as_scored_and_follows_their_changes(member, hr):
     from steward.core import crypto
 
@@ -229,22 +234,22 @@ def test_the_sealed_subject_is_the_person_as_scored_and_follows_their_changes(me
                    accounts=(("github", "divanov"),))
     person = Person.objects.get(pk=record.person_id)
     assert b"Dmitri" not in bytes(person.subject_sealed) and b"divanov" not in bytes(person.subject_sealed)
-    subject = people.screening_subjects(Person.objects.filter(pk=person.pk).select_related("subject_key"))[person.pk]
+    subject = _as_scored("Dmitri Ivanov")[person.pk]
     detailed = people.subject_of(Person.objects.prefetch_related(*people.with_details()).get(pk=person.pk))
     assert subject.names == detailed.names and sorted(subject.identifiers, key=str) == sorted(detailed.identifiers, key=str)
     people.add_name(person, name="Dima", kind=PersonName.Kind.ALIAS, reason="Known as.", by=member)
-    assert "Dima" in people.screening_subjects(Person.objects.filter(pk=person.pk).select_related("subject_key"))[person.pk].names
+    assert "Dima" in _as_scored("Dmitri Ivanov")[person.pk].names
     # another person's sealed subject does not open as this one's
     other = enter(hr, name="Olga Smirnova", emails=("olga@example.org",), accounts=()).person_id
     Person.objects.filter(pk=other).update(subject_sealed=Person.objects.get(pk=person.pk).subject_sealed)
     with pytest.raises(crypto.SealError):
-        people.screening_subjects(Person.objects.filter(pk=other).select_related("subject_key"))
+        _as_scored("Olga Smirnova")
 
 
 def test_people_the_index_has_not_taken_in_since_an_upgrade_are_opened_from_their_rows(hr, screener):
     record = enter(hr, name="Dmitri Ivanov", emails=("d@example.org",), accounts=(("github", "divanov"),))
     Person.objects.filter(pk=record.person_id).update(subject_sealed=None, subject_key=None, indexed_at=None)
-    subject = people.screening_subjects(Person.objects.filter(pk=record.person_id))[record.person_id]
+    subject = _as_scored("Dmitri Ivanov")[record.person_id]
     assert subject.names == ("Dmitri Ivanov",) and {i.value for i in subject.identifiers} == {"d@example.org", "divanov"}
     assert referred(screener, name="X", accounts=[("github", "divanov")])
     assert people.index_pending() == 1  # the worker writes the subject
