@@ -270,3 +270,24 @@ def test_a_merged_persons_records_come_along_and_keep_screening_their_accounts(m
     assert set(ViolationRecord.objects.filter(person=merged).values_list("pk", flat=True)) == {kept.pk, banned.pk}
     entry = AuditEntry.objects.filter(action="registry.people_merge").latest("pk")
     assert entry.detail["records"] == 1
+
+
+def test_counting_candidates_are_the_people_with_a_record_that_counts_today_with_those_records(hr, db):
+    """One query on PostgreSQL, two in Python on SQLite: the same people, records and sealed subjects."""
+    import datetime
+
+    from django.utils import timezone
+
+    counting = enter(hr, name="Dmitri Ivanov", emails=("d@example.org",), accounts=(("github", "divanov"),))
+    second = _decided(Person.objects.get(pk=counting.person_id), decision=902)
+    later = services.identify("github", "divanov-later")
+    _decided(later, decision=903, starts_on=timezone.localdate() + datetime.timedelta(days=3))
+    people.index_pending()
+    applicant = matching.Subject(names=("Dmitri Ivanov",), identifiers=(
+        matching.Identifier("github", "divanov"), matching.Identifier("github", "divanov-later")))
+    (found,) = people.counting_candidates([applicant])
+    assert set(found) == {counting.person_id}  # the record not begun yet is flagged, and left out here
+    assert set(people.candidates([applicant], counting=True)[0]) == {counting.person_id, later.pk}
+    assert found[counting.person_id].records == tuple(sorted([counting.pk, second.pk]))
+    assert found[counting.person_id].keys == people.candidates([applicant], counting=True)[0][counting.person_id]
+    assert people.screening_subjects(found)[counting.person_id].names == ("Dmitri Ivanov",)
