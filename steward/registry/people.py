@@ -426,10 +426,17 @@ def _candidates_in_postgresql(wanted: list[set[str]], counting: bool, among: Que
         WHERE r.ids IS NOT NULL ORDER BY c.subject, c.place"""  # noqa: S608  # nosec B608
         params += records_params
     found: list[dict[int, Any]] = [{} for _ in wanted]
+    subject_keys: dict[int | None, DataKey | None] = {}  # one key seals nearly every subject: built once
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for subject, person, hits, *more in cursor.fetchall():
-            found[subject][person] = Counted(hits, tuple(more[0]), more[1], _subject_key(*more[2:])) if counted else hits
+            if not counted:
+                found[subject][person] = hits
+                continue
+            records, sealed, key_id = more[0], more[1], more[2]
+            if key_id not in subject_keys:
+                subject_keys[key_id] = _subject_key(*more[2:])
+            found[subject][person] = Counted(hits, tuple(records), sealed, subject_keys[key_id])
     return found
 
 
