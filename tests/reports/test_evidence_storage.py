@@ -105,29 +105,32 @@ def test_the_download_streams_the_decrypted_file(file_report, triager):
 
 def test_ten_megabytes_are_never_whole_in_memory_on_the_storage_path(file_report):
     """tracemalloc: peak Python memory while encrypting a 10 MB file into the storage and while reading it
-    back through the decrypting stream, beyond the plaintext the caller already holds."""
+    back through the decrypting stream, beyond the plaintext the caller already holds. tracemalloc counts
+    every thread of the process (a thread an earlier test left running can allocate meanwhile), so each is
+    measured twice and the lower peak kept: code that held the file whole would show it both times."""
     data = os.urandom(TEN_MB)
     report = _file_report(file_report)
-    row = Evidence().row_uuid
+    stored_peak = read_peak = float("inf")
+    for _attempt in range(2):
+        row = Evidence().row_uuid
+        tracemalloc.start()
+        try:
+            tracemalloc.reset_peak()
+            start = tracemalloc.get_traced_memory()[0]
+            stored_name, wrapped = uploads.store(report.data_key, io.BytesIO(data), size=len(data), row=row)
+            stored_peak = min(stored_peak, tracemalloc.get_traced_memory()[1] - start)
 
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        start = tracemalloc.get_traced_memory()[0]
-        stored_name, wrapped = uploads.store(report.data_key, io.BytesIO(data), size=len(data), row=row)
-        stored_peak = tracemalloc.get_traced_memory()[1] - start
+            tracemalloc.reset_peak()
+            start = tracemalloc.get_traced_memory()[0]
+            size = 0
+            with uploads.open_stored(report.data_key, stored_name, wrapped, row=row) as stream:
+                while chunk := stream.read(64 * 1024):
+                    size += len(chunk)
+            read_peak = min(read_peak, tracemalloc.get_traced_memory()[1] - start)
+        finally:
+            tracemalloc.stop()
+        assert size == TEN_MB
 
-        tracemalloc.reset_peak()
-        start = tracemalloc.get_traced_memory()[0]
-        size = 0
-        with uploads.open_stored(report.data_key, stored_name, wrapped, row=row) as stream:
-            while chunk := stream.read(64 * 1024):
-                size += len(chunk)
-        read_peak = tracemalloc.get_traced_memory()[1] - start
-    finally:
-        tracemalloc.stop()
-
-    assert size == TEN_MB
     print(f"\n10 MB evidence, filesystem storage: peak {stored_peak / 2**20:.2f} MiB storing, "
           f"{read_peak / 2**20:.2f} MiB reading")
     assert stored_peak < 3 * 2**20, stored_peak
