@@ -36,6 +36,11 @@ def _statement(model: type[models.Model], alias: str, returning: bool,
     return sql, fields
 
 
+def _values(obj: models.Model, fields: tuple[models.Field[Any, Any], ...], connection: BaseDatabaseWrapper) -> list[Any]:
+    """The row's values as the INSERT sends them, after each field's `pre_save` (as `save` would)."""
+    return [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+
+
 def insert(obj: models.Model) -> None:
     """Insert ``obj`` as ``obj.save(force_insert=True)`` would, and set its primary key."""
     model = type(obj)
@@ -43,7 +48,7 @@ def insert(obj: models.Model) -> None:
     connection = connections[alias]
     returning = connection.features.can_return_columns_from_insert
     sql, fields = _statement(model, alias, returning)
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    params = _values(obj, fields, connection)
     pk = obj._meta.pk
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -67,8 +72,7 @@ def _reserved_pk(connection: BaseDatabaseWrapper, model: type[models.Model]) -> 
         if not ids:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                               [connection.ops.quote_name(meta.db_table), meta.pk.column,
-                                RESERVE])
+                               [connection.ops.quote_name(meta.db_table), meta.pk.column, RESERVE])
                 ids = _reserved[key] = [value for (value,) in reversed(cursor.fetchall())]
         return ids.pop()
 
@@ -93,7 +97,7 @@ class Batch:
             setattr(obj, pk.attname, _reserved_pk(self.connection, type(obj)))
         sql, fields = _statement(type(obj), self.connection.alias, returning=False, with_pk=True)
         self.statements.append(sql)
-        self.params.extend(field.get_db_prep_save(field.pre_save(obj, True), self.connection) for field in fields)
+        self.params.extend(_values(obj, fields, self.connection))
         self.added.append(obj)
         return obj
 

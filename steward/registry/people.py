@@ -426,23 +426,31 @@ def _candidates_in_postgresql(wanted: list[set[str]], counting: bool, among: Que
         WHERE r.ids IS NOT NULL ORDER BY c.subject, c.place"""  # noqa: S608  # nosec B608
         params += records_params
     found: list[dict[int, Any]] = [{} for _ in wanted]
-    subject_keys: dict[int | None, DataKey | None] = {}  # one key seals nearly every subject: built once
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for subject, person, hits, *more in cursor.fetchall():
-            if not counted:
+        if not counted:
+            for subject, person, hits in cursor.fetchall():
                 found[subject][person] = hits
-                continue
-            records, sealed, key_id = more[0], more[1], more[2]
-            if key_id not in subject_keys:
-                subject_keys[key_id] = _subject_key(*more[2:])
-            found[subject][person] = Counted(hits, tuple(records), sealed, subject_keys[key_id])
+            return found
+        subject_key = _SubjectKeys()
+        for subject, person, hits, records, sealed, key_id, purpose, wrapped in cursor.fetchall():
+            found[subject][person] = Counted(hits, tuple(records), sealed, subject_key(key_id, purpose, wrapped))
     return found
 
 
-def _subject_key(pk: int | None, purpose: str, wrapped: bytes | memoryview | None) -> DataKey | None:
-    """The key of a sealed subject, from the columns unsealing reads (fetched with the candidates)."""
-    return DataKey.from_db(DataKey.objects.db, ["id", "purpose", "wrapped"], [pk, purpose, wrapped]) if pk else None
+class _SubjectKeys:
+    """The keys of sealed subjects, from the columns unsealing reads (fetched with the candidates), each
+    built once: one key seals nearly every subject."""
+
+    def __init__(self) -> None:
+        self.built: dict[int, DataKey] = {}
+
+    def __call__(self, pk: int | None, purpose: str, wrapped: bytes | memoryview | None) -> DataKey | None:
+        if pk is None:
+            return None
+        if pk not in self.built:
+            self.built[pk] = DataKey.from_db(DataKey.objects.db, ["id", "purpose", "wrapped"], [pk, purpose, wrapped])
+        return self.built[pk]
 
 
 @dataclass(frozen=True)
@@ -471,7 +479,8 @@ def counting_candidates(subjects: Sequence[matching.Subject], *, limit: int = 20
     chosen = {person for found in hits for person in found}
     for pk, person in ViolationRecord.objects.counting().filter(person_id__in=chosen).order_by("pk").values_list("pk", "person_id"):
         records.setdefault(person, []).append(pk)
-    sealed = {pk: (blob, _subject_key(key, purpose, wrapped)) for pk, blob, key, purpose, wrapped in
+    subject_key = _SubjectKeys()
+    sealed = {pk: (blob, subject_key(key, purpose, wrapped)) for pk, blob, key, purpose, wrapped in
               Person.objects.filter(pk__in=records).values_list(
                   "pk", "subject_sealed", "subject_key_id", "subject_key__purpose", "subject_key__wrapped")}
     return [{person: Counted(keys, tuple(records[person]), *sealed[person]) for person, keys in found.items()

@@ -136,13 +136,12 @@ def find(applicants: Sequence[Applicant]) -> list[Finding]:
         opened = screening_subjects({pk: counted for found in hits for pk, counted in found.items()})
         for subject, found in zip(subjects, hits, strict=True):
             matches = []
-            for pk, counted in found.items():
+            for pk in found:
                 match = matching.score(subject, opened[pk])
                 if match.verdict != matching.Verdict.NONE:
-                    matches.append((pk, match, counted.records))
+                    matches.append((pk, match))
             matches.sort(key=lambda item: -item[1].score)
-            findings.append(Finding(tuple((pk, match) for pk, match, _records in matches),
-                                    tuple(r for _pk, _match, records in matches for r in records)))
+            findings.append(Finding(tuple(matches), tuple(r for pk, _match in matches for r in found[pk].records)))
     return findings
 
 
