@@ -10,9 +10,11 @@ by the worker's `registry.index` job, so filing a report does no indexing work.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -385,6 +387,13 @@ def candidates(subjects: Sequence[matching.Subject], *, counting: bool = False,
     return found
 
 
+@lru_cache(maxsize=2)
+def _counting_records_sql(today: datetime.date) -> tuple[str, tuple[Any, ...]]:
+    """The records that count on that day, by the ORM's own definition, as SQL: compiled once a day, not
+    on every screening (building the query cost more than running it)."""
+    return ViolationRecord.objects.counting(today).order_by().values("person_id", "id").query.sql_with_params()
+
+
 def _candidates_in_postgresql(wanted: list[set[str]], counting: bool, among: QuerySet[Any, Any] | None, limit: int,
                               per_key: int, counted: bool = False) -> list[dict[int, Any]]:
     """`candidates` in one query: each distinct key read from the (key, person) index (the partial one of
@@ -400,14 +409,16 @@ def _candidates_in_postgresql(wanted: list[set[str]], counting: bool, among: Que
         restrict, params = f"{restrict} AND m.person_id IN ({among_sql})", list(among_params)
     sql = f"""
         WITH asked(subject, key) AS (SELECT * FROM unnest(%s::int[], %s::text[])),
-        hit AS (
-            SELECT d.key, p.person_id, count(*) OVER (PARTITION BY d.key) AS sharing
-            FROM (SELECT DISTINCT key FROM asked) d CROSS JOIN LATERAL (
-                SELECT m.person_id FROM {MatchKey._meta.db_table} m WHERE m.key = d.key {restrict}
-                ORDER BY m.person_id LIMIT %s) p),
+        hit AS MATERIALIZED (  -- each key's people, read once (OFFSET 0: not again for each use of the array)
+            SELECT key, people, 1.0::float8 / cardinality(people) AS weight FROM (
+                SELECT d.key, ARRAY(SELECT m.person_id FROM {MatchKey._meta.db_table} m WHERE m.key = d.key {restrict}
+                                    ORDER BY m.person_id LIMIT %s) AS people
+                FROM (SELECT DISTINCT key FROM asked) d OFFSET 0) found
+            WHERE cardinality(people) > 0),
         counted AS (
-            SELECT a.subject, h.person_id, count(*) AS keys, round(sum(1.0::float8 / h.sharing)::numeric, 9) AS weight
-            FROM asked a JOIN hit h ON h.key = a.key GROUP BY a.subject, h.person_id),
+            SELECT a.subject, u.person_id, count(*) AS keys, round(sum(h.weight)::numeric, 9) AS weight
+            FROM asked a JOIN hit h ON h.key = a.key CROSS JOIN LATERAL unnest(h.people) AS u(person_id)
+            GROUP BY a.subject, u.person_id),
         ranked AS (
             SELECT subject, person_id, keys,
                    row_number() OVER (PARTITION BY subject ORDER BY weight DESC, keys DESC, person_id) AS place
@@ -417,12 +428,14 @@ def _candidates_in_postgresql(wanted: list[set[str]], counting: bool, among: Que
     if not counted:
         sql += " SELECT subject, person_id, keys FROM chosen ORDER BY subject, place"
     else:  # the records that count today, by the ORM's own definition, and the sealed subject to score
-        records_sql, records_params = ViolationRecord.objects.counting().order_by().values("person_id", "id").query.sql_with_params()
+        records_sql, records_params = _counting_records_sql(timezone.localdate())
         sql += f"""
         SELECT c.subject, c.person_id, c.keys, r.ids, p.subject_sealed, k.id, k.purpose, k.wrapped
         FROM chosen c CROSS JOIN LATERAL (
             SELECT array_agg(v.id ORDER BY v.id) AS ids FROM ({records_sql}) v WHERE v.person_id = c.person_id) r
-        JOIN {Person._meta.db_table} p ON p.id = c.person_id LEFT JOIN {DataKey._meta.db_table} k ON k.id = p.subject_key_id
+        CROSS JOIN LATERAL (  -- one row by its key; OFFSET 0 keeps it a look-up, not a scan of every person
+            SELECT subject_sealed, subject_key_id FROM {Person._meta.db_table} WHERE id = c.person_id OFFSET 0) p
+        LEFT JOIN {DataKey._meta.db_table} k ON k.id = p.subject_key_id
         WHERE r.ids IS NOT NULL ORDER BY c.subject, c.place"""  # noqa: S608  # nosec B608
         params += records_params
     found: list[dict[int, Any]] = [{} for _ in wanted]
