@@ -14,13 +14,14 @@ reads it, with the match evidence, in the referral (audited).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,12 +30,22 @@ from django.utils.translation import gettext_lazy as _lazy
 from steward.core import access, audit, crypto, outbox
 from steward.core.access import Actor
 from steward.core.models import DataKey
+from steward.core.rows import insert_columns
 from steward.core.spreadsheet import safe_cell
 
 from . import matching
 from .messages import ReferralDecided, ReferralsWaiting
 from .models import Person, Purpose, Referral, Result, Screening, ScreeningRow, StaffAccount, ViolationRecord
-from .people import RegistryError, check_account, check_name, counting_candidates, screening_subjects, visible_records, with_details
+from .people import (
+    Counted,
+    RegistryError,
+    check_account,
+    check_name,
+    counting_candidates,
+    screening_subjects,
+    visible_records,
+    with_details,
+)
 from .permissions import RegistryAction
 from .records import read_csv, split_accounts, split_list
 
@@ -125,14 +136,36 @@ class Finding:
         return bool(self.matches)
 
 
+def _looked_up(subjects: list[matching.Subject]) -> list[dict[int, Counted]]:
+    return counting_candidates(subjects, limit=CANDIDATES)
+
+
+def _candidates_ahead(chunks: list[list[matching.Subject]]) -> Iterator[list[dict[int, Counted]]]:
+    """Each chunk's candidates. On PostgreSQL, with several chunks, the next chunk's are looked up on a
+    connection of their own while this one is scored, so the database and Python work at once (on two
+    cores). Not inside a transaction: another connection would not see what it has written."""
+    if len(chunks) < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield from map(_looked_up, chunks)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="screening") as pool:
+        try:
+            ahead = pool.submit(_looked_up, chunks[0])
+            for following in [*chunks[1:], None]:
+                found = ahead.result()
+                if following is not None:
+                    ahead = pool.submit(_looked_up, following)
+                yield found
+        finally:
+            pool.submit(connections.close_all)  # the thread's own connection, after its last look-up
+
+
 def find(applicants: Sequence[Applicant]) -> list[Finding]:
     """The matching itself: candidates from the blind index of people whose records may count (the keys'
     flag), kept when a record counts today, then scoring."""
     findings: list[Finding] = []
-    for start in range(0, len(applicants), CHUNK):
-        chunk = applicants[start:start + CHUNK]
-        subjects = [applicant.subject() for applicant in chunk]
-        hits = counting_candidates(subjects, limit=CANDIDATES)
+    chunks = [[applicant.subject() for applicant in applicants[start:start + CHUNK]]
+              for start in range(0, len(applicants), CHUNK)]
+    for subjects, hits in zip(chunks, _candidates_ahead(chunks), strict=True):
         opened = screening_subjects({pk: counted for found in hits for pk, counted in found.items()})
         for subject, found in zip(subjects, hits, strict=True):
             matches = []
@@ -152,10 +185,10 @@ def _evidence(finding: Finding) -> str:
                        for person, match in finding.matches], ensure_ascii=False)
 
 
-@transaction.atomic
 def screen(rows: Sequence[Row], *, purpose: str, channel: str, by: Actor, ip: str | None = None) -> Screening:
     """Screen the rows and keep the answers: one Screening, a row for each input row, a referral
-    for each applicant referred. Bad rows are kept as "not screened" with their problem."""
+    for each applicant referred. Bad rows are kept as "not screened" with their problem. The matching
+    only reads the registry and runs before the answers' transaction (`find` can then look ahead)."""
     access.require(by, RegistryAction.SCREEN)
     if purpose not in Purpose.values:
         raise RegistryError("purpose", _("Choose what the applicants are screened for."))
@@ -163,10 +196,16 @@ def screen(rows: Sequence[Row], *, purpose: str, channel: str, by: Actor, ip: st
         raise RegistryError("file", _("There is nobody to screen: the file has no data rows."))
     good = [row for row in rows if row.applicant is not None]
     findings = dict(zip((row.number for row in good), find([row.applicant for row in good if row.applicant]), strict=True))
+    return _kept(rows, findings, purpose=purpose, channel=channel, by=by, ip=ip)
+
+
+@transaction.atomic
+def _kept(rows: Sequence[Row], findings: dict[int, Finding], *, purpose: str, channel: str, by: Actor,
+          ip: str | None) -> Screening:
     screening = Screening.objects.create(
         purpose=purpose, channel=channel, submitted_by=by if isinstance(by, User) else None,
         rows=len(rows), referred=sum(finding.referred for finding in findings.values()),
-        invalid=len(rows) - len(good), data_key=crypto.new_data_key(DataKey.Purpose.SCREENING))
+        invalid=len(rows) - len(findings), data_key=crypto.new_data_key(DataKey.Purpose.SCREENING))
     applicants = []
     for row in rows:
         finding = findings.get(row.number)
@@ -195,14 +234,17 @@ def _refer(screening: Screening, referred: list[tuple[ScreeningRow, Finding]]) -
         referral.evidence = _evidence(finding)
         referrals.append(referral)
     Referral.objects.bulk_create(referrals)
-    people_links, record_links = [], []
+    people: dict[str, list[int]] = {"referral": [], "person": []}
+    records: dict[str, list[int]] = {"referral": [], "violationrecord": []}
     for referral, (_applicant, finding) in zip(referrals, referred, strict=True):
-        people_links += [Referral.people.through(referral_id=referral.pk, person_id=person)
-                         for person, _match in finding.matches]
-        record_links += [Referral.records.through(referral_id=referral.pk, violationrecord_id=record)
-                         for record in finding.records]
-    Referral.people.through.objects.bulk_create(people_links)
-    Referral.records.through.objects.bulk_create(record_links)
+        for person, _match in finding.matches:
+            people["referral"].append(referral.pk)
+            people["person"].append(person)
+        for record in finding.records:
+            records["referral"].append(referral.pk)
+            records["violationrecord"].append(record)
+    insert_columns(Referral.people.through, people)  # a referral of a CSV row links about 20 of each
+    insert_columns(Referral.records.through, records)
     outbox.send(ReferralsWaiting(screening=screening.pk))
 
 

@@ -8,13 +8,15 @@ from django.db.models.signals import post_save, pre_save
 
 from steward.core import crypto, outbox, rows
 from steward.core.models import DataKey, OutboxMessage
+from steward.registry.models import MatchKey, Person, Referral
 from steward.reports.messages import FileReport
 from steward.reports.models import ReceivedReport
 
 pytestmark = pytest.mark.django_db
 
-# The models written with rows.insert: it sends no save signals, so nothing may listen to them.
-INSERTED = [DataKey, ReceivedReport, OutboxMessage]
+# The models written with rows.insert and rows.insert_columns: they send no save signals, so nothing may
+# listen to them.
+INSERTED = [DataKey, ReceivedReport, OutboxMessage, Referral.people.through, Referral.records.through]
 
 
 @pytest.mark.parametrize("model", INSERTED)
@@ -115,3 +117,20 @@ def test_a_reserved_key_taken_meanwhile_is_replaced():
     received = rows.together(lambda batch: _answer_rows(batch, "t" * 63 + "u"))
     assert received.data_key_id != taken
     assert ReceivedReport.objects.filter(pk=received.pk, data_key_id=received.data_key_id).exists()
+
+
+def test_insert_columns_writes_one_row_per_value():
+    people = [Person.objects.create() for _ in range(3)]
+    rows.insert_columns(MatchKey, {"person": [p.pk for p in people], "key": ["a", "b", "c"], "counts": [True, False, True]})
+    assert sorted(MatchKey.objects.values_list("person_id", "key", "counts")) == [
+        (people[0].pk, "a", True), (people[1].pk, "b", False), (people[2].pk, "c", True)]
+
+
+def test_insert_columns_of_unequal_lengths_or_a_refused_row_write_nothing():
+    person = Person.objects.create()
+    with pytest.raises(ValueError, match="one value per row"):
+        rows.insert_columns(MatchKey, {"person": [person.pk], "key": ["a", "b"], "counts": [True, True]})
+    rows.insert_columns(MatchKey, {"person": [], "key": [], "counts": []})  # nothing to write
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.insert_columns(MatchKey, {"person": [person.pk, person.pk], "key": ["a", None], "counts": [True, True]})
+    assert not MatchKey.objects.exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 
 import pytest
 from django.core import mail
@@ -233,3 +234,57 @@ def test_a_new_record_is_screened_against_at_once(screener, hr):
     assert results(screen(screener, {"name": "Eve Example", "emails": ["eve@example.org"]}), screener) == ["clear"]
     enter(hr, name="Eve Example", emails=("eve@example.org",), accounts=())
     assert results(screen(screener, {"name": "Eve Example", "emails": ["eve@example.org"]}), screener) == ["referred"]
+
+
+# --- a screening of several chunks on PostgreSQL: the next chunk is looked up while this one is scored
+
+
+def _watching(monkeypatch) -> list[tuple[str, object]]:
+    """The threads that look candidates up, each with its own connection."""
+    from django.db import connections
+
+    seen: list[tuple[str, object]] = []
+    looked_up = screening._looked_up
+
+    def watched(subjects):
+        seen.append((threading.current_thread().name, connections["default"]))
+        return looked_up(subjects)
+
+    monkeypatch.setattr(screening, "_looked_up", watched)
+    return seen
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_next_chunk_is_looked_up_on_another_connection_and_the_findings_are_the_same(monkeypatch, hr):
+    from django.db import connection, transaction
+
+    banned = enter(hr, level="Permanent ban")
+    enter(hr, name="Olga Kuznetsova", emails=("olga.k@example.org",), accounts=(("gitlab", "okuz"),))
+    applicants = [screening.check_applicant(**given) for given in (
+        {"name": "Ada Lovelace"}, {"name": "D. Ivanov", "emails": ["dmitri.ivanov+cfp@gmail.com"]},
+        {"name": "Grace Hopper"}, {"name": "Olga Kouznetsova"}, {"name": "Someone", "accounts": [("github", "dіvanov")]})]
+    monkeypatch.setattr(screening, "CHUNK", 2)
+    seen = _watching(monkeypatch)
+    ahead = screening.find(applicants)
+    assert len(seen) == 3 and all(name.startswith("screening") for name, _connection in seen)
+    assert {id(used) for _name, used in seen} == {id(seen[0][1])} and seen[0][1] is not connection
+    assert seen[0][1].connection is None  # the look-ahead's connection is closed once done
+    with transaction.atomic():  # inside a transaction, one chunk after the other on this connection
+        inline = screening.find(applicants)
+    assert [name for name, _connection in seen[3:]] == [threading.current_thread().name] * 3
+    assert ahead == inline
+    assert [finding.referred for finding in ahead] == [False, True, False, True, True]
+    assert ahead[1].matches[0][0] == banned.person_id
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_while_scoring_closes_the_look_ahead_connection(monkeypatch, hr):
+    enter(hr, level="Permanent ban")
+    monkeypatch.setattr(screening, "CHUNK", 1)
+    monkeypatch.setattr(screening.matching, "score", lambda *args: (_ for _ in ()).throw(RuntimeError("scoring")))
+    seen = _watching(monkeypatch)
+    with pytest.raises(RuntimeError, match="scoring"):
+        screening.find([screening.check_applicant(name="Dmitri Ivanov")] * 4)
+    assert seen and seen[0][1].connection is None
